@@ -1,0 +1,3 @@
+from promgen.cli import main
+
+main()

@@ -1,0 +1,78 @@
+"""The typer app: thin commands, and the one place where errors become exit codes.
+
+Exit codes: 0 success, 1 the spec or the output is wrong (user error), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from promgen.errors import OutputError, PromgenError, SpecError
+
+app = typer.Typer(
+    name="promgen",
+    help="One YAML spec per service in, a complete validated monitoring stack out.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _exit_code(action: Callable[[], int]) -> int:
+    """Run a command body; user errors become messages and exit 1, never a traceback."""
+    try:
+        return action()
+    except SpecError as error:
+        for problem in error.problems:
+            print(problem.render(), file=sys.stderr)
+        return 1
+    except OutputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except PromgenError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _finish(code: int) -> None:
+    raise typer.Exit(code)
+
+
+@app.command()
+def validate(
+    specs: Annotated[list[Path], typer.Argument(help="spec files to check", show_default=False)],
+    output_format: Annotated[Format, typer.Option("--format", help="text (file:line:col: message) or json")] = Format.text,
+) -> None:
+    """Check specs: schema, references, PromQL. Exit 0 when valid, 1 when not."""
+    from promgen.commands import validate as command
+
+    _finish(_exit_code(lambda: command.run(specs, output_format.value)))
+
+
+@app.command()
+def schema() -> None:
+    """Print the spec's JSON Schema (for editors; also in specs/promgen.schema.json)."""
+    from promgen.commands import schema as command
+
+    _finish(_exit_code(command.run))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

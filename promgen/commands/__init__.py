@@ -1,0 +1,1 @@
+"""One module per subcommand, each with a function returning an exit code."""

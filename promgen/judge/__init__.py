@@ -1,0 +1,1 @@
+"""Checks that need no external binary: PromQL parsing, JSON Schemas, structural rules."""

@@ -1,0 +1,317 @@
+"""Semantic checks on a structurally valid spec; every problem is reported, not only the first."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from promgen import alert_templates
+from promgen.conventions import metric_unit
+from promgen.errors import Problem
+from promgen.judge.promql import parse_error, substitute_grafana_variables, substitute_window
+from promgen.spec.loader import LoadedSpec
+from promgen.spec.models import Spec
+from promgen.spec.suggest import did_you_mean
+from promgen.yamlio import PathKey
+
+RESERVED_ALERT_LABELS = ("alertname", "severity", "service", "slo")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(".*"|[^"\s]*)\s*$')
+
+
+def check(loaded: LoadedSpec) -> list[Problem]:
+    """Every semantic problem of the spec, in file order."""
+    checker = _Checker(loaded)
+    return sorted(checker.run())
+
+
+class _Checker:
+    def __init__(self, loaded: LoadedSpec) -> None:
+        self.doc = loaded.document
+        self.spec: Spec = loaded.spec
+        self.problems: list[Problem] = []
+
+    def error(self, path: PathKey, message: str, *, at_key: bool = False) -> None:
+        self.problems.append(self.doc.problem(path, message, at_key=at_key))
+
+    def warn(self, path: PathKey, message: str) -> None:
+        self.problems.append(self.doc.problem(path, message, level="warning"))
+
+    def run(self) -> list[Problem]:
+        self.unique_names()
+        self.service()
+        self.metrics()
+        self.severity_references()
+        self.channels()
+        self.time_intervals()
+        self.slos()
+        self.alerts()
+        self.dashboards()
+        self.routes()
+        return self.problems
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    @property
+    def severity_names(self) -> dict[str, str]:
+        """Every name a severity can be called by (name or alias) -> its canonical name."""
+        names: dict[str, str] = {}
+        for severity in self.spec.severities:
+            names.setdefault(severity.name, severity.name)
+            for alias in severity.aliases:
+                names.setdefault(alias, severity.name)
+        return names
+
+    def reference(self, path: PathKey, name: str, known: Iterable[str], what: str) -> None:
+        known = list(known)
+        if name not in known:
+            listing = ", ".join(sorted(known)) or "none declared"
+            self.error(path, f"unknown {what} {name!r}{did_you_mean(name, known)} (known: {listing})")
+
+    def promql(self, path: PathKey, expr: str, shown: str | None = None) -> None:
+        reason = parse_error(expr)
+        if reason is not None:
+            self.error(path, f"PromQL does not parse: {reason}: {shown or expr}")
+
+    def duplicates(self, section: str, names: list[str], what: str, field: str = "name") -> None:
+        seen: dict[str, int] = {}
+        for index, name in enumerate(names):
+            if name in seen:
+                self.error((section, index, field), f"duplicate {what} {name!r} (first at {section}[{seen[name]}])")
+            else:
+                seen[name] = index
+
+    # --- checks ----------------------------------------------------------------------------
+
+    def unique_names(self) -> None:
+        spec = self.spec
+        self.duplicates("alerts", [a.name for a in spec.alerts], "alert name")
+        self.duplicates("slos", [s.name for s in spec.slos], "SLO name")
+        self.duplicates("channels", [c.name for c in spec.channels], "channel name")
+        self.duplicates("metrics", [m.name for m in spec.metrics], "metric")
+        self.duplicates("severities", [s.name for s in spec.severities], "severity name")
+        jobs = [t.job for t in spec.scrape.targets]
+        seen: dict[str, int] = {}
+        for index, job in enumerate(jobs):
+            if job in seen:
+                self.error(("scrape", "targets", index, "job"), f"duplicate job {job!r}")
+            seen.setdefault(job, index)
+        owner: dict[str, str] = {s.name: s.name for s in spec.severities}
+        for index, severity in enumerate(spec.severities):
+            for alias_index, alias in enumerate(severity.aliases):
+                if alias in owner and owner[alias] != severity.name or alias == severity.name:
+                    self.error(
+                        ("severities", index, "aliases", alias_index),
+                        f"alias {alias!r} already names severity {owner.get(alias, alias)!r}",
+                    )
+                owner.setdefault(alias, severity.name)
+        generated = {
+            name
+            for slo in spec.slos
+            for name in _slo_alert_names(slo.name)
+        }
+        for index, alert in enumerate(spec.alerts):
+            if alert.name in generated:
+                self.error(("alerts", index, "name"), f"alert name {alert.name!r} clashes with a generated SLO alert")
+
+    def service(self) -> None:
+        for key in self.spec.service.labels:
+            if key in RESERVED_ALERT_LABELS:
+                self.error(("service", "labels", key), f"label {key!r} is set by promgen; choose another name", at_key=True)
+        url = self.spec.service.runbook_url
+        if url is not None and not re.match(r"^https?://", url):
+            self.error(("service", "runbook_url"), "runbook_url must be an http(s) URL")
+
+    def metrics(self) -> None:
+        for index, metric in enumerate(self.spec.metrics):
+            if metric.buckets is not None:
+                if metric.type != "histogram":
+                    self.error(("metrics", index, "buckets"), f"buckets only go with histograms; {metric.name} is a {metric.type}")
+                elif list(metric.buckets) != sorted(set(metric.buckets)):
+                    self.error(("metrics", index, "buckets"), "buckets must be strictly increasing")
+            for label_index, label in enumerate(metric.labels):
+                if label in ("le", "quantile") and metric.type in ("histogram", "summary"):
+                    self.error(("metrics", index, "labels", label_index), f"label {label!r} is reserved for {metric.type}s")
+                if label.startswith("__"):
+                    self.error(("metrics", index, "labels", label_index), "label names starting with __ are reserved")
+
+    def severity_references(self) -> None:
+        channels = [c.name for c in self.spec.channels]
+        intervals = list(self.spec.time_intervals)
+        for index, severity in enumerate(self.spec.severities):
+            for n, name in enumerate(severity.notify):
+                self.reference(("severities", index, "notify", n), name, channels, "channel")
+            for n, name in enumerate(severity.during):
+                self.reference(("severities", index, "during", n), name, intervals, "time interval")
+        default = self.spec.alertmanager.default_channel
+        if default is not None:
+            self.reference(("alertmanager", "default_channel"), default, channels, "channel")
+
+    def channels(self) -> None:
+        for index, channel in enumerate(self.spec.channels):
+            if channel.type == "email" and self.spec.alertmanager.smtp is None:
+                self.error(
+                    ("channels", index, "type"),
+                    "an email channel needs `alertmanager.smtp` (smarthost and from) to send through",
+                )
+
+    def time_intervals(self) -> None:
+        for name, interval in self.spec.time_intervals.items():
+            for i, weekday in enumerate(interval.weekdays):
+                for day in weekday.split(":"):
+                    if day not in WEEKDAYS:
+                        self.error(
+                            ("time_intervals", name, "weekdays", i),
+                            f"unknown weekday {day!r}{did_you_mean(day, WEEKDAYS)}",
+                        )
+            for i, span in enumerate(interval.times):
+                start, end = span.split("-")
+                if not (_valid_clock(start) and _valid_clock(end)) or start >= end:
+                    self.error(("time_intervals", name, "times", i), f"{span!r} is not a range HH:MM-HH:MM with start before end (end may be 24:00)")
+            if interval.location is not None and not _valid_zone(interval.location):
+                self.error(("time_intervals", name, "location"), f"unknown time zone {interval.location!r}")
+
+    def slos(self) -> None:
+        severities = self.severity_names
+        metrics = {m.name: m for m in self.spec.metrics}
+        for index, slo in enumerate(self.spec.slos):
+            here = ("slos", index)
+            if not 0 < slo.objective < 100:
+                self.error(here + ("objective",), f"objective is a percentage strictly between 0 and 100, not {slo.objective:g}")
+            if slo.window.ms < 3_600_000:
+                self.error(here + ("window",), "an SLO window must be at least 1h")
+            sli = slo.sli
+            for field in ("errors", "good", "total"):
+                query = getattr(sli, field)
+                if query is None:
+                    continue
+                path = here + ("sli", field)
+                if "{{window}}" not in query.replace("{{ window }}", "{{window}}"):
+                    self.error(path, "a ratio SLI query needs the {{window}} placeholder in its range, e.g. [{{window}}]")
+                    continue
+                self.promql(path, substitute_window(query, "5m"))
+            if sli.latency is not None:
+                path = here + ("sli", "latency", "metric")
+                metric = metrics.get(sli.latency.metric)
+                histograms = [m.name for m in self.spec.metrics if m.type == "histogram"]
+                if metric is None or metric.type != "histogram":
+                    found = f"is a {metric.type}" if metric else "is not declared in `metrics`"
+                    self.error(path, f"latency SLI metric {sli.latency.metric!r} {found}; it must be a declared histogram{did_you_mean(sli.latency.metric, histograms)}")
+                elif metric.buckets is not None:
+                    bound = sli.latency.threshold.seconds * (1000 if _unit(metric) == "milliseconds" else 1)
+                    if not any(abs(b - bound) < 1e-9 for b in metric.buckets):
+                        self.error(here + ("sli", "latency", "threshold"), f"threshold {sli.latency.threshold} ({bound:g}) is not one of {metric.name}'s buckets {list(metric.buckets)}")
+                if sli.latency.selector:
+                    self.promql(here + ("sli", "latency", "selector"), f"x{{{sli.latency.selector}}}", sli.latency.selector)
+            for field in ("page", "ticket", "no_data"):
+                name = getattr(slo.alerting, field)
+                if name is not None:
+                    self.reference(here + ("alerting", field), name, severities, "severity")
+
+    def alerts(self) -> None:
+        severities = self.severity_names
+        for index, alert in enumerate(self.spec.alerts):
+            here = ("alerts", index)
+            self.reference(here + ("severity",), alert.severity, severities, "severity")
+            for key in alert.labels:
+                if key in RESERVED_ALERT_LABELS:
+                    self.error(here + ("labels", key), f"label {key!r} is set by promgen; use the `severity` field", at_key=True)
+            if alert.expr is not None:
+                self.promql(here + ("expr",), alert.expr)
+            else:
+                self.template_alert(index)
+
+    def template_alert(self, index: int) -> None:
+        alert = self.spec.alerts[index]
+        here = ("alerts", index)
+        template = alert_templates.TEMPLATES.get(alert.template or "")
+        if template is None:
+            names = sorted(alert_templates.TEMPLATES)
+            self.error(here + ("template",), f"unknown alert template {alert.template!r}{did_you_mean(alert.template or '', names)} (templates: {', '.join(names)})")
+            return
+        accepted = [p.name for p in template.params]
+        ok = True
+        for key in alert.params:
+            if key not in accepted:
+                self.error(here + ("params", key), f"template {template.name} has no parameter {key!r}{did_you_mean(key, accepted)} (parameters: {', '.join(accepted)})", at_key=True)
+                ok = False
+        metrics = {m.name: m for m in self.spec.metrics}
+        jobs = [t.job for t in self.spec.scrape.targets]
+        for param in template.params:
+            if param.name not in alert.params:
+                if param.required:
+                    self.error(here + ("params",) if "params" in self.doc.data["alerts"][index] else here + ("template",), f"template {template.name} needs parameter `{param.name}` ({param.doc})")
+                    ok = False
+                continue
+            path = here + ("params", param.name)
+            try:
+                value = alert_templates.coerce(param, alert.params[param.name])
+            except ValueError as error:
+                self.error(path, str(error))
+                ok = False
+                continue
+            if param.kind == "metric" and param.metric_type is not None:
+                metric = metrics.get(value)
+                if metric is None:
+                    self.error(path, f"metric {value!r} is not declared in `metrics`{did_you_mean(value, metrics)}")
+                    ok = False
+                elif metric.type != param.metric_type:
+                    self.error(path, f"template {template.name} needs a {param.metric_type}; {value} is a {metric.type}")
+                    ok = False
+            if param.kind == "job" and value and template.name not in ("probe_failed", "cert_expiry") and value not in jobs:
+                self.reference(path, value, jobs, "job")
+                ok = False
+        if ok:
+            ctx = alert_templates.TemplateContext(
+                self.spec.service.name, tuple(jobs), {m.name: _unit(m) for m in self.spec.metrics}
+            )
+            expr = template.build(alert_templates.resolve_params(template, alert.params), ctx)
+            self.promql(here + ("template",), expr)
+
+    def dashboards(self) -> None:
+        for d, dashboard in enumerate(self.spec.dashboards.custom):
+            for p, panel in enumerate(dashboard.panels):
+                here = ("dashboards", "custom", d, "panels", p)
+                if panel.expr is not None:
+                    self.promql(here + ("expr",), substitute_grafana_variables(panel.expr), panel.expr)
+                for t, target in enumerate(panel.targets):
+                    self.promql(here + ("targets", t, "expr"), substitute_grafana_variables(target.expr), target.expr)
+
+    def routes(self) -> None:
+        channels = [c.name for c in self.spec.channels]
+        for r, route in enumerate(self.spec.alertmanager.routes):
+            for m, matcher in enumerate(route.matchers):
+                if not MATCHER.match(matcher):
+                    self.error(("alertmanager", "routes", r, "matchers", m), f'{matcher!r} is not a matcher like team="database" or env=~"prod|staging"')
+            for n, name in enumerate(route.notify):
+                self.reference(("alertmanager", "routes", r, "notify", n), name, channels, "channel")
+
+
+def _slo_alert_names(slo: str) -> Iterator[str]:
+    from promgen import conventions
+
+    yield conventions.slo_page_alert(slo)
+    yield conventions.slo_ticket_alert(slo)
+    yield conventions.slo_no_data_alert(slo)
+
+
+def _valid_clock(text: str) -> bool:
+    hours, minutes = text.split(":")
+    return (0 <= int(hours) < 24 and 0 <= int(minutes) < 60) or text == "24:00"
+
+
+def _valid_zone(name: str) -> bool:
+    if name in ("UTC", "Local"):
+        return True
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(name)
+    except Exception:
+        return False
+    return True
+
+
+def _unit(metric: Any) -> str:
+    return metric_unit(metric.name, metric.unit)

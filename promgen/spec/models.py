@@ -1,0 +1,433 @@
+"""Pydantic models of the spec users write. Field names are the contract (PRODUCT.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from promgen.spec.units import Duration, Size
+
+SERVICE_NAME = r"^[a-z][a-z0-9-]*$"
+NAME = r"^[A-Za-z][A-Za-z0-9_-]*$"
+METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
+LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+ALERT_NAME = r"^[A-Z][A-Za-z0-9]*$"
+HOST_PORT = r"^[A-Za-z0-9._\[\]:-]+:[0-9]{1,5}$"
+
+ServiceName = Annotated[str, Field(pattern=SERVICE_NAME, min_length=1, max_length=40)]
+Name = Annotated[str, Field(pattern=NAME, min_length=1, max_length=63)]
+MetricName = Annotated[str, Field(pattern=METRIC_NAME)]
+LabelName = Annotated[str, Field(pattern=LABEL_NAME)]
+Labels = dict[LabelName, str]
+SecretFile = Annotated[str, Field(min_length=1, description="path of a file holding the secret")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --- service and scraping -------------------------------------------------------------------
+
+
+class Service(Strict):
+    name: ServiceName = Field(description="used in file names, job names and dashboard uids")
+    environment: str = "production"
+    team: str | None = None
+    runbook_url: str | None = Field(None, description="URL pattern; {alert} is replaced by the alert name")
+    labels: Labels = Field(default_factory=dict, description="added to every alert")
+
+
+class ScrapeTarget(Strict):
+    job: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    static: list[Annotated[str, Field(pattern=HOST_PORT)]] = Field(min_length=1)
+    path: Annotated[str, Field(pattern=r"^/")] = "/metrics"
+    scheme: Literal["http", "https"] = "http"
+    interval: Duration | None = None
+    timeout: Duration | None = None
+    labels: Labels = Field(default_factory=dict)
+
+
+class Scrape(Strict):
+    interval: Duration = Duration("15s")
+    timeout: Duration | None = None
+    evaluation_interval: Duration | None = Field(None, description="rule evaluation interval; defaults to interval")
+    targets: list[ScrapeTarget] = Field(default_factory=list)
+
+
+class BasicAuth(Strict):
+    username: str
+    password_file: SecretFile
+
+
+class RemoteWrite(Strict):
+    url: Annotated[str, Field(pattern=r"^https?://")]
+    name: Name | None = None
+    bearer_token_file: SecretFile | None = None
+    basic_auth: BasicAuth | None = None
+
+
+# --- metrics and SLOs -----------------------------------------------------------------------
+
+MetricUnit = Literal["seconds", "milliseconds", "bytes", "ratio", "percent", "count"]
+
+
+class Metric(Strict):
+    name: MetricName
+    type: Literal["counter", "gauge", "histogram", "summary"]
+    help: str = ""
+    labels: list[LabelName] = Field(default_factory=list)
+    buckets: list[float] | None = Field(None, description="histogram bucket bounds (le values)")
+    unit: MetricUnit | None = Field(None, description="inferred from the name suffix when omitted")
+
+
+class LatencySLI(Strict):
+    metric: MetricName = Field(description="a declared histogram")
+    threshold: Duration = Field(description="requests faster than this are good; becomes the `le` bucket")
+    selector: str = Field("", description="extra label matchers, e.g. endpoint!=\"/health\"")
+
+
+class SLI(Strict):
+    errors: str | None = Field(None, description="bad events; {{window}} stands for the window")
+    good: str | None = Field(None, description="good events, instead of errors")
+    total: str | None = Field(None, description="all events; {{window}} stands for the window")
+    latency: LatencySLI | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SLI:
+        ratio = self.errors is not None or self.good is not None or self.total is not None
+        if self.latency is not None and ratio:
+            raise ValueError("an SLI is either a ratio (errors/good + total) or a latency SLI, not both")
+        if self.latency is None:
+            if self.total is None or (self.errors is None) == (self.good is None):
+                raise ValueError("a ratio SLI needs `total` and exactly one of `errors` or `good`")
+        return self
+
+
+class SLOAlerting(Strict):
+    page: Name | None = Field(None, description="severity of the fast-burn alert (default: most urgent)")
+    ticket: Name | None = Field(None, description="severity of the slow-burn alert (default: next)")
+    no_data: Name | None = Field(None, description="severity of an alert when the SLI has no data")
+    enabled: bool = True
+
+
+class SLO(Strict):
+    name: Name
+    objective: float = Field(description="percent, strictly between 0 and 100")
+    window: Duration = Duration("30d")
+    description: str = ""
+    sli: SLI
+    alerting: SLOAlerting = Field(default_factory=SLOAlerting)
+    labels: Labels = Field(default_factory=dict)
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+
+class Alert(Strict):
+    name: Annotated[str, Field(pattern=ALERT_NAME, max_length=40, description="CamelCase")]
+    expr: str | None = None
+    template: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    for_: Duration = Field(Duration("0s"), alias="for")
+    severity: Name
+    summary: str | None = Field(None, description="static one-line summary")
+    description: str | None = Field(None, description="may use {{ $value }} and {{ $labels.x }}")
+    runbook_url: str | None = None
+    labels: Labels = Field(default_factory=dict)
+    annotations: dict[LabelName, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _expr_or_template(self) -> Alert:
+        if (self.expr is None) == (self.template is None):
+            raise ValueError("an alert needs exactly one of `expr` or `template`")
+        if self.expr is not None and self.params:
+            raise ValueError("`params` only goes with `template`")
+        if self.expr is not None and not self.summary:
+            raise ValueError("an alert with `expr` needs a `summary`")
+        return self
+
+
+# --- routing --------------------------------------------------------------------------------
+
+
+class Severity(Strict):
+    name: Name
+    aliases: list[Name] = Field(default_factory=list)
+    notify: list[Name] = Field(default_factory=list, description="channel names")
+    during: list[Name] = Field(default_factory=list, description="time intervals when it notifies")
+    group_by: list[LabelName] | None = None
+    group_wait: Duration | None = None
+    group_interval: Duration | None = None
+    repeat_interval: Duration | None = None
+
+    @field_validator("during", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class ChannelBase(Strict):
+    name: Name
+    send_resolved: bool = True
+
+
+class EmailChannel(ChannelBase):
+    type: Literal["email"]
+    to: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
+    from_: str | None = Field(None, alias="from")
+
+
+class SlackChannel(ChannelBase):
+    type: Literal["slack"]
+    channel: Annotated[str, Field(pattern=r"^[#@]?[A-Za-z0-9._-]+$")]
+    api_url_file: SecretFile
+    username: str | None = None
+
+
+class PagerDutyChannel(ChannelBase):
+    type: Literal["pagerduty"]
+    routing_key_file: SecretFile | None = Field(None, description="Events API v2 integration key")
+    service_key_file: SecretFile | None = Field(None, description="Events API v1 integration key")
+
+    @model_validator(mode="after")
+    def _one_key(self) -> PagerDutyChannel:
+        if (self.routing_key_file is None) == (self.service_key_file is None):
+            raise ValueError("a pagerduty channel needs exactly one of routing_key_file or service_key_file")
+        return self
+
+
+class WebhookChannel(ChannelBase):
+    type: Literal["webhook"]
+    url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    url_file: SecretFile | None = None
+    bearer_token_file: SecretFile | None = None
+    max_alerts: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> WebhookChannel:
+        if (self.url is None) == (self.url_file is None):
+            raise ValueError("a webhook channel needs exactly one of url or url_file")
+        return self
+
+
+class OpsgenieChannel(ChannelBase):
+    type: Literal["opsgenie"]
+    api_key_file: SecretFile
+    api_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    team: str | None = None
+
+
+class MSTeamsChannel(ChannelBase):
+    type: Literal["msteams"]
+    webhook_url_file: SecretFile
+
+
+class DiscordChannel(ChannelBase):
+    type: Literal["discord"]
+    webhook_url_file: SecretFile
+
+
+class TelegramChannel(ChannelBase):
+    type: Literal["telegram"]
+    bot_token_file: SecretFile
+    chat_id: int
+
+
+class WebexChannel(ChannelBase):
+    type: Literal["webex"]
+    room_id: str
+    bot_token_file: SecretFile
+
+
+Channel = Annotated[
+    Union[
+        EmailChannel,
+        SlackChannel,
+        PagerDutyChannel,
+        WebhookChannel,
+        OpsgenieChannel,
+        MSTeamsChannel,
+        DiscordChannel,
+        TelegramChannel,
+        WebexChannel,
+    ],
+    Field(discriminator="type"),
+]
+CHANNEL_TYPES = ("email", "slack", "pagerduty", "webhook", "opsgenie", "msteams", "discord", "telegram", "webex")
+
+# Inline secrets users are tempted to write, and the field that references a file instead.
+INLINE_SECRET_FIELDS: dict[str, str] = {
+    "api_url": "api_url_file",
+    "routing_key": "routing_key_file",
+    "service_key": "service_key_file",
+    "api_key": "api_key_file",
+    "webhook_url": "webhook_url_file",
+    "bot_token": "bot_token_file",
+    "auth_password": "auth_password_file",
+    "password": "password_file",
+    "bearer_token": "bearer_token_file",
+    "token": "bearer_token_file",
+}
+
+
+class TimeInterval(Strict):
+    weekdays: list[Annotated[str, Field(pattern=r"^[a-z]+(:[a-z]+)?$")]] = Field(default_factory=list)
+    times: list[Annotated[str, Field(pattern=r"^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$")]] = Field(
+        default_factory=list
+    )
+    days_of_month: list[str] = Field(default_factory=list)
+    months: list[str] = Field(default_factory=list)
+    years: list[str] = Field(default_factory=list)
+    location: str | None = Field(None, description="IANA time zone, e.g. Europe/Berlin")
+
+
+class Smtp(Strict):
+    smarthost: Annotated[str, Field(pattern=HOST_PORT)]
+    from_: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = Field(alias="from")
+    auth_username: str | None = None
+    auth_password_file: SecretFile | None = None
+    require_tls: bool = True
+
+
+class ExtraRoute(Strict):
+    matchers: list[str] = Field(min_length=1, description='Alertmanager matchers, e.g. team="database"')
+    notify: list[Name] = Field(min_length=1)
+    continue_: bool = Field(False, alias="continue")
+    group_by: list[LabelName] | None = None
+
+
+class AlertmanagerSettings(Strict):
+    smtp: Smtp | None = None
+    resolve_timeout: Duration = Duration("5m")
+    group_by: list[LabelName] = Field(default_factory=lambda: ["alertname", "service"])
+    group_wait: Duration = Duration("30s")
+    group_interval: Duration = Duration("5m")
+    repeat_interval: Duration = Duration("4h")
+    default_channel: Name | None = Field(None, description="receives alerts that match no severity")
+    routes: list[ExtraRoute] = Field(default_factory=list, description="routes by other labels, before severities")
+
+
+# --- probes, dashboards, stack, kubernetes --------------------------------------------------
+
+
+class HttpProbe(Strict):
+    path: Annotated[str, Field(pattern=r"^/")]
+    port: int | None = Field(None, ge=1, le=65535)
+    initial_delay: Duration = Duration("0s")
+    period: Duration = Duration("10s")
+    timeout: Duration = Duration("1s")
+    failure_threshold: int = Field(3, ge=1)
+    success_threshold: int = Field(1, ge=1)
+
+
+class ExternalProbe(Strict):
+    url: Annotated[str, Field(pattern=r"^https?://")]
+    module: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")] = "http_2xx"
+
+
+class Probes(Strict):
+    port: int = Field(8000, ge=1, le=65535)
+    scheme: Literal["HTTP", "HTTPS"] = "HTTP"
+    liveness: HttpProbe | None = None
+    readiness: HttpProbe | None = None
+    startup: HttpProbe | None = None
+    external: list[ExternalProbe] = Field(default_factory=list)
+
+    @field_validator("external", mode="before")
+    @classmethod
+    def _urls_as_probes(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"url": item} if isinstance(item, str) else item for item in value]
+        return value
+
+
+class PanelTarget(Strict):
+    expr: str
+    legend: str | None = None
+
+
+PanelType = Literal["timeseries", "stat", "gauge", "bargauge", "table", "heatmap"]
+
+
+class Panel(Strict):
+    title: str = Field(min_length=1)
+    expr: str | None = None
+    legend: str | None = None
+    targets: list[PanelTarget] = Field(default_factory=list)
+    type: PanelType = "timeseries"
+    unit: str = "short"
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _expr_or_targets(self) -> Panel:
+        if (self.expr is None) == (not self.targets):
+            raise ValueError("a panel needs exactly one of `expr` or `targets`")
+        return self
+
+
+class CustomDashboard(Strict):
+    title: str = Field(min_length=1)
+    uid: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")] | None = None
+    tags: list[str] = Field(default_factory=list)
+    panels: list[Panel] = Field(min_length=1)
+
+
+class Dashboards(Strict):
+    generate: list[Literal["overview", "slo"]] = Field(default_factory=lambda: ["overview", "slo"])
+    custom: list[CustomDashboard] = Field(default_factory=list)
+
+
+class Stack(Strict):
+    exporters: list[Literal["node", "blackbox"]] = Field(default_factory=list)
+    logs: Literal["loki"] | None = Field(None, description="add Loki and a log shipper")
+    tracing: Literal["jaeger"] | None = Field(None, description="add Jaeger")
+    target_host: str = Field("host.docker.internal", description="where containers reach the service")
+
+
+class ServiceMonitorSettings(Strict):
+    selector: Labels = Field(default_factory=dict, description="matchLabels of the service's Service")
+    labels: Labels = Field(default_factory=dict, description="e.g. release: kube-prometheus-stack")
+    port: str = Field("metrics", description="named port of the Service")
+
+
+class Kubernetes(Strict):
+    namespace: str | None = None
+    deployment: str | None = None
+    container: str | None = None
+    labels: Labels = Field(default_factory=dict, description="added to every operator object")
+    service_monitor: ServiceMonitorSettings = Field(default_factory=ServiceMonitorSettings)
+
+
+# --- the spec -------------------------------------------------------------------------------
+
+
+class Spec(Strict):
+    """A promgen spec: one service's monitoring, declared."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        title="promgen spec",
+        json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
+    )
+
+    version: Literal[1]
+    service: Service
+    scrape: Scrape = Field(default_factory=Scrape)
+    remote_write: list[RemoteWrite] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=list)
+    slos: list[SLO] = Field(default_factory=list)
+    alerts: list[Alert] = Field(default_factory=list)
+    severities: list[Severity] = Field(min_length=1, description="ordered, most urgent first")
+    channels: list[Channel] = Field(default_factory=list)
+    time_intervals: dict[Name, TimeInterval] = Field(default_factory=dict)
+    alertmanager: AlertmanagerSettings = Field(default_factory=AlertmanagerSettings)
+    probes: Probes | None = None
+    dashboards: Dashboards = Field(default_factory=Dashboards)
+    stack: Stack = Field(default_factory=Stack)
+    kubernetes: Kubernetes = Field(default_factory=Kubernetes)
+
+
+__all__ = ["Spec", "Size", "Duration"]
