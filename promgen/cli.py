@@ -61,6 +61,27 @@ def validate(
     _finish(_exit_code(lambda: command.run(specs, output_format.value)))
 
 
+def _split_csv(values: Optional[list[str]]) -> list[str] | None:
+    if not values:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+@app.command()
+def render(
+    spec: Annotated[Path, typer.Argument(help="the service's spec", show_default=False)],
+    out: Annotated[Path, typer.Option("-o", "--out", help="output directory")] = Path("monitoring"),
+    check: Annotated[bool, typer.Option("--check", help="write nothing; exit 1 with a diff when OUT is stale")] = False,
+    only: Annotated[
+        Optional[list[str]], typer.Option("--only", help="comma-separated outputs, e.g. prometheus,alertmanager")
+    ] = None,
+) -> None:
+    """Render the monitoring stack of SPEC into OUT."""
+    from promgen.commands import render as command
+
+    _finish(_exit_code(lambda: command.run(spec, out, check=check, only=_split_csv(only))))
+
+
 @app.command()
 def schema() -> None:
     """Print the spec's JSON Schema (for editors; also in specs/promgen.schema.json)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from promgen.spec.units import Duration, Size
 
@@ -24,7 +24,7 @@ SecretFile = Annotated[str, Field(min_length=1, description="path of a file hold
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 # --- service and scraping -------------------------------------------------------------------
@@ -155,7 +155,10 @@ class Severity(Strict):
     name: Name
     aliases: list[Name] = Field(default_factory=list)
     notify: list[Name] = Field(default_factory=list, description="channel names")
-    during: list[Name] = Field(default_factory=list, description="time intervals when it notifies")
+    during: Annotated[
+        list[Name],
+        WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
+    ] = Field(default_factory=list, description="time intervals when it notifies")
     group_by: list[LabelName] | None = None
     group_wait: Duration | None = None
     group_interval: Duration | None = None
@@ -321,8 +324,11 @@ class HttpProbe(Strict):
     success_threshold: int = Field(1, ge=1)
 
 
+URL = Annotated[str, Field(pattern=r"^https?://")]
+
+
 class ExternalProbe(Strict):
-    url: Annotated[str, Field(pattern=r"^https?://")]
+    url: URL
     module: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")] = "http_2xx"
 
 
@@ -332,14 +338,16 @@ class Probes(Strict):
     liveness: HttpProbe | None = None
     readiness: HttpProbe | None = None
     startup: HttpProbe | None = None
-    external: list[ExternalProbe] = Field(default_factory=list)
+    external: list[Union[ExternalProbe, URL]] = Field(default_factory=list, description="URLs probed by blackbox")
 
-    @field_validator("external", mode="before")
+    @field_validator("external", mode="after")
     @classmethod
-    def _urls_as_probes(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return [{"url": item} if isinstance(item, str) else item for item in value]
-        return value
+    def _urls_as_probes(cls, value: list[Any]) -> list[Any]:
+        return [ExternalProbe(url=item) if isinstance(item, str) else item for item in value]
+
+    @property
+    def external_probes(self) -> list[ExternalProbe]:
+        return [p for p in self.external if isinstance(p, ExternalProbe)]
 
 
 class PanelTarget(Strict):
@@ -409,6 +417,7 @@ class Spec(Strict):
         extra="forbid",
         frozen=True,
         populate_by_name=True,
+        defer_build=True,
         title="promgen spec",
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
     )

@@ -1,0 +1,142 @@
+"""The resolved model: the spec with defaults filled, aliases and templates resolved, names derived.
+
+`derive/` modules read this, never the raw spec dicts; it is built once per render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from promgen import alert_templates, conventions
+from promgen.spec.models import Metric, Severity, Spec
+from promgen.spec.units import Duration
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Render-time choices that are not part of the spec (command-line options)."""
+
+    targets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # job -> host:port overrides
+    receivers_to: str | None = None  # send every channel to this webhook URL (local dry runs)
+    slo_time_scale: float = 1.0  # shrink SLO windows for end-to-end tests (1.0 = as declared)
+
+
+@dataclass(frozen=True)
+class ResolvedAlert:
+    """An alert rule as it will be written: explicit or expanded from a template."""
+
+    name: str
+    expr: str
+    for_: Duration
+    severity: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    template: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    spec_index: int | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    spec: Spec
+    source: str
+    options: RenderOptions
+    severity_of: dict[str, str]
+    metric_units: dict[str, str]
+    alerts: tuple[ResolvedAlert, ...]
+
+    @property
+    def service(self) -> str:
+        return self.spec.service.name
+
+    @property
+    def header(self) -> str:
+        return conventions.GENERATED_HEADER.format(spec=self.source)
+
+    @property
+    def jobs(self) -> tuple[str, ...]:
+        return tuple(t.job for t in self.spec.scrape.targets)
+
+    @property
+    def blackbox_job(self) -> str | None:
+        probes = self.spec.probes
+        return conventions.blackbox_job(self.service) if probes and probes.external else None
+
+    @property
+    def evaluation_interval(self) -> Duration:
+        return self.spec.scrape.evaluation_interval or self.spec.scrape.interval
+
+    def severity(self, name: str) -> Severity:
+        canonical = self.severity_of[name]
+        return next(s for s in self.spec.severities if s.name == canonical)
+
+    def metric(self, name: str) -> Metric | None:
+        return next((m for m in self.spec.metrics if m.name == name), None)
+
+    def common_labels(self, severity: str) -> dict[str, str]:
+        """Labels every alert carries: severity, service, and the service's own labels."""
+        labels = {"severity": self.severity_of[severity], "service": self.service}
+        labels.update(self.spec.service.labels)
+        return labels
+
+    def runbook(self, alert: str) -> str | None:
+        pattern = self.spec.service.runbook_url
+        return pattern.replace("{alert}", alert) if pattern else None
+
+    def slo_page_severity(self, slo_index: int) -> str:
+        chosen = self.spec.slos[slo_index].alerting.page
+        return self.severity_of[chosen] if chosen else self.spec.severities[0].name
+
+    def slo_ticket_severity(self, slo_index: int) -> str:
+        chosen = self.spec.slos[slo_index].alerting.ticket
+        if chosen:
+            return self.severity_of[chosen]
+        ladder = self.spec.severities
+        return ladder[1].name if len(ladder) > 1 else ladder[0].name
+
+
+def build_model(spec: Spec, source: str, options: RenderOptions | None = None) -> Model:
+    severity_of: dict[str, str] = {}
+    for severity in spec.severities:
+        severity_of[severity.name] = severity.name
+        for alias in severity.aliases:
+            severity_of[alias] = severity.name
+    units = {m.name: conventions.metric_unit(m.name, m.unit) for m in spec.metrics}
+    partial = Model(spec, source, options or RenderOptions(), severity_of, units, ())
+    alerts = tuple(_resolve_alert(partial, index) for index in range(len(spec.alerts)))
+    return Model(spec, source, partial.options, severity_of, units, alerts)
+
+
+def _resolve_alert(model: Model, index: int) -> ResolvedAlert:
+    alert = model.spec.alerts[index]
+    labels = model.common_labels(alert.severity)
+    labels.update(alert.labels)
+    if alert.template is None:
+        expr = alert.expr or ""
+        summary, description, params = alert.summary or "", alert.description, {}
+    else:
+        template = alert_templates.TEMPLATES[alert.template]
+        params = alert_templates.resolve_params(template, alert.params)
+        ctx = alert_templates.TemplateContext(model.service, model.jobs, model.metric_units)
+        expr = template.build(params, ctx)
+        summary = alert.summary or template.summary
+        description = alert.description or template.description
+    annotations = {"summary": summary}
+    if description:
+        annotations["description"] = description
+    runbook = alert.runbook_url or model.runbook(alert.name)
+    if runbook:
+        annotations["runbook_url"] = runbook
+    annotations.update(alert.annotations)
+    return ResolvedAlert(
+        name=alert.name,
+        expr=expr,
+        for_=alert.for_,
+        severity=model.severity_of[alert.severity],
+        labels=labels,
+        annotations=annotations,
+        template=alert.template,
+        params=params,
+        spec_index=index,
+    )

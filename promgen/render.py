@@ -1,0 +1,53 @@
+"""The one Jinja environment. Templates lay out finished data; they compute nothing."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from promgen.yamlio import dump_yaml
+
+
+def templates_dir() -> Path:
+    """Templates ship inside the wheel as promgen/templates; a source checkout has them at the top."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "templates", package.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise RuntimeError("promgen's templates are missing from this installation")
+
+
+def _to_yaml(value: Any, indent: int = 0) -> str:
+    text = dump_yaml(value).rstrip("\n")
+    if indent:
+        pad = " " * indent
+        text = "\n".join(pad + line if line else line for line in text.splitlines())
+    return text
+
+
+def _to_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["to_yaml"] = _to_yaml
+    env.filters["to_json"] = _to_json
+    return env
+
+
+def render_template(name: str, **data: Any) -> str:
+    """Render `templates/<name>` with finished data. User strings are data, never template source."""
+    return str(environment().get_template(name).render(**data))

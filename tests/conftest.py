@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import ROOT
+
+
+def run_promgen(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI as a user runs it: a separate process, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "promgen", *args],
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def promgen_cli():
+    return run_promgen
