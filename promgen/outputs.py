@@ -1,16 +1,28 @@
-"""The registry of outputs `render` can write. Each producer is pure: Model -> {relative path: text}."""
+"""The registry of outputs `render` can write.
+
+Each producer is pure: `files(model) -> Output`, the files of one output (paths relative to the
+output directory) plus notes for the render summary and counts for its table.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import import_module
 
 from promgen.model import Model
 
-Files = dict[str, str]
-Producer = Callable[[Model], Files]
 
-# output name -> "module:function"; imported only when that output is rendered.
+@dataclass
+class Output:
+    files: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # shown in the render summary (e.g. untested alerts)
+    stats: dict[str, int] = field(default_factory=dict)  # e.g. {"rules": 40, "alerts": 12}
+
+
+Producer = Callable[[Model], Output]
+
+# output name -> "module:function"; imported only when that output is rendered. Order is render order.
 PRODUCERS: dict[str, str] = {}
 
 
@@ -18,16 +30,30 @@ def names() -> list[str]:
     return list(PRODUCERS)
 
 
-def produce(model: Model, only: list[str] | None = None) -> Files:
-    """Every file of the selected outputs, in a stable order."""
-    files: Files = {}
-    for name, target in PRODUCERS.items():
+def producer(name: str) -> Producer:
+    module_name, function_name = PRODUCERS[name].split(":")
+    return getattr(import_module(module_name), function_name)  # type: ignore[no-any-return]
+
+
+def produce_all(model: Model, only: list[str] | None = None) -> dict[str, Output]:
+    """Each selected output by name; raises when two outputs claim the same file."""
+    results: dict[str, Output] = {}
+    owners: dict[str, str] = {}
+    for name in PRODUCERS:
         if only and name not in only:
             continue
-        module_name, function_name = target.split(":")
-        producer: Producer = getattr(import_module(module_name), function_name)
-        for path, text in producer(model).items():
-            if path in files:
-                raise RuntimeError(f"two outputs write {path}")
-            files[path] = text
+        output = producer(name)(model)
+        for path in output.files:
+            if path in owners:
+                raise RuntimeError(f"outputs {owners[path]} and {name} both write {path}")
+            owners[path] = name
+        results[name] = output
+    return results
+
+
+def produce(model: Model, only: list[str] | None = None) -> dict[str, str]:
+    """Every file of the selected outputs, sorted by path."""
+    files: dict[str, str] = {}
+    for output in produce_all(model, only).values():
+        files.update(output.files)
     return dict(sorted(files.items()))

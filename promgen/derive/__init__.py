@@ -1,0 +1,1 @@
+"""Pure derivations: resolved model in, plain data (dicts, dataclasses) out. No I/O, no Jinja."""

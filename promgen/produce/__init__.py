@@ -1,0 +1,1 @@
+"""Producers: derive data for one output, lay it out with its templates, return an `Output`."""
