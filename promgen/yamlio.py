@@ -1,11 +1,14 @@
-"""All YAML I/O: loading specs with source positions (ruamel.yaml) and dumping outputs (PyYAML).
+"""All YAML I/O: loading specs with source positions and dumping generated files.
 
+Specs are composed by libyaml (PyYAML's C parser: fast, with marks) and turned into plain data
+with YAML 1.2 scalar rules by a small walker that records every key's and value's position.
 Loading is defensive: a spec is user input, so every way a file can be broken becomes one
 `Problem` with a position, never an exception from a parser or a hang.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,12 +80,14 @@ def read_text(path: Path, display: str) -> str:
         raise _fail(display, line, col, f"not UTF-8 text (byte 0x{raw[error.start]:02x}); save the spec as UTF-8") from None
 
 
-def _yaml_problem(display: str, error: Exception) -> SpecError:
+def _yaml_problem(display: str, error: Exception, text: str = "") -> SpecError:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = str(getattr(error, "problem", None) or str(error).splitlines()[0]).strip()
     context = str(getattr(error, "context", None) or "").strip()
-    if "\\t" in problem or "\t" in problem:
+    lines = text.splitlines()
+    at_mark = lines[line - 1][col - 1 : col] if 0 < line <= len(lines) else ""
+    if "\\t" in problem or "\t" in problem or at_mark == "\t":
         message = "tab character: YAML indentation must use spaces"
     elif "duplicate key" in problem:
         message = problem.split(" with value", 1)[0].replace("found ", "")
@@ -99,37 +104,29 @@ def load_document(path: Path, display: str | None = None) -> Document:
 
 
 def parse_document(text: str, display: str) -> Document:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    """Parse spec text into plain data and positions (YAML 1.2 core-schema scalars)."""
+    import yaml
 
-    if not text.strip() or all(l.strip().startswith("#") or not l.strip() for l in text.splitlines()):
+    if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise _fail(display, 1, 1, "the spec is empty: it needs at least `version: 1`, `service` and `severities`")
-    depth = _max_flow_depth(text)
-    if depth > MAX_DEPTH:
+    if _max_flow_depth(text) > MAX_DEPTH:
         raise _fail(display, 1, 1, f"nesting deeper than {MAX_DEPTH} levels; a spec is never that deep")
-    yaml = YAML(typ="rt", pure=True)
-    yaml.allow_duplicate_keys = False
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        loaded = yaml.load(text)
-    except YAMLError as error:
-        raise _yaml_problem(display, error) from None
+        root = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError as error:
+        raise _yaml_problem(display, error, text) from None
     except RecursionError:
         raise _fail(display, 1, 1, f"nesting deeper than {MAX_DEPTH} levels; a spec is never that deep") from None
-    except Exception as error:  # ruamel raises a few non-YAMLError types on hostile input
-        raise _yaml_problem(display, error) from None
-    if loaded is None:
+    if root is None:
         raise _fail(display, 1, 1, "the spec is empty: it needs at least `version: 1`, `service` and `severities`")
-    if not isinstance(loaded, dict):
-        kind = "a list" if isinstance(loaded, list) else f"a single value ({type(loaded).__name__})"
+    if not isinstance(root, yaml.MappingNode):
+        kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
         raise _fail(display, 1, 1, f"the spec must be a mapping of sections (version, service, ...), not {kind}")
-    positions = Positions()
-    positions.values[()] = (1, 1)
-    budget = [MAX_NODES]
-    try:
-        data = _plain(loaded, (), positions, budget, 0, display)
-    except RecursionError:
-        raise _fail(display, 1, 1, f"nesting deeper than {MAX_DEPTH} levels; a spec is never that deep") from None
-    return Document(display, data, positions)
+    walker = _Walker(display, text)
+    data = walker.walk(root, (), 0)
+    walker.positions.values[()] = (1, 1)
+    return Document(display, data, walker.positions)
 
 
 def _max_flow_depth(text: str) -> int:
@@ -141,65 +138,106 @@ def _max_flow_depth(text: str) -> int:
             deepest = max(deepest, depth)
         elif char in "]}":
             depth = max(0, depth - 1)
-    return deepest if deepest > MAX_DEPTH else 0
+    return deepest
 
 
-def _plain(node: Any, path: PathKey, positions: Positions, budget: list[int], depth: int, file: str) -> Any:
-    """Copy ruamel's round-trip objects into plain Python, recording positions on the way.
+# YAML 1.2 core schema for plain scalars: `no`, `on`, `0755` and `1:30` stay strings (unlike YAML 1.1).
+_NULL = re.compile(r"^(~|null|Null|NULL|)$")
+_BOOL = re.compile(r"^(true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(r"^[-+]?[0-9]+$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$")
+_STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "binary", "merge", "omap", "pairs", "set", "value")}
+
+
+def _scalar(value: str, plain: bool) -> Any:
+    if not plain:
+        return value
+    if _NULL.match(value):
+        return None
+    if _BOOL.match(value):
+        return value.lower() == "true"
+    if _INT.match(value):
+        return int(value, 0) if value[:2] in ("0o", "0x") else int(value)
+    if _FLOAT.match(value):
+        special = value.lstrip("+-").lower()
+        if special in (".inf", ".nan"):
+            return float(value.replace(".", "", 1))
+        return float(value)
+    return value
+
+
+class _Walker:
+    """Turns a composed YAML node tree into plain Python, recording where each value came from.
 
     Aliases are expanded here, so a node budget stops 'billion laughs' documents.
     """
-    budget[0] -= 1
-    if budget[0] < 0:
-        line, col = positions.of_value(path)
-        raise _fail(file, line, col, f"the document expands to more than {MAX_NODES} values (too many aliases?)")
-    if depth > MAX_DEPTH:
-        line, col = positions.of_value(path)
-        raise _fail(file, line, col, f"nesting deeper than {MAX_DEPTH} levels; a spec is never that deep")
-    if isinstance(node, dict):
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.lines = text.splitlines()
+        self.positions = Positions()
+        self.budget = MAX_NODES
+
+    def explicitly_tagged(self, node: Any) -> bool:
+        """`!!str 7` keeps its tag; only untagged plain scalars follow the YAML 1.2 rules."""
+        line, col = node.start_mark.line, node.start_mark.column
+        return 0 <= line < len(self.lines) and self.lines[line][col : col + 1] == "!"
+
+    def fail(self, node: Any, message: str) -> SpecError:
+        return _fail(self.file, node.start_mark.line + 1, node.start_mark.column + 1, message)
+
+    def walk(self, node: Any, path: PathKey, depth: int) -> Any:
+        import yaml
+
+        self.budget -= 1
+        if self.budget < 0:
+            raise self.fail(node, f"the document expands to more than {MAX_NODES} values (too many aliases?)")
+        if depth > MAX_DEPTH:
+            raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels; a spec is never that deep")
+        if node.tag not in _STANDARD_TAGS and not node.tag.startswith("tag:yaml.org,2002:"):
+            raise self.fail(node, f"YAML tag {node.tag!r} is not supported in a spec")
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, child in enumerate(node.value):
+                child_path = path + (index,)
+                self.positions.values[child_path] = (child.start_mark.line + 1, child.start_mark.column + 1)
+                items.append(self.walk(child, child_path, depth + 1))
+            return items
+        return _scalar(node.value, plain=not node.style and not self.explicitly_tagged(node))
+
+    def mapping(self, node: Any, path: PathKey, depth: int) -> dict[str, Any]:
+        import yaml
+
         result: dict[str, Any] = {}
-        lc = getattr(node, "lc", None)
-        for key, value in node.items():
-            if not isinstance(key, (str, int, float, bool)) or key is None:
-                line, col = positions.of_value(path)
-                raise _fail(
-                    file, line, col,
+        first_line: dict[str, int] = {}
+        merged: list[Any] = []
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.fail(
+                    key_node,
                     "YAML read this value as a nested mapping or list (it starts with `{` or `[`); put it in quotes",
                 )
-            key_text = str(key).lower() if isinstance(key, bool) else str(key)
-            child = path + (key_text,)
-            if lc is not None:
-                try:
-                    kl, kc, vl, vc = lc.data[key]
-                    positions.keys[child] = (kl + 1, kc + 1)
-                    positions.values[child] = (vl + 1, vc + 1)
-                except (KeyError, TypeError, ValueError):
-                    pass
-            result[key_text] = _plain(value, child, positions, budget, depth + 1, file)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                merged.append(value_node)
+                continue
+            key = key_node.value
+            if key in first_line:
+                raise self.fail(key_node, f'duplicate key "{key}" (first at line {first_line[key]})')
+            first_line[key] = key_node.start_mark.line + 1
+            child = path + (key,)
+            self.positions.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            self.positions.values[child] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+            result[key] = self.walk(value_node, child, depth + 1)
+        for source in merged:  # `<<: *defaults` -- explicit keys win
+            sources = source.value if isinstance(source, yaml.SequenceNode) else [source]
+            for item in sources:
+                if not isinstance(item, yaml.MappingNode):
+                    raise self.fail(item, "`<<` merges a mapping (or a list of mappings) into this one")
+                for key, value in self.mapping(item, path, depth + 1).items():
+                    result.setdefault(key, value)
         return result
-    if isinstance(node, list):
-        items = []
-        lc = getattr(node, "lc", None)
-        for index, value in enumerate(node):
-            child = path + (index,)
-            if lc is not None:
-                try:
-                    line, col = lc.data[index]
-                    positions.values[child] = (line + 1, col + 1)
-                except (KeyError, TypeError, ValueError, IndexError):
-                    pass
-            items.append(_plain(value, child, positions, budget, depth + 1, file))
-        return items
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    # Timestamps and other tagged scalars: keep their text so validation reports them as written.
-    return str(node)
 
 
 # --- output -------------------------------------------------------------------------------
