@@ -1,0 +1,58 @@
+"""An installed promgen (a built wheel, not this checkout) finds its templates and renders."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+from tests.support import ROOT
+
+
+def build_wheel(into: Path) -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(into), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return next(into.glob("promgen-*.whl"))
+
+
+def test_wheel_ships_templates_and_renders_outside_the_checkout(tmp_path: Path) -> None:
+    wheel = build_wheel(tmp_path / "dist")
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = {n for n in names if n.startswith("promgen/templates/")}
+    in_repo = {
+        "promgen/templates/" + p.relative_to(ROOT / "templates").as_posix()
+        for p in (ROOT / "templates").rglob("*")
+        if p.is_file()
+    }
+    assert in_repo <= shipped, f"templates missing from the wheel: {sorted(in_repo - shipped)}"
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    # pip of the outer interpreter installs into the venv's site-packages; dependencies come from
+    # the system site-packages, so nothing is downloaded.
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", site, str(wheel)],
+        check=True, capture_output=True, timeout=300,
+    )
+    spec = ROOT / "examples" / "promptforge" / "promgen.yaml"
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(
+        [str(python), "-c", "import promgen, sys; print(promgen.__file__); from promgen.cli import main; sys.argv=['promgen','render',sys.argv[1],'-o',sys.argv[2]]; main()", str(spec), str(out)],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert str(ROOT) not in done.stdout.splitlines()[0], "imported the checkout instead of the installed wheel"
+    assert any(out.rglob("*.yml")), "the installed promgen rendered nothing"
