@@ -56,6 +56,39 @@ def slo_no_data_alert(slo: str) -> str:
     return f"{camel(slo)}SLINoData"
 
 
+# --- Grafana ---------------------------------------------------------------------------------
+
+GRAFANA_DASHBOARDS_DIR = "grafana/dashboards"
+# Where Grafana reads the dashboards: the compose stack mounts GRAFANA_DASHBOARDS_DIR here.
+GRAFANA_DASHBOARDS_MOUNT = "/etc/grafana/dashboards"
+GRAFANA_DATASOURCES_FILE = "grafana/provisioning/datasources/promgen.yml"
+GRAFANA_DASHBOARD_PROVIDER_FILE = "grafana/provisioning/dashboards/promgen.yml"
+PROMETHEUS_DATASOURCE_UID = "prometheus"
+ALERTMANAGER_DATASOURCE_UID = "alertmanager"
+DASHBOARD_UID_MAX = 40  # Grafana rejects longer uids
+
+
+def dashboard_uid(service: str, name: str) -> str:
+    """`<service>-<name>`; when longer than Grafana allows, cut and made unique by a hash of the whole."""
+    import hashlib
+    import re
+
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "dashboard"
+    uid = f"{service}-{slug}"
+    if len(uid) <= DASHBOARD_UID_MAX:
+        return uid
+    digest = hashlib.sha1(uid.encode("utf-8")).hexdigest()[:8]
+    return f"{uid[:DASHBOARD_UID_MAX - 9].rstrip('-')}-{digest}"
+
+
+def custom_dashboard_uid(service: str, title: str, uid: str | None) -> str:
+    return uid or dashboard_uid(service, title)
+
+
+def dashboard_file(uid: str) -> str:
+    return f"{GRAFANA_DASHBOARDS_DIR}/{uid}.json"
+
+
 _UNIT_SUFFIXES = (
     ("_seconds", "seconds"),
     ("_milliseconds", "milliseconds"),
