@@ -75,11 +75,32 @@ def render(
     only: Annotated[
         Optional[list[str]], typer.Option("--only", help="comma-separated outputs, e.g. prometheus,alertmanager")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="overwrite files in OUT that promgen did not write")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
 ) -> None:
     """Render the monitoring stack of SPEC into OUT."""
     from promgen.commands import render as command
 
-    _finish(_exit_code(lambda: command.run(spec, out, check=check, only=_split_csv(only))))
+    _finish(
+        _exit_code(
+            lambda: command.run(spec, out, check=check, only=_split_csv(only), force=force, quiet=quiet)
+        )
+    )
+
+
+@app.command()
+def init(
+    path: Annotated[
+        Optional[Path], typer.Argument(help="file (or directory) to create; default promgen.yaml", show_default=False)
+    ] = None,
+    service: Annotated[str, typer.Option("--service", help="the service's name")] = "my-service",
+) -> None:
+    """Write a commented starter spec; never overwrites an existing file."""
+    from promgen.commands import init as command
+
+    _finish(_exit_code(lambda: command.run(path, service)))
 
 
 @app.command()

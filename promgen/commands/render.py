@@ -6,11 +6,10 @@ import os
 import sys
 from pathlib import Path
 
-from promgen import outputs
+from promgen import outputs, write
 from promgen.commands.validate import load_valid
-from promgen.errors import PromgenError
-from promgen.model import RenderOptions, build_model
-from promgen.write import compare, write_files
+from promgen.errors import Problem, PromgenError
+from promgen.model import Model, RenderOptions, build_model
 
 
 def source_name(spec_path: Path) -> str:
@@ -22,11 +21,19 @@ def source_name(spec_path: Path) -> str:
     return spec_path.name if relative.startswith("..") else Path(relative).as_posix()
 
 
+def produce(
+    spec_path: Path, only: list[str] | None = None, options: RenderOptions | None = None
+) -> tuple[Model, dict[str, outputs.Output], list[Problem]]:
+    """The model, each selected output, and the spec's warnings."""
+    loaded, warnings = load_valid(spec_path)
+    model = build_model(loaded.spec, source_name(spec_path), options)
+    return model, outputs.produce_all(model, only), warnings
+
+
 def plan(spec_path: Path, only: list[str] | None = None, options: RenderOptions | None = None) -> dict[str, str]:
     """Every output file's text, keyed by its path below the output directory."""
-    loaded, _warnings = load_valid(spec_path)
-    model = build_model(loaded.spec, source_name(spec_path), options)
-    return outputs.produce(model, only)
+    _model, produced, _warnings = produce(spec_path, only, options)
+    return write.Plan.of({name: output.files for name, output in produced.items()}).files
 
 
 def check_only(only: list[str] | None) -> list[str] | None:
@@ -43,21 +50,48 @@ def check_only(only: list[str] | None) -> list[str] | None:
     return only
 
 
-def run(spec_path: Path, out_dir: Path, *, check: bool = False, only: list[str] | None = None,
-        options: RenderOptions | None = None) -> int:
+def run(
+    spec_path: Path,
+    out_dir: Path,
+    *,
+    check: bool = False,
+    only: list[str] | None = None,
+    options: RenderOptions | None = None,
+    force: bool = False,
+    quiet: bool = False,
+) -> int:
     selected = check_only(only)
-    files = plan(spec_path, selected, options)
+    model, produced, warnings = produce(spec_path, selected, options)
+    if not quiet:
+        for warning in warnings:
+            print(warning.render(), file=sys.stderr)
+    planned = write.Plan.of({name: output.files for name, output in produced.items()}, complete=selected is None)
     if check:
-        drift = compare(files, out_dir)
-        if drift.stale:
-            sys.stdout.write(drift.diff)
-            print(f"{out_dir} is stale: {len(drift.added)} to add, {len(drift.changed)} to change, "
-                  f"{len(drift.removed)} to remove; run promgen render", file=sys.stderr)
-            return 1
-        print(f"{out_dir} is up to date ({len(files)} files)")
-        return 0
-    changed = write_files(files, out_dir)
-    for rel in files:
-        mark = "wrote" if rel in changed else "unchanged"
-        print(f"{mark:9} {out_dir / rel}")
+        return _check(planned, out_dir, quiet)
+    done = write.write(planned, out_dir, force=force)
+    if not quiet:
+        from promgen import summary
+
+        summary.show(summary.Rendered(model.service, model.source, out_dir, produced, done))
     return 0
+
+
+def _check(planned: write.Plan, out_dir: Path, quiet: bool) -> int:
+    drift = write.compare(planned, out_dir)
+    found = drift.changes
+    if not drift.stale:
+        if not quiet:
+            print(f"{out_dir} is up to date ({len(planned.files)} files)")
+        return 0
+    if not quiet:
+        sys.stdout.write(drift.diff)
+        sys.stdout.flush()
+        for mark, paths in (("add", found.added), ("change", found.changed), ("remove", found.removed)):
+            for rel in paths:
+                print(f"  {mark:<7}{out_dir / rel}", file=sys.stderr)
+    print(
+        f"{out_dir} is stale: {len(found.added)} to add, {len(found.changed)} to change, "
+        f"{len(found.removed)} to remove; run `promgen render` to update it",
+        file=sys.stderr,
+    )
+    return 1

@@ -1,0 +1,42 @@
+"""`promgen init [PATH]`: a commented starter spec that validates; never overwrites a file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from promgen.errors import PromgenError
+from promgen.spec.models import SERVICE_NAME
+
+DEFAULT_FILE = "promgen.yaml"
+
+
+def starter_spec(service: str, spec_name: str = DEFAULT_FILE) -> str:
+    from promgen.render import render_template
+
+    if not re.match(SERVICE_NAME, service) or len(service) > 40:
+        raise PromgenError(
+            f"service name {service!r} is not valid: lowercase letters, digits and '-', starting with a letter"
+        )
+    return render_template("init/promgen.yaml.j2", service=service, spec_name=spec_name)
+
+
+def target_path(path: Path | None) -> Path:
+    if path is None:
+        return Path(DEFAULT_FILE)
+    return path / DEFAULT_FILE if path.is_dir() else path
+
+
+def run(path: Path | None, service: str) -> int:
+    target = target_path(path)
+    text = starter_spec(service, target.name)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "x", encoding="utf-8", newline="\n") as stream:  # "x": fails if it exists
+            stream.write(text)
+    except FileExistsError:
+        raise PromgenError(f"{target} already exists; promgen init never overwrites a file") from None
+    except OSError as error:
+        raise PromgenError(f"cannot write {target}: {error.strerror or error}") from None
+    print(f"wrote {target}: edit it, then run `promgen validate {target}` and `promgen render {target} -o monitoring`")
+    return 0

@@ -1,0 +1,93 @@
+"""The terminal summary of a render: what changed on disk, and a table of what each output holds.
+
+Colour only when stdout is a terminal, none at all when NO_COLOR is set (https://no-color.org).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from promgen.outputs import Output
+from promgen.write import Changes
+
+# Columns shown first, in this order; other stats producers report follow in the order met.
+PREFERRED_COLUMNS = ("rules", "alerts", "dashboards")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    service: str
+    source: str
+    out_dir: Path
+    outputs: Mapping[str, Output]
+    changes: Changes
+
+
+def columns(outputs: Mapping[str, Output]) -> list[str]:
+    found = [key for output in outputs.values() for key in output.stats]
+    extra = list(dict.fromkeys(key for key in found if key not in PREFERRED_COLUMNS))
+    return [key for key in PREFERRED_COLUMNS if key in found] + extra
+
+
+def rows(outputs: Mapping[str, Output]) -> list[list[str]]:
+    """One row per output (name, files, each stat), then the totals."""
+    keys = columns(outputs)
+    table: list[list[str]] = []
+    totals = [0] * (len(keys) + 1)
+    for name, output in outputs.items():
+        values = [len(output.files)] + [output.stats.get(key) for key in keys]
+        table.append([name] + ["-" if v is None else str(v) for v in values])
+        totals = [t + (v or 0) for t, v in zip(totals, values)]
+    if len(outputs) > 1:
+        table.append(["total"] + [str(t) for t in totals])
+    return table
+
+
+def show(rendered: Rendered, stream: IO[str] | None = None) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    no_color = bool(os.environ.get("NO_COLOR"))
+    console = Console(
+        file=stream,
+        color_system=None if no_color else "auto",
+        no_color=no_color,
+        highlight=False,
+        soft_wrap=True,
+        emoji=False,
+        markup=False,
+    )
+    out, found = rendered.out_dir, rendered.changes
+    removed = set(found.removed)
+    for rel in sorted(found.written + found.removed):
+        if rel in removed:
+            console.print(f"removed  {out / rel}", style="red")
+        else:
+            mark = "created" if rel in found.added else "updated"
+            console.print(f"{mark}  {out / rel}", style="green" if rel in found.added else "yellow")
+    for rel in found.edited:
+        console.print(f"warning: {out / rel} had been edited by hand; promgen replaced it", style="yellow")
+    if found.foreign:
+        listed = ", ".join(str(out / rel) for rel in found.foreign)
+        console.print(f"warning: --force overwrote files promgen had not written: {listed}", style="yellow")
+
+    console.print(f"{rendered.service} ({rendered.source}) -> {out}", style="bold")
+    table = Table(box=box.SIMPLE_HEAD, safe_box=True, show_edge=False, pad_edge=False)
+    table.add_column("output", style="bold")
+    for key in ["files", *columns(rendered.outputs)]:
+        table.add_column(key, justify="right")
+    for row in rows(rendered.outputs):
+        table.add_row(*row, style="bold" if row[0] == "total" and len(rendered.outputs) > 1 else None)
+    console.print(table)
+    console.print(
+        f"{len(found.added)} created, {len(found.changed)} updated, {len(found.unchanged)} unchanged, "
+        f"{len(found.removed)} removed"
+    )
+    for name, output in rendered.outputs.items():
+        for note in output.notes:
+            console.print(f"note ({name}): {note}", style="cyan")
