@@ -112,6 +112,9 @@ def parse_document(text: str, display: str) -> Document:
     if _max_flow_depth(text) > MAX_DEPTH:
         raise _fail(display, 1, 1, f"nesting deeper than {MAX_DEPTH} levels; a spec is never that deep")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    deep = _deep_block_nesting(text, loader)
+    if deep is not None:
+        raise _fail(display, *deep, f"nesting deeper than {MAX_DEPTH} levels; a spec is never that deep")
     try:
         root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as error:
@@ -139,6 +142,32 @@ def _max_flow_depth(text: str) -> int:
         elif char in "]}":
             depth = max(0, depth - 1)
     return deepest
+
+
+def _deep_block_nesting(text: str, loader: Any) -> tuple[int, int] | None:
+    """Where block nesting (`- - - x`, ever deeper indents) passes MAX_DEPTH, else None.
+
+    libyaml's composer recurses in C, so a document nested thousands of levels deep crashes the
+    process instead of raising; its parser is iterative, so the depth is measured on its events.
+    Each block level takes at least one column of indentation or indicators, so only documents
+    with a line starting deeper than MAX_DEPTH columns need the extra pass.
+    """
+    import yaml
+
+    if max((len(line) - len(line.lstrip(" -?:")) for line in text.splitlines()), default=0) <= MAX_DEPTH:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH + 1:  # the root mapping is depth 0 to the walker, 1 here
+                    return event.start_mark.line + 1, event.start_mark.column + 1
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # composing reports the syntax error, with its position, before nesting this deep
+    return None
 
 
 # YAML 1.2 core schema for plain scalars: `no`, `on`, `0755` and `1:30` stay strings (unlike YAML 1.1).
