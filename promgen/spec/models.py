@@ -393,18 +393,34 @@ class Stack(Strict):
     target_host: str = Field("host.docker.internal", description="where containers reach the service")
 
 
+# Kubernetes object names, label keys and values (apimachinery's validation rules).
+K8S_NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+K8S_LABEL_KEY = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+K8S_LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$"
+K8sName = Annotated[str, Field(pattern=K8S_NAME, max_length=63)]
+K8sLabels = dict[Annotated[str, Field(pattern=K8S_LABEL_KEY)], Annotated[str, Field(pattern=K8S_LABEL_VALUE)]]
+
+
 class ServiceMonitorSettings(Strict):
-    selector: Labels = Field(default_factory=dict, description="matchLabels of the service's Service")
-    labels: Labels = Field(default_factory=dict, description="e.g. release: kube-prometheus-stack")
-    port: str = Field("metrics", description="named port of the Service")
+    selector: K8sLabels = Field(
+        default_factory=dict, description="matchLabels of the service's Service (default app.kubernetes.io/name: SERVICE)"
+    )
+    labels: K8sLabels = Field(default_factory=dict, description="e.g. release: kube-prometheus-stack")
+    port: K8sName = Field("metrics", description="named port of the Service")
 
 
 class Kubernetes(Strict):
-    namespace: str | None = None
-    deployment: str | None = None
-    container: str | None = None
-    labels: Labels = Field(default_factory=dict, description="added to every operator object")
+    namespace: K8sName | None = None
+    deployment: K8sName | None = Field(None, description="the Deployment the probe patch applies to (default: the service name)")
+    container: K8sName | None = Field(None, description="its container that gets the probes (default: the service name)")
+    labels: K8sLabels = Field(default_factory=dict, description="added to every operator object")
     service_monitor: ServiceMonitorSettings = Field(default_factory=ServiceMonitorSettings)
+    blackbox_exporter: Annotated[str, Field(pattern=HOST_PORT)] = Field(
+        "blackbox-exporter.monitoring.svc:9115", description="host:port of the blackbox exporter Service the Probes use"
+    )
+    alertmanager_secret: K8sName | None = Field(
+        None, description="Secret holding the channels' secrets for the AlertmanagerConfig (default: SERVICE-alertmanager)"
+    )
 
 
 # --- the spec -------------------------------------------------------------------------------
