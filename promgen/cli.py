@@ -104,6 +104,24 @@ def init(
 
 
 @app.command()
+def routes(
+    spec: Annotated[Path, typer.Argument(help="the service's spec", show_default=False)],
+    labels: Annotated[
+        Optional[list[str]], typer.Argument(help="the alert's labels, e.g. severity=critical", show_default=False)
+    ] = None,
+    tree: Annotated[bool, typer.Option("--tree", help="print the route tree, marking the routes LABELS reach")] = False,
+) -> None:
+    """Which receivers an alert with LABELS reaches, in tree order (as amtool config routes test)."""
+    from promgen.commands import routes as command
+
+    try:
+        parsed = command.parse_labels(labels or [])
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="LABELS") from None
+    _finish(_exit_code(lambda: command.run(spec, parsed, tree=tree)))
+
+
+@app.command()
 def schema() -> None:
     """Print the spec's JSON Schema (for editors; also in specs/promgen.schema.json)."""
     from promgen.commands import schema as command

@@ -19,6 +19,13 @@ def tests_file(service: str) -> str:
     return f"prometheus/tests/{service}.test.yml"
 
 
+ALERTMANAGER_FILE = "alertmanager/alertmanager.yml"
+# The receiver (with no integrations) of alerts no route matches, unless alertmanager.default_channel.
+UNROUTED_RECEIVER = "unrouted"
+# A more urgent alert inhibits a less urgent one only when these labels are equal.
+INHIBIT_EQUAL = ("alertname", "service")
+
+
 def alert_group(service: str) -> str:
     return f"{service}-alerts"
 

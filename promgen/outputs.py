@@ -23,7 +23,9 @@ class Output:
 Producer = Callable[[Model], Output]
 
 # output name -> "module:function"; imported only when that output is rendered. Order is render order.
-PRODUCERS: dict[str, str] = {}
+PRODUCERS: dict[str, str] = {
+    "alertmanager": "promgen.produce.alertmanager:files",
+}
 
 
 def names() -> list[str]:

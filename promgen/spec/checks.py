@@ -49,6 +49,7 @@ class _Checker:
         self.alerts()
         self.dashboards()
         self.routes()
+        self.routing()
         return self.problems
 
     # --- helpers ---------------------------------------------------------------------------
@@ -286,6 +287,78 @@ class _Checker:
                     self.error(("alertmanager", "routes", r, "matchers", m), f'{matcher!r} is not a matcher like team="database" or env=~"prod|staging"')
             for n, name in enumerate(route.notify):
                 self.reference(("alertmanager", "routes", r, "notify", n), name, channels, "channel")
+
+    def routing(self) -> None:
+        """The routing lint: what Alertmanager 0.25 cannot express, and routing that is likely a mistake."""
+        from promgen import conventions
+        from promgen.derive import alertmanager as am
+
+        spec, settings = self.spec, self.spec.alertmanager
+        used = {n for s in spec.severities for n in s.notify} | {n for r in settings.routes for n in r.notify}
+        used |= {settings.default_channel} if settings.default_channel else set()
+        default = settings.default_channel or conventions.UNROUTED_RECEIVER
+        for index, channel in enumerate(spec.channels):
+            here = ("channels", index)
+            if channel.type in am.NEEDS_NEWER_ALERTMANAGER:
+                self.error(here + ("type",), f"cannot render a {channel.type} channel without an inline secret: {am.NEEDS_NEWER_ALERTMANAGER[channel.type]}")
+            if channel.type == "webhook" and channel.url_file is not None:
+                self.error(here + ("url_file",), am.WEBHOOK_URL_FILE)
+            if channel.name == conventions.UNROUTED_RECEIVER and settings.default_channel is None:
+                self.error(here + ("name",), f"{channel.name!r} names the receiver of alerts no route matches; rename the channel or set alertmanager.default_channel")
+            if channel.name not in used:
+                self.warn(here + ("name",), f"channel {channel.name!r} is notified by no severity, route or alertmanager.default_channel")
+        during = {n for s in spec.severities for n in s.during}
+        for name in spec.time_intervals:
+            if name not in during:
+                self.warn(("time_intervals", name), f"time interval {name!r} is in no severity's `during`")
+        timed: list[tuple[PathKey, Any]] = [(("alertmanager",), settings)]
+        for index, severity in enumerate(spec.severities):
+            timed.append((("severities", index), severity))
+            if not severity.notify:
+                self.warn(("severities", index, "notify"), f"severity {severity.name!r} notifies no channel: its alerts go to the default receiver {default!r}")
+        for here, owner in timed:
+            for field in ("group_interval", "repeat_interval"):
+                value = getattr(owner, field)
+                if value is not None and value.ms == 0:
+                    self.error(here + (field,), f"{field} must be longer than 0 (Alertmanager rejects 0)")
+        self.extra_routes(am)
+
+    def extra_routes(self, am: Any) -> None:
+        """alertmanager.routes that can never match, are never reached, or starve the severity routes."""
+        service = self.spec.service.name
+        severities = list(self.severity_names)
+        canonical = [s.name for s in self.spec.severities]
+        final: list[tuple[int, set[Any]]] = []  # earlier routes without `continue`: they end the search
+        for r, route in enumerate(self.spec.alertmanager.routes):
+            here = ("alertmanager", "routes", r)
+            parsed = []
+            for m, text in enumerate(route.matchers):
+                if MATCHER.match(text):  # else routes() reported it
+                    try:
+                        parsed.append(am.parse_matcher(text))
+                    except ValueError as error:
+                        self.error(here + ("matchers", m), str(error))
+            if len(parsed) < len(route.matchers):
+                continue
+            reason = am.contradiction(parsed)
+            if reason is not None:
+                self.error(here + ("matchers",), f"this route can never match: {reason}")
+                continue
+            for m, matcher in enumerate(parsed):
+                foreign = (matcher.name == "service" and not matcher.matches({"service": service})) or (
+                    matcher.name == "severity" and not any(matcher.matches({"severity": s}) for s in severities))
+                if foreign:
+                    self.warn(here + ("matchers", m), f"no alert of this spec matches {matcher}; the route only catches alerts other tools send")
+            shadow = next((i for i, earlier in final if earlier <= set(parsed)), None)
+            if shadow is not None:
+                self.warn(here, f"this route is never reached: alertmanager.routes[{shadow}] matches every alert it would and has no `continue`")
+            if route.continue_:
+                continue
+            final.append((r, set(parsed)))
+            catch_all = all(m.name in ("service", "severity") for m in parsed) and all(
+                m.matches({"service": service, "severity": s}) for m in parsed for s in canonical)
+            if catch_all:
+                self.warn(here, "this route catches every alert of the service and has no `continue`: the severity routes never see one")
 
 
 def _slo_alert_names(slo: str) -> Iterator[str]:

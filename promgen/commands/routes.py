@@ -1,0 +1,80 @@
+"""`promgen routes SPEC label=value...`: the receivers an alert with these labels reaches.
+
+Walks the route tree promgen writes to alertmanager.yml (derive.alertmanager.route_tree) with
+Alertmanager's own matching algorithm, so it answers as `amtool config routes test` does on the
+rendered file, without amtool or a render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from promgen.commands.validate import load_valid
+from promgen.derive import alertmanager
+from promgen.derive.alertmanager import Route
+from promgen.model import build_model
+
+
+def parse_labels(items: Sequence[str]) -> dict[str, str]:
+    """`name=value` pairs (value optionally quoted, as amtool takes them); ValueError when malformed."""
+    labels: dict[str, str] = {}
+    for item in items:
+        try:
+            matcher = alertmanager.parse_matcher(item)
+        except ValueError:
+            matcher = None
+        if matcher is None or matcher.op != "=":
+            raise ValueError(f"{item!r} is not a label: write name=value, e.g. severity=critical")
+        if matcher.name in labels:
+            raise ValueError(f"label {matcher.name!r} is given twice")
+        labels[matcher.name] = matcher.value
+    return labels
+
+
+def _describe(route: Route, root: bool) -> str:
+    """A route as one line: its matchers (`*` matches every alert), receiver and settings."""
+    matchers = "{" + ", ".join(str(m) for m in route.matchers) + "}" if route.matchers else "*"
+    parts = ["root" if root else matchers]
+    if route.receiver is not None:
+        parts.append(f"-> {route.receiver}")
+    if route.continue_:
+        parts.append("continue")
+    if route.group_by is not None:
+        parts.append(f"group_by=[{', '.join(route.group_by)}]")
+    for key in ("group_wait", "group_interval", "repeat_interval"):
+        if getattr(route, key) is not None:
+            parts.append(f"{key}={getattr(route, key)}")
+    if route.active_time_intervals:
+        parts.append(f"during={','.join(route.active_time_intervals)}")
+    return "  ".join(parts)
+
+
+def format_tree(root: Route, reached: Sequence[Route] = ()) -> list[str]:
+    """The route tree, one route a line, in the order Alertmanager tries them; `reached` marked."""
+    lines: list[str] = []
+
+    def walk(route: Route, prefix: str, branch: str) -> None:
+        mark = "  <- reached" if any(route is r for r in reached) else ""
+        lines.append(f"{prefix}{branch}{_describe(route, route is root)}{mark}")
+        below = prefix + ("" if not branch else ("    " if branch.startswith("└") else "│   "))
+        for index, child in enumerate(route.routes):
+            walk(child, below, "└── " if index == len(route.routes) - 1 else "├── ")
+
+    walk(root, "", "")
+    return lines
+
+
+def answer(root: Route, labels: Mapping[str, str], tree: bool) -> list[str]:
+    matches = alertmanager.matching_routes(root, labels)
+    if tree:
+        return format_tree(root, [m.route for m in matches] if labels else [])
+    return [m.receiver for m in matches]
+
+
+def run(spec_path: Path, labels: Mapping[str, str], *, tree: bool = False) -> int:
+    loaded, _warnings = load_valid(spec_path)
+    model = build_model(loaded.spec, str(spec_path))
+    for line in answer(alertmanager.route_tree(model), labels, tree):
+        print(line)
+    return 0
