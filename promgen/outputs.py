@@ -25,6 +25,7 @@ Producer = Callable[[Model], Output]
 # output name -> "module:function"; imported only when that output is rendered. Order is render order.
 PRODUCERS: dict[str, str] = {
     "alertmanager": "promgen.produce.alertmanager:files",
+    "grafana": "promgen.produce.grafana:files",
 }
 
 

@@ -1,0 +1,263 @@
+"""Grafana building blocks: the dashboard envelope, panels by type, targets and units.
+
+Every panel and target reads from the `${datasource}` template variable, so a dashboard works
+against whichever Prometheus the viewer picks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from promgen import conventions
+from promgen.model import Model
+
+SCHEMA_VERSION = 39
+DATASOURCE: dict[str, str] = {"type": "prometheus", "uid": "${datasource}"}
+RATE_INTERVAL = "$__rate_interval"
+
+# Grafana unit ids for a metric's own values, by promgen metric unit.
+VALUE_UNITS = {
+    "seconds": "s",
+    "milliseconds": "ms",
+    "bytes": "bytes",
+    "ratio": "percentunit",
+    "percent": "percent",
+    "count": "short",
+}
+# ... and for the per-second rate of a counter in that unit (seconds per second: share of time busy).
+RATE_UNITS = {
+    "seconds": "percentunit",
+    "milliseconds": "short",
+    "bytes": "Bps",
+    "ratio": "short",
+    "percent": "short",
+    "count": "ops",
+}
+STATUS_MAPPINGS: list[dict[str, Any]] = [
+    {
+        "type": "value",
+        "options": {
+            "0": {"color": "red", "index": 0, "text": "DOWN"},
+            "1": {"color": "green", "index": 1, "text": "UP"},
+        },
+    }
+]
+
+
+def rate(selector: str) -> str:
+    return f"rate({selector}[{RATE_INTERVAL}])"
+
+
+def aggregate(op: str, labels: list[str], inner: str) -> str:
+    """`sum(x)`, or `sum by (a, b) (x)` when split by labels."""
+    return f"{op} by ({', '.join(labels)}) ({inner})" if labels else f"{op}({inner})"
+
+
+def legend_of(labels: list[str], fallback: str) -> str:
+    return " ".join("{{" + label + "}}" for label in labels) if labels else fallback
+
+
+def thresholds(*steps: tuple[str, float | None]) -> dict[str, Any]:
+    """Threshold steps, lowest first; the first step's value is always null (from minus infinity)."""
+    listed = [{"color": color, "value": value} for color, value in steps]
+    listed[0]["value"] = None
+    return {"mode": "absolute", "steps": listed}
+
+
+def target(expr: str, legend: str | None = None, index: int = 0, *, fmt: str | None = None,
+           instant: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "datasource": dict(DATASOURCE),
+        "expr": expr,
+        "legendFormat": legend if legend is not None else "__auto",
+        "refId": ref_id(index),
+    }
+    if fmt:
+        body["format"] = fmt
+    if instant:
+        body["instant"] = True
+        body["range"] = False
+    else:
+        body["range"] = True
+    return body
+
+
+def ref_id(index: int) -> str:
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return letters[index] if index < len(letters) else f"{letters[index // len(letters) - 1]}{letters[index % len(letters)]}"
+
+
+def targets(*queries: tuple[str, str | None]) -> list[dict[str, Any]]:
+    return [target(expr, legend, i) for i, (expr, legend) in enumerate(queries)]
+
+
+def _panel(kind: str, title: str, description: str, queries: list[dict[str, Any]], defaults: dict[str, Any],
+           options: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "title": title,
+        "description": description,
+        "datasource": dict(DATASOURCE),
+        "targets": queries,
+        "fieldConfig": {"defaults": defaults, "overrides": []},
+        "options": options,
+    }
+
+
+def _reduce() -> dict[str, Any]:
+    return {"calcs": ["lastNotNull"], "fields": "", "values": False}
+
+
+def timeseries(title: str, description: str, queries: list[dict[str, Any]], unit: str, *,
+               min_zero: bool = False, steps: dict[str, Any] | None = None) -> dict[str, Any]:
+    defaults: dict[str, Any] = {"unit": unit}
+    if min_zero:
+        defaults["min"] = 0
+    if steps is not None:
+        defaults["thresholds"] = steps
+        defaults["custom"] = {"thresholdsStyle": {"mode": "dashed"}}
+    options = {
+        "legend": {"calcs": [], "displayMode": "list", "placement": "bottom", "showLegend": True},
+        "tooltip": {"mode": "multi", "sort": "desc"},
+    }
+    return _panel("timeseries", title, description, queries, defaults, options)
+
+
+def stat(title: str, description: str, queries: list[dict[str, Any]], unit: str, *,
+         steps: dict[str, Any] | None = None, mappings: list[dict[str, Any]] | None = None,
+         decimals: int | None = None, sparkline: bool = True) -> dict[str, Any]:
+    defaults: dict[str, Any] = {"unit": unit, "thresholds": steps or thresholds(("green", None))}
+    if mappings:
+        defaults["mappings"] = mappings
+    if decimals is not None:
+        defaults["decimals"] = decimals
+    options = {
+        "colorMode": "value",
+        "graphMode": "area" if sparkline else "none",
+        "justifyMode": "auto",
+        "orientation": "auto",
+        "reduceOptions": _reduce(),
+        "textMode": "auto",
+    }
+    return _panel("stat", title, description, queries, defaults, options)
+
+
+def gauge(title: str, description: str, queries: list[dict[str, Any]], unit: str) -> dict[str, Any]:
+    defaults = {"unit": unit, "thresholds": thresholds(("green", None))}
+    options = {"reduceOptions": _reduce(), "showThresholdLabels": False, "showThresholdMarkers": True}
+    return _panel("gauge", title, description, queries, defaults, options)
+
+
+def bargauge(title: str, description: str, queries: list[dict[str, Any]], unit: str) -> dict[str, Any]:
+    defaults = {"unit": unit, "thresholds": thresholds(("green", None))}
+    options = {"displayMode": "gradient", "orientation": "horizontal", "reduceOptions": _reduce(), "showUnfilled": True}
+    return _panel("bargauge", title, description, queries, defaults, options)
+
+
+def table(title: str, description: str, queries: list[dict[str, Any]], unit: str) -> dict[str, Any]:
+    return _panel("table", title, description, queries, {"unit": unit}, {"showHeader": True})
+
+
+def heatmap(title: str, description: str, queries: list[dict[str, Any]], unit: str) -> dict[str, Any]:
+    """Prometheus histogram buckets drawn as they are (`format: heatmap`, no re-bucketing in Grafana)."""
+    options = {
+        "calculate": False,
+        "cellGap": 1,
+        "cellValues": {"unit": "cps"},  # observations per second falling into the bucket
+        "color": {"exponent": 0.5, "fill": "dark-orange", "mode": "scheme", "reverse": False,
+                  "scale": "exponential", "scheme": "Oranges", "steps": 64},
+        "filterValues": {"le": 1e-9},
+        "legend": {"show": True},
+        "rowsFrame": {"layout": "auto"},
+        "tooltip": {"mode": "single", "yHistogram": False},
+        "yAxis": {"axisPlacement": "left", "reverse": False, "unit": unit},
+    }
+    return _panel("heatmap", title, description, queries, {"unit": unit}, options)
+
+
+def bucket_target(expr: str) -> dict[str, Any]:
+    return target(expr, "{{le}}", fmt="heatmap")
+
+
+def datasource_variable() -> dict[str, Any]:
+    return {
+        "current": {"selected": False, "text": "Prometheus", "value": conventions.PROMETHEUS_DATASOURCE_UID},
+        "hide": 0,
+        "includeAll": False,
+        "label": "Data source",
+        "multi": False,
+        "name": "datasource",
+        "options": [],
+        "query": "prometheus",
+        "refresh": 1,
+        "regex": "",
+        "skipUrlSync": False,
+        "type": "datasource",
+    }
+
+
+def annotations(model: Model) -> dict[str, Any]:
+    """Grafana's own annotations, and this service's firing alerts marked on every graph."""
+    return {
+        "list": [
+            {
+                "builtIn": 1,
+                "datasource": {"type": "grafana", "uid": "-- Grafana --"},
+                "enable": True,
+                "hide": True,
+                "iconColor": "rgba(0, 211, 255, 1)",
+                "name": "Annotations & Alerts",
+                "type": "dashboard",
+            },
+            {
+                "datasource": dict(DATASOURCE),
+                "enable": True,
+                "expr": f'ALERTS{{alertstate="firing", service="{model.service}"}}',
+                "iconColor": "red",
+                "name": "Firing alerts",
+                "step": "1m",
+                "tagKeys": "severity",
+                "titleFormat": "{{alertname}}",
+            },
+        ]
+    }
+
+
+def dashboard(model: Model, *, uid: str, title: str, tags: list[str], panels: list[dict[str, Any]],
+              time_from: str = "now-6h") -> dict[str, Any]:
+    all_tags = list(dict.fromkeys(["promgen", model.service, *tags]))
+    return {
+        "uid": uid,
+        "title": title,
+        "description": model.header,
+        "tags": all_tags,
+        "schemaVersion": SCHEMA_VERSION,
+        "version": 1,
+        "id": None,
+        "editable": False,
+        "graphTooltip": 1,
+        "fiscalYearStartMonth": 0,
+        "liveNow": False,
+        "refresh": "1m",
+        "time": {"from": time_from, "to": "now"},
+        "timepicker": {},
+        "timezone": "browser",
+        "weekStart": "",
+        "annotations": annotations(model),
+        "links": [
+            {
+                "asDropdown": True,
+                "icon": "external link",
+                "includeVars": True,
+                "keepTime": True,
+                "tags": [model.service],
+                "targetBlank": False,
+                "title": f"{model.service} dashboards",
+                "tooltip": "",
+                "type": "dashboards",
+                "url": "",
+            }
+        ],
+        "templating": {"list": [datasource_variable()]},
+        "panels": panels,
+    }

@@ -1,0 +1,28 @@
+"""grafana/: dashboards (overview, SLO, custom) and the provisioning files that load them."""
+
+from __future__ import annotations
+
+from promgen import conventions
+from promgen.derive import grafana
+from promgen.model import Model
+from promgen.outputs import Output
+from promgen.render import render_template
+
+
+def files(model: Model) -> Output:
+    data = grafana.derive(model)
+    out: dict[str, str] = {
+        conventions.GRAFANA_DATASOURCES_FILE: render_template(
+            "grafana/datasources.yml.j2", header=model.header, datasources=data.datasources
+        ),
+        conventions.GRAFANA_DASHBOARD_PROVIDER_FILE: render_template(
+            "grafana/dashboards.yml.j2",
+            header=model.header,
+            providers=data.providers,
+            path=conventions.GRAFANA_DASHBOARDS_MOUNT,
+        ),
+    }
+    for path, dashboard in data.dashboards.items():
+        out[path] = render_template("grafana/dashboard.json.j2", dashboard=dashboard)
+    panels = sum(1 for d in data.dashboards.values() for p in d["panels"] if p["type"] != "row")
+    return Output(files=out, notes=data.notes, stats={"dashboards": len(data.dashboards), "panels": panels})
