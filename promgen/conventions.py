@@ -26,8 +26,9 @@ UNROUTED_RECEIVER = "unrouted"
 INHIBIT_EQUAL = ("alertname", "service")
 
 
-def alert_group(service: str) -> str:
-    return f"{service}-alerts"
+def alert_group(service: str, part: int = 1) -> str:
+    """Explicit and template alerts, split into groups of at most MAX_RULES_PER_GROUP rules."""
+    return f"{service}-alerts" if part == 1 else f"{service}-alerts-{part}"
 
 
 def slo_recording_group(service: str, slo: str) -> str:
@@ -61,6 +62,21 @@ def slo_ticket_alert(slo: str) -> str:
 
 def slo_no_data_alert(slo: str) -> str:
     return f"{camel(slo)}SLINoData"
+
+
+# --- Prometheus ------------------------------------------------------------------------------
+
+PROMETHEUS_CONFIG_FILE = "prometheus/prometheus.yml"
+RULE_FILES_GLOB = "rules/*.rules.yml"  # relative to prometheus.yml, as Prometheus resolves it
+# Compose service names: the stack's Prometheus reaches these by name (RenderOptions may override).
+ALERTMANAGER_ADDRESS = "alertmanager:9093"
+BLACKBOX_EXPORTER_ADDRESS = "blackbox-exporter:9115"
+MAX_RULES_PER_GROUP = 20  # monitoring-mixin convention
+ALERT_NAME_MAX = 40  # monitoring-mixin convention
+SLO_OBJECTIVE_SERIES = "slo:objective:ratio"
+SLO_ERROR_BUDGET_SERIES = "slo:error_budget:ratio"
+SLO_BUDGET_REMAINING_SERIES = "slo:error_budget_remaining:ratio"
+SLO_NO_DATA_FOR = "10m"  # how long the SLI must be missing before the no-data alert fires
 
 
 # --- Grafana ---------------------------------------------------------------------------------
