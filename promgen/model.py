@@ -20,6 +20,8 @@ class RenderOptions:
     targets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # job -> host:port overrides
     receivers_to: str | None = None  # send every channel to this webhook URL (local dry runs)
     slo_time_scale: float = 1.0  # shrink SLO windows for end-to-end tests (1.0 = as declared)
+    alertmanager: str = conventions.ALERTMANAGER_ADDRESS  # host:port Prometheus sends alerts to
+    blackbox_exporter: str = conventions.BLACKBOX_EXPORTER_ADDRESS  # host:port that runs the probes
 
 
 @dataclass(frozen=True)
