@@ -7,8 +7,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from promgen import alert_templates
-from promgen.conventions import metric_unit
+from promgen.conventions import custom_dashboard_uid, dashboard_uid, metric_unit
 from promgen.errors import Problem
+from promgen.judge.dashboards import rate_interval_problem, unit_known
 from promgen.judge.promql import parse_error, substitute_grafana_variables, substitute_window
 from promgen.spec.loader import LoadedSpec
 from promgen.spec.models import Spec
@@ -271,13 +272,27 @@ class _Checker:
             self.promql(here + ("template",), expr)
 
     def dashboards(self) -> None:
+        service = self.spec.service.name
+        generated = [name for name in self.spec.dashboards.generate if name != "slo" or self.spec.slos]
+        taken = {dashboard_uid(service, name): f"the generated {name} dashboard" for name in generated}
         for d, dashboard in enumerate(self.spec.dashboards.custom):
+            uid = custom_dashboard_uid(service, dashboard.title, dashboard.uid)
+            field = "uid" if dashboard.uid else "title"
+            if uid in taken:
+                self.error(("dashboards", "custom", d, field),
+                           f"dashboard uid {uid!r} is already {taken[uid]}'s; give this dashboard another {field}")
+            taken.setdefault(uid, f"dashboards.custom[{d}]")
             for p, panel in enumerate(dashboard.panels):
                 here = ("dashboards", "custom", d, "panels", p)
-                if panel.expr is not None:
-                    self.promql(here + ("expr",), substitute_grafana_variables(panel.expr), panel.expr)
-                for t, target in enumerate(panel.targets):
-                    self.promql(here + ("targets", t, "expr"), substitute_grafana_variables(target.expr), target.expr)
+                queries = [(here + ("expr",), panel.expr)] if panel.expr is not None else []
+                queries += [(here + ("targets", t, "expr"), target.expr) for t, target in enumerate(panel.targets)]
+                for path, expr in queries:
+                    self.promql(path, substitute_grafana_variables(expr), expr)
+                    problem = rate_interval_problem(expr)
+                    if problem:
+                        self.warn(path, f"{problem} (it covers at least four scrapes at any zoom)")
+                if not unit_known(panel.unit):
+                    self.warn(here + ("unit",), f"{panel.unit!r} is not a Grafana unit id (e.g. s, ms, bytes, reqps, percentunit, short)")
 
     def routes(self) -> None:
         channels = [c.name for c in self.spec.channels]
