@@ -80,7 +80,7 @@ def show(rendered: Rendered, stream: IO[str] | None = None) -> None:
     table = Table(box=box.SIMPLE_HEAD, safe_box=True, show_edge=False, pad_edge=False)
     table.add_column("output", style="bold")
     for key in ["files", *columns(rendered.outputs)]:
-        table.add_column(key, justify="right")
+        table.add_column(key.replace("_", " "), justify="right")
     for row in rows(rendered.outputs):
         table.add_row(*row, style="bold" if row[0] == "total" and len(rendered.outputs) > 1 else None)
     console.print(table)
