@@ -131,3 +131,42 @@ def metric_unit(name: str, declared: str | None) -> str:
         if base.endswith(suffix):
             return unit
     return "count"
+
+
+# --- blackbox, Kubernetes, the local docker-compose stack ------------------------------------
+
+BLACKBOX_CONFIG_FILE = "blackbox/blackbox.yml"
+KUBERNETES_DEPLOYMENT_PATCH_FILE = "kubernetes/deployment-patch.yaml"
+KUBERNETES_SERVICE_MONITOR_FILE = "kubernetes/servicemonitor.yaml"
+KUBERNETES_PROMETHEUS_RULE_FILE = "kubernetes/prometheusrule.yaml"
+KUBERNETES_PROBE_FILE = "kubernetes/probe.yaml"
+KUBERNETES_ALERTMANAGER_CONFIG_FILE = "kubernetes/alertmanagerconfig.yaml"
+COMPOSE_FILE = "docker-compose.yml"
+# Configs only the compose stack reads (its Prometheus scrapes stack.target_host, not the spec's hosts).
+COMPOSE_PROMETHEUS_FILE = "compose/prometheus.yml"
+COMPOSE_PROMTAIL_FILE = "compose/promtail.yml"
+# Local directory (relative to the output directory) holding one file per secret, named by secret_key();
+# the compose stack mounts it read-only, `kubectl create secret generic --from-file` turns it into the Secret.
+SECRETS_DIR = "secrets"
+
+# The compose stack's node exporter, and the job its Prometheus scrapes it as.
+NODE_EXPORTER_ADDRESS = "node-exporter:9100"
+NODE_EXPORTER_JOB = "node"
+
+
+def kubernetes_probe_name(service: str, module: str) -> str:
+    """A Probe object per blackbox module: `<service>-<module>` with `_` as `-` (a DNS-1123 name)."""
+    return f"{service}-{module.replace('_', '-')}"
+
+
+def alertmanager_secret(service: str) -> str:
+    """The Secret the AlertmanagerConfig reads every channel secret from (unless kubernetes.alertmanager_secret)."""
+    return f"{service}-alertmanager"
+
+
+def secret_key(path: str) -> str:
+    """A secret file's key in that Secret and its name in SECRETS_DIR: the file name (`.../slack` -> `slack`)."""
+    import re
+
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return re.sub(r"[^-._a-zA-Z0-9]", "_", name) or "secret"

@@ -26,6 +26,8 @@ Producer = Callable[[Model], Output]
 PRODUCERS: dict[str, str] = {
     "alertmanager": "promgen.produce.alertmanager:files",
     "grafana": "promgen.produce.grafana:files",
+    "blackbox": "promgen.produce.blackbox:files",
+    "kubernetes": "promgen.produce.kubernetes:files",
 }
 
 

@@ -1,0 +1,17 @@
+"""blackbox/blackbox.yml: the probe modules the spec's external probes use."""
+
+from __future__ import annotations
+
+from promgen import conventions
+from promgen.derive import blackbox
+from promgen.model import Model
+from promgen.outputs import Output
+from promgen.render import render_template
+
+
+def files(model: Model) -> Output:
+    config = blackbox.config(model)
+    if config is None:
+        return Output()
+    text = render_template("blackbox/blackbox.yml.j2", header=model.header, config=config)
+    return Output(files={conventions.BLACKBOX_CONFIG_FILE: text}, stats={"modules": len(config["modules"])})

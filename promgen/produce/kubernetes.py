@@ -1,0 +1,98 @@
+"""kubernetes/: the Deployment probe patch and the Prometheus Operator objects.
+
+ServiceMonitor, PrometheusRule, Probe and AlertmanagerConfig restate the Prometheus and
+Alertmanager outputs for a cluster run by the Prometheus Operator; each file only exists when
+the spec has something for it (probes, scrape targets, rules, external probes, channels).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from promgen import conventions
+from promgen.derive import alertmanager as am
+from promgen.derive import kubernetes as k8s
+from promgen.model import Model
+from promgen.outputs import Output
+from promgen.render import render_template
+
+
+def _namespace_flag(model: Model) -> str:
+    namespace = model.spec.kubernetes.namespace
+    return f" -n {namespace}" if namespace else ""
+
+
+def _deployment_patch(model: Model, files: dict[str, str]) -> None:
+    patch = k8s.deployment_patch(model)
+    if patch is None:
+        return
+    container = patch["spec"]["template"]["spec"]["containers"][0]
+    files[conventions.KUBERNETES_DEPLOYMENT_PATCH_FILE] = render_template(
+        "kubernetes/deployment-patch.yaml.j2",
+        header=model.header,
+        patch=patch,
+        deployment=patch["metadata"]["name"],
+        container=container["name"],
+        namespace_flag=_namespace_flag(model),
+    )
+
+
+def _service_monitor(model: Model, files: dict[str, str]) -> None:
+    obj = k8s.service_monitor(model)
+    if obj is None:
+        return
+    files[conventions.KUBERNETES_SERVICE_MONITOR_FILE] = render_template(
+        "kubernetes/servicemonitor.yaml.j2",
+        header=model.header,
+        obj=obj,
+        port=model.spec.kubernetes.service_monitor.port,
+        several=len(obj["spec"]["endpoints"]) > 1,
+    )
+
+
+def _probes(model: Model, files: dict[str, str]) -> int:
+    objects = k8s.probes(model)
+    if objects:
+        files[conventions.KUBERNETES_PROBE_FILE] = render_template(
+            "kubernetes/probe.yaml.j2",
+            header=model.header,
+            objects=objects,
+            prober=model.spec.kubernetes.blackbox_exporter,
+            blackbox_file=conventions.BLACKBOX_CONFIG_FILE,
+            job=model.blackbox_job,
+        )
+    return len(objects)
+
+
+def _alertmanager_config(model: Model, files: dict[str, str], notes: list[str]) -> None:
+    if not model.spec.channels:
+        return
+    config = am.derive(model)
+    obj, caveats = k8s.alertmanager_config(
+        model, config.route, config.receivers, config.inhibit_rules, config.time_intervals, config.global_
+    )
+    keys = k8s.secret_keys(model, config.receivers, config.global_)
+    secret = k8s.secret_name(model)
+    namespace = model.spec.kubernetes.namespace
+    files[conventions.KUBERNETES_ALERTMANAGER_CONFIG_FILE] = render_template(
+        "kubernetes/alertmanagerconfig.yaml.j2",
+        header=model.header,
+        obj=obj,
+        keys=keys,
+        secret=secret,
+        namespace_note=f" in namespace {namespace}" if namespace else "",
+        namespace_flag=_namespace_flag(model),
+        caveats=caveats,
+    )
+    notes.extend(f"{conventions.KUBERNETES_ALERTMANAGER_CONFIG_FILE}: {caveat}" for caveat in caveats)
+
+
+def files(model: Model) -> Output:
+    found: dict[str, str] = {}
+    notes: list[str] = []
+    _deployment_patch(model, found)
+    _service_monitor(model, found)
+    probes = _probes(model, found)
+    _alertmanager_config(model, found, notes)
+    stats: dict[str, Any] = {"objects": len(found) - (1 if probes > 1 else 0) + probes}
+    return Output(files=found, notes=notes, stats=stats)
