@@ -181,7 +181,7 @@ def _metrics(model: Model) -> list[Section]:
 
 def _counter(model: Model, metric: Metric) -> Panel:
     unit = model.metric_units[metric.name]
-    grafana_unit = "reqps" if unit == "count" and "request" in metric.name else g.RATE_UNITS[unit]
+    grafana_unit = "reqps" if unit == "count" and metric.name.endswith("requests_total") else g.RATE_UNITS[unit]
     labels = list(metric.labels)
     expr = g.aggregate("sum", labels, g.rate(metric.name))
     return Panel(g.timeseries(

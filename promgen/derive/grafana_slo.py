@@ -3,7 +3,8 @@ window, and the burn rate over every recorded window -- all read from the SLO re
 (`slo:sli_error:ratio_rate<window>{service, slo}`), never from the raw metrics.
 
 burn rate = error ratio / error budget, where error budget = 1 - objective. The error ratio over
-the whole SLO window is the average of the shortest recorded window's ratio over it.
+the whole SLO window is the average of the shortest recorded window's ratio over it; the stat
+panels ask for it once (instant queries), only the budget burn-down graph evaluates it over time.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def _summary(views: list[SloView]) -> Section:
         Panel(g.stat(
             "SLI over the SLO window",
             "Each SLO's good-event ratio over its whole window.",
-            [g.target(view.sli, view.slo.name, i) for i, view in enumerate(views)],
+            [g.target(view.sli, view.slo.name, i, instant=True) for i, view in enumerate(views)],
             "percentunit",
             decimals=3,
             sparkline=False,
@@ -97,7 +98,7 @@ def _summary(views: list[SloView]) -> Section:
         Panel(g.stat(
             "Error budget remaining",
             "Share of each SLO's error budget not yet spent over its window (below 0: the SLO is broken).",
-            [g.target(view.budget_remaining, view.slo.name, i) for i, view in enumerate(views)],
+            [g.target(view.budget_remaining, view.slo.name, i, instant=True) for i, view in enumerate(views)],
             "percentunit",
             steps=_budget_steps(),
             decimals=1,
@@ -114,18 +115,20 @@ def _slo_section(view: SloView) -> Section:
         Panel(g.stat(
             f"SLI over {view.window}",
             view.about,
-            [g.target(view.sli, "SLI")],
+            [g.target(view.sli, "SLI", instant=True)],
             "percentunit",
             steps=g.thresholds(("red", None), ("green", float(view.objective))),
             decimals=3,
+            sparkline=False,
         ), w=8, h=5),
         Panel(g.stat(
             "Error budget remaining",
             f"Share of the {view.window} error budget ({view.budget} of events) not yet spent.",
-            [g.target(view.budget_remaining, "remaining")],
+            [g.target(view.budget_remaining, "remaining", instant=True)],
             "percentunit",
             steps=_budget_steps(),
             decimals=1,
+            sparkline=False,
         ), w=8, h=5),
         Panel(g.stat(
             f"Burn rate ({fastest.long})",
