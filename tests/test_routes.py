@@ -1,0 +1,257 @@
+"""`promgen routes` answers as `amtool config routes test` does on the rendered alertmanager.yml.
+
+The oracle is the real amtool (Debian's prometheus-alertmanager 0.25) run on the very file
+`promgen render` writes, for every example x every severity and alias x a label set without a
+severity, plus label sets that reach each extra route; and for a spec built to exercise every
+matcher operator, escaping, `continue` and shadowing, over a product of label values.
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from promgen import conventions
+from promgen.commands.routes import answer, parse_labels
+from promgen.commands.validate import load_valid
+from promgen.derive import alertmanager
+from promgen.model import build_model
+from tests.support import EXAMPLE_NAMES, ROOT, example_path, judge, rendered
+
+
+def amtool_receivers(config: Path, args: list[str]) -> list[str]:
+    """Receivers `amtool config routes test` prints (comma-separated, on its last line)."""
+    result = subprocess.run(
+        [judge("amtool"), "config", "routes", "test", f"--config.file={config}", *args],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    return lines[-1].strip().split(",")
+
+
+def promgen_receivers(spec: Path, args: list[str]) -> list[str]:
+    loaded, _ = load_valid(spec)
+    tree = alertmanager.route_tree(build_model(loaded.spec, "x"))
+    return answer(tree, parse_labels(args), tree=False)
+
+
+def label_sets(spec_path: Path) -> list[list[str]]:
+    """Every severity name and alias, none, and each with the labels that reach each extra route."""
+    loaded, _ = load_valid(spec_path)
+    spec = loaded.spec
+    service = [f"service={spec.service.name}", "alertname=SomethingBroke"]
+    severities = [[f"severity={n}"] for s in spec.severities for n in [s.name, *s.aliases]]
+    severities += [[], ["severity=unknown"]]
+    extras: list[list[str]] = [[]]
+    for route in spec.alertmanager.routes:
+        matchers = [alertmanager.parse_matcher(m) for m in route.matchers]
+        extras.append([f"{m.name}={m.value}" for m in matchers if m.op == "="])
+    return [service + extra + severity for extra in extras for severity in severities]
+
+
+def example_cases() -> list[tuple[str, list[str]]]:
+    return [(name, labels) for name in EXAMPLE_NAMES for labels in label_sets(example_path(name))]
+
+
+@pytest.fixture(scope="module")
+def example_configs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("alertmanager")
+    paths = {}
+    for name in EXAMPLE_NAMES:
+        paths[name] = out / f"{name}.yml"
+        paths[name].write_text(rendered(name)[conventions.ALERTMANAGER_FILE], encoding="utf-8")
+    return paths
+
+
+@pytest.mark.judge
+@pytest.mark.parametrize(("example", "labels"), example_cases(), ids=lambda v: v if isinstance(v, str) else " ".join(v[2:]) or "-")
+def test_examples_agree_with_amtool(example: str, labels: list[str], example_configs: dict[str, Path]) -> None:
+    expected = amtool_receivers(example_configs[example], labels)
+    assert promgen_receivers(example_path(example), labels) == expected
+
+
+def test_examples_cover_every_channel_a_severity_notifies() -> None:
+    """The oracle cases are not vacuous: together they reach every channel the severities notify."""
+    for name in EXAMPLE_NAMES:
+        loaded, _ = load_valid(example_path(name))
+        reached = {r for labels in label_sets(example_path(name)) for r in promgen_receivers(example_path(name), labels)}
+        notified = {c for s in loaded.spec.severities for c in s.notify}
+        assert notified <= reached, (name, notified - reached)
+
+
+# --- a spec that exercises every matcher operator, escaping, continue and shadowing ---------
+
+TRICKY: dict[str, Any] = {
+    "version": 1,
+    "service": {"name": "shop"},
+    "severities": [
+        {"name": "critical", "aliases": ["P0", "sev-1"], "notify": ["pager", "chat", "mail"]},
+        {"name": "warning", "aliases": ["P1"], "notify": ["chat"]},
+        {"name": "quiet", "notify": []},
+        {"name": "info", "aliases": ["P2"], "notify": ["mail"]},
+    ],
+    "channels": [
+        {"name": "pager", "type": "pagerduty", "routing_key_file": "/s/pd"},
+        {"name": "dba", "type": "pagerduty", "routing_key_file": "/s/dba"},
+        {"name": "chat", "type": "slack", "channel": "#alerts", "api_url_file": "/s/slack"},
+        {"name": "audit", "type": "webhook", "url": "http://audit:8080/"},
+        {"name": "mail", "type": "email", "to": "ops@example.com"},
+    ],
+    "alertmanager": {
+        "smtp": {"smarthost": "smtp.example.com:25", "from": "am@example.com"},
+        "routes": [
+            {"matchers": ['team=~"db|data.*"', 'env!="dev"'], "notify": ["dba", "audit"], "continue": True},
+            {"matchers": ['team="say \\"hi\\""'], "notify": ["audit"]},
+            {"matchers": ["env=staging"], "notify": ["chat"]},
+            {"matchers": ['env!~"prod|staging"', 'team!=""'], "notify": ["audit"], "continue": True},
+        ],
+    },
+}
+TEAMS = [None, "db", "data-lake", 'say "hi"', "web"]
+ENVS = [None, "prod", "staging", "dev"]
+SEVERITIES = [None, "critical", "P0", "sev-1", "warning", "P1", "quiet", "info", "P2", "other"]
+
+
+def tricky_cases() -> list[list[str]]:
+    cases = []
+    for team, env, severity in itertools.product(TEAMS, ENVS, SEVERITIES):
+        labels = [f"{k}={v}" if '"' not in v else f'{k}="{v.replace(chr(34), chr(92) + chr(34))}"'
+                  for k, v in (("team", team), ("env", env), ("severity", severity)) if v is not None]
+        cases.append(labels)
+    return cases
+
+
+@pytest.mark.judge
+def test_tricky_spec_agrees_with_amtool(tmp_path: Path) -> None:
+    spec = tmp_path / "promgen.yaml"
+    spec.write_text(yaml.safe_dump(TRICKY, sort_keys=False), encoding="utf-8")
+    config = tmp_path / "alertmanager.yml"
+    from promgen.commands.render import plan
+
+    config.write_text(plan(spec, ["alertmanager"])[conventions.ALERTMANAGER_FILE], encoding="utf-8")
+    disagreements = []
+    seen: set[tuple[str, ...]] = set()
+    for labels in tricky_cases():
+        ours = promgen_receivers(spec, labels)
+        seen.add(tuple(ours))
+        theirs = amtool_receivers(config, labels)
+        if ours != theirs:
+            disagreements.append(f"{' '.join(labels)}: promgen {ours} amtool {theirs}")
+    assert not disagreements, "\n".join(disagreements)
+    assert len(seen) >= 8, seen  # the cases reach many different receiver lists
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def test_cli_prints_one_receiver_per_line(promgen_cli) -> None:
+    result = promgen_cli("routes", "examples/promptforge/promgen.yaml", "severity=P0", "service=promptforge")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "pagerduty-oncall\nslack-incidents\n"
+
+
+def test_cli_without_severity_reaches_the_default_receiver(promgen_cli) -> None:
+    result = promgen_cli("routes", "examples/promptforge/promgen.yaml", "team=platform")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{conventions.UNROUTED_RECEIVER}\n"
+
+
+def test_cli_tree_marks_the_routes_reached(promgen_cli) -> None:
+    result = promgen_cli("routes", "examples/promptforge/promgen.yaml", "--tree", "severity=P0")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "root  -> unrouted  group_by=[alertname, service]  group_wait=30s  group_interval=5m  repeat_interval=4h",
+        '├── {severity=~"critical|P0"}  -> pagerduty-oncall  repeat_interval=1h',
+        "│   ├── *  -> pagerduty-oncall  continue  <- reached",
+        "│   └── *  -> slack-incidents  <- reached",
+        '├── {severity=~"warning|P1"}  -> slack-alerts',
+        '└── {severity=~"info|P2|P3"}  -> email-ops  during=business-hours',
+    ]
+
+
+def test_cli_tree_without_labels_marks_nothing(promgen_cli) -> None:
+    result = promgen_cli("routes", "examples/pynomaly/promgen.yaml", "--tree")
+    assert result.returncode == 0, result.stderr
+    assert "reached" not in result.stdout
+    assert result.stdout.count("\n") == 1 + alertmanager.route_tree(
+        build_model(load_valid(example_path("pynomaly"))[0].spec, "x")).count()
+
+
+@pytest.mark.parametrize("bad", ["severity", "severity=~P0", "severity!=P0", "=P0", 'severity="P0', "9x=1"])
+def test_cli_bad_label_syntax_is_a_usage_error(promgen_cli, bad: str) -> None:
+    result = promgen_cli("routes", "examples/promptforge/promgen.yaml", bad)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "LABELS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_label_given_twice_is_a_usage_error(promgen_cli) -> None:
+    result = promgen_cli("routes", "examples/promptforge/promgen.yaml", "severity=P0", "severity=P1")
+    assert result.returncode == 2
+    assert "given twice" in result.stderr
+
+
+def test_cli_bad_spec_exits_1_with_position(promgen_cli, tmp_path: Path) -> None:
+    spec = tmp_path / "promgen.yaml"
+    spec.write_text(
+        "version: 1\nservice: {name: shop}\nseverities:\n  - {name: critical, notify: [pager]}\n",
+        encoding="utf-8",
+    )
+    result = promgen_cli("routes", str(spec), "severity=critical")
+    assert result.returncode == 1
+    assert f"{spec}:4:31: unknown channel 'pager'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_missing_spec_exits_1(promgen_cli) -> None:
+    result = promgen_cli("routes", "examples/does-not-exist.yaml", "severity=P0")
+    assert result.returncode == 1
+    assert "examples/does-not-exist.yaml:1:1: no such file" in result.stderr
+
+
+# --- matchers, as Alertmanager parses them ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "op", "value"),
+    [
+        ('team="database"', "team", "=", "database"),
+        ("team=database", "team", "=", "database"),
+        ('  env =~ "prod|staging" ', "env", "=~", "prod|staging"),
+        ('msg="say \\"hi\\""', "msg", "=", 'say "hi"'),
+        ('path="a\\\\b"', "path", "=", "a\\b"),
+        ('x="line\\nbreak"', "x", "=", "line\nbreak"),
+        ('re=~"\\d+"', "re", "=~", "\\d+"),
+        ('a!=""', "a", "!=", ""),
+        ("a!~b.*", "a", "!~", "b.*"),
+    ],
+)
+def test_parse_matcher(text: str, name: str, op: str, value: str) -> None:
+    matcher = alertmanager.parse_matcher(text)
+    assert (matcher.name, matcher.op, matcher.value) == (name, op, value)
+    assert alertmanager.parse_matcher(str(matcher)) == matcher  # the written form reads back the same
+
+
+@pytest.mark.parametrize("text", ['a="b', 'a="b"c"', "a", "=b", 'a=~"("'])
+def test_parse_matcher_rejects(text: str) -> None:
+    with pytest.raises(ValueError):
+        alertmanager.parse_matcher(text)
+
+
+def test_matchers_are_anchored_and_missing_labels_are_empty() -> None:
+    regex = alertmanager.parse_matcher('env=~"prod"')
+    assert regex.matches({"env": "prod"}) and not regex.matches({"env": "production"})
+    assert alertmanager.parse_matcher('team=""').matches({})
+    assert alertmanager.parse_matcher('team!~".+"').matches({"other": "x"})
+
+
+def test_example_extra_routes_come_first() -> None:
+    tree = alertmanager.route_tree(build_model(load_valid(ROOT / "examples/pynomaly/promgen.yaml")[0].spec, "x"))
+    origins = [route.origin for route in tree.routes]
+    assert origins[:3] == ["alertmanager.routes[0]", "alertmanager.routes[1]", "alertmanager.routes[2]"]
+    assert all(o.startswith("severity ") for o in origins[3:])
