@@ -145,9 +145,11 @@ COMPOSE_FILE = "docker-compose.yml"
 # Configs only the compose stack reads (its Prometheus scrapes stack.target_host, not the spec's hosts).
 COMPOSE_PROMETHEUS_FILE = "compose/prometheus.yml"
 COMPOSE_PROMTAIL_FILE = "compose/promtail.yml"
+COMPOSE_GRAFANA_DATASOURCES_FILE = "compose/grafana-datasources.yml"  # Loki, Jaeger: stack-only services
 # Local directory (relative to the output directory) holding one file per secret, named by secret_key();
 # the compose stack mounts it read-only, `kubectl create secret generic --from-file` turns it into the Secret.
 SECRETS_DIR = "secrets"
+SECRETS_GITIGNORE_FILE = f"{SECRETS_DIR}/.gitignore"  # keeps the secrets out of git, and the directory in place
 
 # The compose stack's node exporter, and the job its Prometheus scrapes it as.
 NODE_EXPORTER_ADDRESS = "node-exporter:9100"

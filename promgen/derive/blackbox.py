@@ -6,9 +6,10 @@ is a spec error), so this module imports nothing heavy.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from promgen.model import Model
+if TYPE_CHECKING:
+    from promgen.model import Model
 
 # Probe modules promgen can write, as blackbox_exporter config (https://github.com/prometheus/
 # blackbox_exporter/blob/master/CONFIGURATION.md). External probes are URLs, so only http modules.

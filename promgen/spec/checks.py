@@ -51,6 +51,8 @@ class _Checker:
         self.dashboards()
         self.routes()
         self.routing()
+        self.probes()
+        self.secret_files()
         return self.problems
 
     # --- helpers ---------------------------------------------------------------------------
@@ -302,6 +304,52 @@ class _Checker:
                     self.error(("alertmanager", "routes", r, "matchers", m), f'{matcher!r} is not a matcher like team="database" or env=~"prod|staging"')
             for n, name in enumerate(route.notify):
                 self.reference(("alertmanager", "routes", r, "notify", n), name, channels, "channel")
+
+    def probes(self) -> None:
+        """Kubernetes probe timings are whole seconds; external probes use blackbox modules promgen writes."""
+        from promgen.derive.blackbox import MODULES
+
+        probes = self.spec.probes
+        if probes is None:
+            return
+        for kind in ("liveness", "readiness", "startup"):
+            probe = getattr(probes, kind)
+            if probe is None:
+                continue
+            for field in ("initial_delay", "period", "timeout"):
+                value = getattr(probe, field)
+                if value.ms % 1000:
+                    self.error(("probes", kind, field), f"{field} must be whole seconds: Kubernetes probe timings are integer seconds")
+                elif field != "initial_delay" and value.ms == 0:
+                    self.error(("probes", kind, field), f"{field} must be at least 1s (Kubernetes rejects 0)")
+            if kind != "readiness" and probe.success_threshold != 1:
+                self.error(("probes", kind, "success_threshold"), f"a {kind} probe's success_threshold must be 1 (Kubernetes rejects any other)")
+        for index, external in enumerate(probes.external_probes):
+            self.reference(("probes", "external", index, "module"), external.module, MODULES, "blackbox module")
+
+    def secret_files(self) -> None:
+        """The compose stack mounts one secrets directory and the Kubernetes Secret keys secrets by file name."""
+        from promgen.conventions import secret_key
+
+        spec = self.spec
+        found: list[tuple[PathKey, str]] = []
+        for index, channel in enumerate(spec.channels):
+            found.extend((("channels", index, key), value) for key, value in channel.model_dump().items()
+                         if key.endswith("_file") and isinstance(value, str))
+        smtp = spec.alertmanager.smtp
+        if smtp is not None and smtp.auth_password_file:
+            found.append((("alertmanager", "smtp", "auth_password_file"), smtp.auth_password_file))
+        for index, remote in enumerate(spec.remote_write):
+            if remote.bearer_token_file:
+                found.append((("remote_write", index, "bearer_token_file"), remote.bearer_token_file))
+            if remote.basic_auth is not None:
+                found.append((("remote_write", index, "basic_auth", "password_file"), remote.basic_auth.password_file))
+        first: dict[str, str] = {}
+        for path, value in found:
+            key = secret_key(value)
+            if first.setdefault(key, value) != value:
+                self.error(path, f"secret file {value} and {first[key]} have the same file name {key!r}; the compose "
+                           "stack and the Kubernetes Secret tell secrets apart by file name, so rename one")
 
     def routing(self) -> None:
         """The routing lint: what Alertmanager 0.25 cannot express, and routing that is likely a mistake."""
