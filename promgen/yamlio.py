@@ -109,10 +109,8 @@ def parse_document(text: str, display: str) -> Document:
 
     if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise _fail(display, 1, 1, "the spec is empty: it needs at least `version: 1`, `service` and `severities`")
-    if _max_flow_depth(text) > MAX_DEPTH:
-        raise _fail(display, 1, 1, f"nesting deeper than {MAX_DEPTH} levels; a spec is never that deep")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    deep = _deep_block_nesting(text, loader)
+    deep = _too_deep(text, loader)
     if deep is not None:
         raise _fail(display, *deep, f"nesting deeper than {MAX_DEPTH} levels; a spec is never that deep")
     try:
@@ -125,7 +123,8 @@ def parse_document(text: str, display: str) -> Document:
         raise _fail(display, 1, 1, "the spec is empty: it needs at least `version: 1`, `service` and `severities`")
     if not isinstance(root, yaml.MappingNode):
         kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
-        raise _fail(display, 1, 1, f"the spec must be a mapping of sections (version, service, ...), not {kind}")
+        line, col = root.start_mark.line + 1, root.start_mark.column + 1
+        raise _fail(display, line, col, f"the spec must be a mapping of sections (version, service, ...), not {kind}")
     walker = _Walker(display, text)
     data = walker.walk(root, (), 0)
     walker.positions.values[()] = (1, 1)
@@ -133,7 +132,7 @@ def parse_document(text: str, display: str) -> Document:
 
 
 def _max_flow_depth(text: str) -> int:
-    """Deepest bracket nesting, checked before parsing so hostile input cannot exhaust the stack."""
+    """Deepest bracket nesting, counting brackets anywhere (an upper bound of the flow depth)."""
     depth = deepest = 0
     for char in text:
         if char in "[{":
@@ -144,17 +143,19 @@ def _max_flow_depth(text: str) -> int:
     return deepest
 
 
-def _deep_block_nesting(text: str, loader: Any) -> tuple[int, int] | None:
-    """Where block nesting (`- - - x`, ever deeper indents) passes MAX_DEPTH, else None.
+def _too_deep(text: str, loader: Any) -> tuple[int, int] | None:
+    """Where nesting passes MAX_DEPTH, else None.
 
     libyaml's composer recurses in C, so a document nested thousands of levels deep crashes the
     process instead of raising; its parser is iterative, so the depth is measured on its events.
-    Each block level takes at least one column of indentation or indicators, so only documents
-    with a line starting deeper than MAX_DEPTH columns need the extra pass.
+    Each block level takes at least one column of indentation or indicators and each flow level
+    a bracket, so only documents with a deep line start or many open brackets (which may also
+    sit in strings or comments) need the extra pass.
     """
     import yaml
 
-    if max((len(line) - len(line.lstrip(" -?:")) for line in text.splitlines()), default=0) <= MAX_DEPTH:
+    indented = max((len(line) - len(line.lstrip(" -?:")) for line in text.splitlines()), default=0)
+    if indented <= MAX_DEPTH and _max_flow_depth(text) <= MAX_DEPTH:
         return None
     depth = 0
     try:
@@ -220,7 +221,9 @@ class _Walker:
 
         self.budget -= 1
         if self.budget < 0:
-            raise self.fail(node, f"the document expands to more than {MAX_NODES} values (too many aliases?)")
+            # aliased nodes carry their anchor's position; the section being expanded is more useful
+            line, col = self.positions.of_value(path[:1])
+            raise _fail(self.file, line, col, f"the document expands to more than {MAX_NODES} values (too many aliases?)")
         if depth > MAX_DEPTH:
             raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels; a spec is never that deep")
         if node.tag not in _STANDARD_TAGS and not node.tag.startswith("tag:yaml.org,2002:"):

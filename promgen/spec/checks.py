@@ -194,7 +194,7 @@ class _Checker:
                 if "{{window}}" not in query.replace("{{ window }}", "{{window}}"):
                     self.error(path, "a ratio SLI query needs the {{window}} placeholder in its range, e.g. [{{window}}]")
                     continue
-                self.promql(path, substitute_window(query, "5m"))
+                self.promql(path, substitute_window(query, "5m"), query)
             if sli.latency is not None:
                 path = here + ("sli", "latency", "metric")
                 metric = metrics.get(sli.latency.metric)
@@ -220,7 +220,8 @@ class _Checker:
             self.reference(here + ("severity",), alert.severity, severities, "severity")
             for key in alert.labels:
                 if key in RESERVED_ALERT_LABELS:
-                    self.error(here + ("labels", key), f"label {key!r} is set by promgen; use the `severity` field", at_key=True)
+                    advice = "use the alert's `severity` field" if key == "severity" else "choose another label name"
+                    self.error(here + ("labels", key), f"label {key!r} is set by promgen; {advice}", at_key=True)
             if alert.expr is not None:
                 self.promql(here + ("expr",), alert.expr)
             else:

@@ -45,9 +45,23 @@ def validate_document(document: Document) -> LoadedSpec:
     try:
         spec = models.Spec.model_validate(document.data)
     except ValidationError as error:
-        problems = [_problem(document, detail) for detail in error.errors(include_url=False)]
+        details = _without_implied_missing(error.errors(include_url=False))
+        problems = [_problem(document, detail) for detail in details]
         raise SpecError(_dedupe(problems)) from None
     return LoadedSpec(document, spec)
+
+
+def _without_implied_missing(details: list[Any]) -> list[Any]:
+    """Drop "missing `x_file`" where the same mapping has an inline `x`: one problem, one message."""
+    inline = {
+        (tuple(d["loc"][:-1]), models.INLINE_SECRET_FIELDS[str(d["loc"][-1])])
+        for d in details
+        if d["type"] == "extra_forbidden" and str(d["loc"][-1]) in models.INLINE_SECRET_FIELDS
+    }
+    return [
+        d for d in details
+        if not (d["type"] == "missing" and (tuple(d["loc"][:-1]), str(d["loc"][-1])) in inline)
+    ]
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
@@ -115,8 +129,8 @@ def _problem(document: Document, detail: Any) -> Problem:
             return document.problem(path, f"{where}: missing `type` (one of {', '.join(options)})")
         return document.problem(
             path + ("type",),
-            f"{where}.type: unknown channel type {tag!r}{did_you_mean(str(tag), options)}; "
-            f"use one of {', '.join(options)}",
+            f"{where}.type: unknown channel type {tag!r}{did_you_mean(str(tag), options)} "
+            f"(types: {', '.join(options)})",
         )
     if kind == "string_pattern_mismatch":
         pattern = detail.get("ctx", {}).get("pattern", "")
