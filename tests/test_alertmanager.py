@@ -376,8 +376,8 @@ def test_stats_count_routes_receivers_and_rules() -> None:
 
     loaded, _ = load_valid(ROOT / "examples" / "promptforge" / "promgen.yaml")
     output = files(build_model(loaded.spec, "x"))
-    # 3 severity routes + 2 channel routes under critical; unrouted + 4 channels; 2 inhibit rules
-    assert output.stats == {"routes": 5, "receivers": 5, "inhibit_rules": 2}
+    # 3 severity routes + 2 channel routes under critical; unrouted + 4 channels
+    assert output.stats == {"routes": 5, "receivers": 5}
     assert output.notes == []
 
 

@@ -28,9 +28,5 @@ def files(model: Model) -> Output:
     ]
     if model.options.receivers_to:
         notes.append(f"every receiver posts to {model.options.receivers_to}")
-    stats = {
-        "routes": config.tree.count(),
-        "receivers": len(config.receivers),
-        "inhibit_rules": len(config.inhibit_rules),
-    }
+    stats = {"routes": config.tree.count(), "receivers": len(config.receivers)}
     return Output(files={conventions.ALERTMANAGER_FILE: text}, notes=notes, stats=stats)
