@@ -76,6 +76,19 @@ def test_examples_agree_with_amtool(example: str, labels: list[str], example_con
     assert promgen_receivers(example_path(example), labels) == expected
 
 
+@pytest.mark.judge
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_cli_agrees_with_amtool(example: str, example_configs: dict[str, Path], promgen_cli) -> None:
+    """The command as a user runs it, for the most urgent severity by its last alias."""
+    loaded, _ = load_valid(example_path(example))
+    top = loaded.spec.severities[0]
+    labels = [f"severity={[top.name, *top.aliases][-1]}", f"service={loaded.spec.service.name}"]
+    result = promgen_cli("routes", f"examples/{example}/promgen.yaml", *labels)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == amtool_receivers(example_configs[example], labels)
+    assert result.stdout.splitlines() == list(top.notify)
+
+
 def test_examples_cover_every_channel_a_severity_notifies() -> None:
     """The oracle cases are not vacuous: together they reach every channel the severities notify."""
     for name in EXAMPLE_NAMES:
