@@ -1,10 +1,12 @@
 """The SLO dashboard: per SLO, the SLI against its objective, the error budget left over the SLO
 window, and the burn rate over every recorded window -- all read from the SLO recording rules
-(`slo:sli_error:ratio_rate<window>{service, slo}`), never from the raw metrics.
+(derive/slo.py), never from the raw metrics:
 
-burn rate = error ratio / error budget, where error budget = 1 - objective. The error ratio over
-the whole SLO window is the average of the shortest recorded window's ratio over it; the stat
-panels ask for it once (instant queries), only the budget burn-down graph evaluates it over time.
+- `slo:sli_error:ratio_rate<window>{service, slo}`: the error ratio over every burn-rate window
+  and over the whole SLO window;
+- `slo:objective:ratio` and `slo:error_budget_remaining:ratio`, with the same labels.
+
+burn rate = error ratio / error budget, where error budget = 1 - objective.
 """
 
 from __future__ import annotations
@@ -60,17 +62,17 @@ class SloView:
         return f"{conventions.slo_error_ratio_series(window)}{self.selector}"
 
     @property
-    def window_ratio(self) -> str:
-        """The error ratio over the whole SLO window."""
-        return f"avg_over_time({self.ratio(self.windows[0])}[{self.window}])"
-
-    @property
     def sli(self) -> str:
-        return f"1 - {self.window_ratio}"
+        """The good-event ratio over the whole SLO window."""
+        return f"1 - {self.ratio(self.window)}"
 
     @property
     def budget_remaining(self) -> str:
-        return f"1 - {self.window_ratio} / {self.budget}"
+        return f"{conventions.SLO_BUDGET_REMAINING_SERIES}{self.selector}"
+
+    @property
+    def objective_series(self) -> str:
+        return f"{conventions.SLO_OBJECTIVE_SERIES}{self.selector}"
 
     def burn_rate(self, window: str) -> str:
         return f"{self.ratio(window)} / {self.budget}"
@@ -144,7 +146,7 @@ def _slo_section(view: SloView) -> Section:
             g.targets(
                 (f"1 - {view.ratio(view.windows[0])}", f"SLI ({view.windows[0]})"),
                 (f"1 - {view.ratio(view.windows[-1])}", f"SLI ({view.windows[-1]})"),
-                (f"vector({view.objective})", "objective"),
+                (view.objective_series, "objective"),
             ),
             "percentunit",
         ), w=12),
