@@ -149,7 +149,7 @@ class Route:
     repeat_interval: str | None = None
     active_time_intervals: tuple[str, ...] = ()  # not inherited: Alertmanager reads it per node
     routes: tuple[Route, ...] = ()
-    origin: str = ""  # where in the spec the route comes from, for `promgen routes --tree`
+    origin: str = ""  # where in the spec the route comes from (not written to the file)
 
     def as_config(self) -> dict[str, Any]:
         """The route as alertmanager.yml spells it."""
