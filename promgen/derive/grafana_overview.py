@@ -8,7 +8,7 @@ gauges as values, summaries as averages).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from promgen import conventions
@@ -135,14 +135,14 @@ def _red(model: Model, group: RedGroup) -> Section:
             min_zero=True,
         ))
     ]
-    if group.status_label or group.errors:
-        if group.status_label:
-            bad = f"sum({g.rate(f'{requests}{{{group.status_label}=~{SERVER_ERRORS}}}')})"
-            how = f"{requests} with {group.status_label} 5xx"
-        else:
-            assert group.errors is not None
-            bad = f"sum({g.rate(group.errors.name)})"
-            how = group.errors.name
+    bad = how = None
+    if group.status_label:
+        bad = f"sum({g.rate(f'{requests}{{{group.status_label}=~{SERVER_ERRORS}}}')})"
+        how = f"{requests} with {group.status_label} 5xx"
+    elif group.errors:
+        bad = f"sum({g.rate(group.errors.name)})"
+        how = group.errors.name
+    if bad:
         panels.append(Panel(g.timeseries(
             "Error ratio",
             f"Share of requests that fail: {how} / {requests}.",
@@ -219,7 +219,7 @@ def _gauges(model: Model, gauges: list[Metric]) -> list[Panel]:
     single = [_gauge_value(model, m) for m in gauges if not m.labels]
     split = [_gauge_series(model, m) for m in gauges if m.labels]
     if split:
-        split[0] = Panel(split[0].body, split[0].w, split[0].h, new_line=True)
+        split[0] = replace(split[0], new_line=True)
     return single + split
 
 

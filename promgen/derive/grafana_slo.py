@@ -39,8 +39,7 @@ def slo_dashboard(model: Model) -> dict[str, Any]:
 
 def _number(value: Decimal) -> str:
     """0.0010 -> '0.001', 95.0 -> '95': no float noise in queries and titles."""
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 class SloView:
