@@ -3,6 +3,8 @@
 // the operator's Go API types.
 // Usage: node validate.mjs FILE...   (YAML, several documents per file allowed)
 // Prints one line per invalid object, exits 1 when any object is invalid or of an unknown kind.
+// An AlertmanagerConfig's child routes are free-form JSON in the CRD schema (the operator parses them
+// as Routes when it reconciles), so each child route is also validated as a v1alpha1 Route here.
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { monitoringCoreosCom } from "@kubernetes-models/prometheus-operator";
@@ -14,6 +16,17 @@ for (const [version, kinds] of Object.entries(monitoringCoreosCom)) {
       models.set(`${model.apiVersion}/${kind}`, model);
     }
   }
+}
+
+const { Route } = monitoringCoreosCom.v1alpha1;
+
+function childRoutes(route, path) {
+  const found = [];
+  (route?.routes ?? []).forEach((child, index) => {
+    const here = `${path}.routes[${index}]`;
+    found.push([here, child], ...childRoutes(child, here));
+  });
+  return found;
 }
 
 let failures = 0;
@@ -36,6 +49,15 @@ for (const file of process.argv.slice(2)) {
     }
     try {
       new Model(obj).validate();
+      if (obj.kind === "AlertmanagerConfig") {
+        for (const [path, child] of childRoutes(obj.spec?.route, "spec.route")) {
+          try {
+            new Route(child).validate();
+          } catch (error) {
+            throw new Error(`${path}: ${error.message}`);
+          }
+        }
+      }
       checked++;
     } catch (error) {
       console.log(`${where}: ${error.message}`);
