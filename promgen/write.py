@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -243,6 +244,10 @@ def write(plan: Plan, out_dir: Path, *, force: bool = False) -> Changes:
         return found
     staging = _staging_dir(out_dir)
     try:
+        previous = signal.signal(signal.SIGTERM, _terminate)  # a cancelled CI job: still clean up
+    except ValueError:  # not the main thread
+        previous = None
+    try:
         for rel in found.written:
             _stage(staging / rel, plan.files[rel])
         # Claim every file that may be in DIR if the moves below are interrupted.
@@ -254,7 +259,13 @@ def write(plan: Plan, out_dir: Path, *, force: bool = False) -> Changes:
         _write_manifest(out_dir, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return found
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _staging_dir(out_dir: Path) -> Path:

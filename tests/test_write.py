@@ -321,3 +321,26 @@ def test_compare_with_only_reports_removals_of_that_output_alone(tmp_path: Path)
     drift = write.compare(plan({"grafana": {}}, complete=False), out)
     assert drift.changes.removed == ["grafana/dashboards/overview.json"]
     assert not drift.changes.added and not drift.changes.changed
+
+
+def test_sigterm_while_moving_exits_and_cleans_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    out = tmp_path / "monitoring"
+    write.write(plan(), out)
+    real_move = write._move
+
+    def terminated(source: Path, target: Path) -> None:
+        real_move(source, target)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(write, "_move", terminated)
+    handler = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as raised:
+        write.write(plan(SECOND), out)
+    assert raised.value.code == 128 + signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) == handler, "the previous handler is restored"
+    assert siblings(out) == ["monitoring"]
+    monkeypatch.setattr(write, "_move", real_move)
+    write.write(plan(SECOND), out)
+    assert {k: v for k, v in tree(out).items() if k != MANIFEST_FILE} == plan(SECOND).files
