@@ -390,7 +390,9 @@ class Stack(Strict):
     exporters: list[Literal["node", "blackbox"]] = Field(default_factory=list)
     logs: Literal["loki"] | None = Field(None, description="add Loki and a log shipper")
     tracing: Literal["jaeger"] | None = Field(None, description="add Jaeger")
-    target_host: str = Field("host.docker.internal", description="where containers reach the service")
+    target_host: Annotated[str, Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", max_length=253)] = Field(
+        "host.docker.internal", description="host name or IPv4 address where the stack's containers reach the service"
+    )
 
 
 # Kubernetes object names, label keys and values (apimachinery's validation rules).
