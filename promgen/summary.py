@@ -6,6 +6,7 @@ Colour only when stdout is a terminal, none at all when NO_COLOR is set (https:/
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +15,8 @@ from typing import IO
 from promgen.outputs import Output
 from promgen.write import Changes
 
-# Columns shown first, in this order; other stats producers report follow in the order met.
-PREFERRED_COLUMNS = ("rules", "alerts", "dashboards")
+# Counted in columns of their own (totalled); other stats a producer reports go into "more".
+COLUMNS = ("rules", "alerts", "dashboards")
 
 
 @dataclass(frozen=True)
@@ -27,23 +28,17 @@ class Rendered:
     changes: Changes
 
 
-def columns(outputs: Mapping[str, Output]) -> list[str]:
-    found = [key for output in outputs.values() for key in output.stats]
-    extra = list(dict.fromkeys(key for key in found if key not in PREFERRED_COLUMNS))
-    return [key for key in PREFERRED_COLUMNS if key in found] + extra
-
-
 def rows(outputs: Mapping[str, Output]) -> list[list[str]]:
-    """One row per output (name, files, each stat), then the totals."""
-    keys = columns(outputs)
+    """One row per output (name, files, rules, alerts, dashboards, more), then the totals."""
     table: list[list[str]] = []
-    totals = [0] * (len(keys) + 1)
+    totals = [0] * (len(COLUMNS) + 1)
     for name, output in outputs.items():
-        values = [len(output.files)] + [output.stats.get(key) for key in keys]
-        table.append([name] + ["-" if v is None else str(v) for v in values])
+        values = [len(output.files)] + [output.stats.get(key) for key in COLUMNS]
+        more = ", ".join(f"{n} {key.replace('_', ' ')}" for key, n in output.stats.items() if key not in COLUMNS)
+        table.append([name] + ["-" if v is None else str(v) for v in values] + [more])
         totals = [t + (v or 0) for t, v in zip(totals, values)]
     if len(outputs) > 1:
-        table.append(["total"] + [str(t) for t in totals])
+        table.append(["total"] + [str(t) for t in totals] + [""])
     return table
 
 
@@ -53,8 +48,11 @@ def show(rendered: Rendered, stream: IO[str] | None = None) -> None:
     from rich.table import Table
 
     no_color = bool(os.environ.get("NO_COLOR"))
+    target = stream or sys.stdout
+    wide = not target.isatty() and not os.environ.get("COLUMNS")  # logs and pipes: never wrap the table
     console = Console(
         file=stream,
+        width=160 if wide else None,
         color_system=None if no_color else "auto",
         no_color=no_color,
         highlight=False,
@@ -79,8 +77,9 @@ def show(rendered: Rendered, stream: IO[str] | None = None) -> None:
     console.print(f"{rendered.service} ({rendered.source}) -> {out}", style="bold")
     table = Table(box=box.SIMPLE_HEAD, safe_box=True, show_edge=False, pad_edge=False)
     table.add_column("output", style="bold")
-    for key in ["files", *columns(rendered.outputs)]:
-        table.add_column(key.replace("_", " "), justify="right")
+    for key in ("files", *COLUMNS):
+        table.add_column(key, justify="right")
+    table.add_column("more")
     for row in rows(rendered.outputs):
         table.add_row(*row, style="bold" if row[0] == "total" and len(rendered.outputs) > 1 else None)
     console.print(table)
