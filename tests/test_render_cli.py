@@ -187,6 +187,9 @@ def test_a_foreign_file_blocks_the_render_until_forced(tmp_path: Path) -> None:
     out = tmp_path / "out"
     (out / victim).parent.mkdir(parents=True)
     (out / victim).write_text("# written by hand\n")
+    check = run_promgen("render", spec_of(example), "-o", str(out), "--check")
+    assert check.returncode == 1
+    assert f"  change {out / victim} (not written by promgen: render needs --force)" in check.stderr
     result = run_promgen("render", spec_of(example), "-o", str(out))
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: refusing to overwrite {out / victim}")

@@ -88,7 +88,8 @@ def _check(planned: write.Plan, out_dir: Path, quiet: bool) -> int:
         sys.stdout.flush()
         for mark, paths in (("add", found.added), ("change", found.changed), ("remove", found.removed)):
             for rel in paths:
-                print(f"  {mark:<7}{out_dir / rel}", file=sys.stderr)
+                why = " (not written by promgen: render needs --force)" if rel in found.foreign else ""
+                print(f"  {mark:<7}{out_dir / rel}{why}", file=sys.stderr)
     print(
         f"{out_dir} is stale: {len(found.added)} to add, {len(found.changed)} to change, "
         f"{len(found.removed)} to remove; run `promgen render` to update it",
