@@ -64,7 +64,10 @@ def read_text(path: Path, display: str) -> str:
         size = path.stat().st_size
         if size > MAX_SPEC_BYTES:
             raise _fail(display, 1, 1, f"file is {size} bytes; a spec may be at most {MAX_SPEC_BYTES} bytes")
-        raw = path.read_bytes()
+        with path.open("rb") as stream:  # bounded: /dev/zero or a pipe reports size 0 and never ends
+            raw = stream.read(MAX_SPEC_BYTES + 1)
+        if len(raw) > MAX_SPEC_BYTES:
+            raise _fail(display, 1, 1, f"more than {MAX_SPEC_BYTES} bytes; a spec may be at most {MAX_SPEC_BYTES} bytes")
     except IsADirectoryError:
         raise _fail(display, 1, 1, "is a directory, not a spec file") from None
     except FileNotFoundError:

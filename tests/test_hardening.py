@@ -398,3 +398,22 @@ def test_titles_with_path_separators_never_escape_the_output_directory(tmp_path:
     for path in paths:
         assert write.safe_relative(path) == path
         assert ".." not in path.split("/") and not path.startswith("/")
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+@pytest.mark.parametrize("command", ["validate", "render"])
+def test_an_endless_file_is_refused_not_read_forever(command: str, tmp_path: Path) -> None:
+    """/dev/zero (and pipes) report size 0: reading must stop at the size limit."""
+    out = tmp_path / "out"
+    args = ["validate", "/dev/zero"] if command == "validate" else ["render", "/dev/zero", "-o", str(out)]
+    result = run_promgen(*args)
+    assert result.returncode == 1
+    assert "/dev/zero:1:1: more than 1048576 bytes; a spec may be at most 1048576 bytes" in result.stdout + result.stderr
+    assert not out.exists()
+
+
+def test_a_spec_on_stdin_is_read_and_size_limited() -> None:
+    small = run_promgen("validate", "/dev/stdin", stdin="version: 1\n")
+    assert small.returncode == 1 and "/dev/stdin:1:1: spec: missing required field `service`" in small.stdout
+    large = run_promgen("validate", "/dev/stdin", stdin="# padding\n" * 200_000)
+    assert large.returncode == 1 and "/dev/stdin:1:1: more than 1048576 bytes" in large.stdout
