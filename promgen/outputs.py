@@ -24,6 +24,7 @@ Producer = Callable[[Model], Output]
 
 # output name -> "module:function"; imported only when that output is rendered. Order is render order.
 PRODUCERS: dict[str, str] = {
+    "prometheus": "promgen.produce.prometheus:files",
     "alertmanager": "promgen.produce.alertmanager:files",
     "grafana": "promgen.produce.grafana:files",
     "blackbox": "promgen.produce.blackbox:files",

@@ -1,0 +1,161 @@
+"""prometheus.yml and the rule file as plain data.
+
+`rule_groups` is also what the Kubernetes PrometheusRule carries, so both stay the same rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from promgen import conventions
+from promgen.derive import slo as slo_rules
+from promgen.model import Model, ResolvedAlert
+
+Rule = dict[str, Any]
+Group = dict[str, Any]
+
+
+# --- prometheus.yml --------------------------------------------------------------------------
+
+
+def config(model: Model) -> dict[str, Any]:
+    spec = model.spec
+    scrape = spec.scrape
+    global_: dict[str, Any] = {"scrape_interval": str(scrape.interval)}
+    if scrape.timeout is not None:
+        global_["scrape_timeout"] = str(scrape.timeout)
+    global_["evaluation_interval"] = str(model.evaluation_interval)
+    global_["external_labels"] = {"service": model.service, "environment": spec.service.environment}
+    data: dict[str, Any] = {
+        "global": global_,
+        "rule_files": [conventions.RULE_FILES_GLOB],
+        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [model.options.alertmanager]}]}]},
+        "scrape_configs": scrape_configs(model),
+    }
+    if spec.remote_write:
+        data["remote_write"] = remote_write(model)
+    return data
+
+
+def scrape_configs(model: Model) -> list[dict[str, Any]]:
+    jobs: list[dict[str, Any]] = []
+    overrides = model.options.targets
+    for target in model.spec.scrape.targets:
+        job: dict[str, Any] = {"job_name": target.job, "metrics_path": target.path, "scheme": target.scheme}
+        if target.interval is not None:
+            job["scrape_interval"] = str(target.interval)
+        if target.timeout is not None:
+            job["scrape_timeout"] = str(target.timeout)
+        static: dict[str, Any] = {"targets": list(overrides.get(target.job, target.static))}
+        if target.labels:
+            static["labels"] = dict(target.labels)
+        job["static_configs"] = [static]
+        jobs.append(job)
+    blackbox = blackbox_job(model)
+    if blackbox is not None:
+        jobs.append(blackbox)
+    return jobs
+
+
+def blackbox_job(model: Model) -> dict[str, Any] | None:
+    """One job probing every external URL through the blackbox exporter.
+
+    The job's `params` name the first probe's module; URLs probed with another module set
+    `__param_module` on their target group, which Prometheus sends as the `module` parameter.
+    """
+    name = model.blackbox_job
+    probes = model.spec.probes
+    if name is None or probes is None:
+        return None
+    by_module: dict[str, list[str]] = {}
+    for probe in probes.external_probes:
+        by_module.setdefault(probe.module, []).append(probe.url)
+    default = next(iter(by_module))
+    static: list[dict[str, Any]] = []
+    for module, urls in by_module.items():
+        group: dict[str, Any] = {"targets": urls}
+        if module != default:
+            group["labels"] = {"__param_module": module}
+        static.append(group)
+    return {
+        "job_name": name,
+        "metrics_path": "/probe",
+        "params": {"module": [default]},
+        "static_configs": static,
+        "relabel_configs": [
+            {"source_labels": ["__address__"], "target_label": "__param_target"},
+            {"source_labels": ["__param_target"], "target_label": "instance"},
+            {"target_label": "__address__", "replacement": model.options.blackbox_exporter},
+        ],
+    }
+
+
+def remote_write(model: Model) -> list[dict[str, Any]]:
+    """Long-term stores; credentials only as files, never inline."""
+    entries: list[dict[str, Any]] = []
+    for target in model.spec.remote_write:
+        entry: dict[str, Any] = {"url": target.url}
+        if target.name:
+            entry["name"] = target.name
+        if target.bearer_token_file:
+            entry["authorization"] = {"type": "Bearer", "credentials_file": target.bearer_token_file}
+        if target.basic_auth:
+            entry["basic_auth"] = {
+                "username": target.basic_auth.username,
+                "password_file": target.basic_auth.password_file,
+            }
+        entries.append(entry)
+    return entries
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+def alert_rule(alert: ResolvedAlert) -> Rule:
+    rule: Rule = {"alert": alert.name, "expr": alert.expr}
+    if alert.for_.ms:
+        rule["for"] = str(alert.for_)
+    rule["labels"] = dict(alert.labels)
+    rule["annotations"] = dict(alert.annotations)
+    return rule
+
+
+def chunks(rules: list[Rule], size: int = conventions.MAX_RULES_PER_GROUP) -> list[list[Rule]]:
+    return [rules[start:start + size] for start in range(0, len(rules), size)]
+
+
+def rule_sections(model: Model) -> list[tuple[str, Group]]:
+    """Every rule group with a one-line comment, in evaluation order: alerts, then each SLO's
+    recording rules before its alerts (promtool evaluates groups in file order, so alerts read
+    series recorded at the same instant)."""
+    sections: list[tuple[str, Group]] = []
+    alerts = [alert_rule(alert) for alert in model.alerts]
+    parts = chunks(alerts)
+    for part, rules in enumerate(parts, start=1):
+        note = f" (part {part} of {len(parts)})" if len(parts) > 1 else ""
+        sections.append((f"Alerts of the spec{note}", {"name": conventions.alert_group(model.service, part), "rules": rules}))
+    for index, slo in enumerate(model.spec.slos):
+        plan = slo_rules.plan(model, index)
+        about = f"SLO {slo.name}: {slo_rules.decimal_text(plan.objective * 100)}% over {plan.window}"
+        sections.append((
+            f"{about}; error ratio over each burn-rate window, objective, budget and budget remaining",
+            {"name": conventions.slo_recording_group(model.service, slo.name), "rules": slo_rules.recording_rules(model, plan)},
+        ))
+        alert_rules = slo_rules.alert_rules(model, plan)
+        if alert_rules:
+            sections.append((
+                f"{about}; multiwindow multi-burn-rate alerts on the recorded error ratios",
+                {"name": conventions.slo_alert_group(model.service, slo.name), "rules": alert_rules},
+            ))
+    return sections
+
+
+def rule_groups(model: Model) -> list[Group]:
+    """The rule file's groups (also what a Kubernetes PrometheusRule carries)."""
+    return [group for _, group in rule_sections(model)]
+
+
+def counts(groups: list[Group]) -> dict[str, int]:
+    rules = [rule for group in groups for rule in group["rules"]]
+    alerts = sum("alert" in rule for rule in rules)
+    return {"rules": len(rules), "alerts": alerts, "recording rules": len(rules) - alerts}

@@ -1,0 +1,431 @@
+"""promtool unit tests for every alert in the rule file, with synthesised input.
+
+For each alert name: a case where it fires (past its `for`, with the exact labels and annotations
+it carries) and a case where healthy input keeps it silent. SLO burn-rate alerts get a fast-burn
+case (pages, and tickets too), a slow-burn case (tickets only) and a healthy one, driven at error
+ratios chosen between the burn thresholds. Input levels are searched for with the evaluator in
+`promql_eval`, which also predicts what promtool will see; an alert promgen cannot synthesise input
+for is reported as untested, never skipped silently.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from itertools import combinations
+from typing import Any
+
+import promql_parser as pq
+
+from promgen import conventions
+from promgen.derive import slo as slo_rules
+from promgen.derive.go_format import TemplateUnsupported, expand, go_g
+from promgen.derive.promql_eval import Evaluator, RecordingRule, Series, Unsupported
+from promgen.derive.series_synthesis import (
+    Absent,
+    Level,
+    Selection,
+    Variable,
+    candidates,
+    select,
+    series_of,
+    variables,
+)
+from promgen.model import Model
+from promgen.spec.units import format_duration, parse_duration
+
+INTERVAL_MS = 60_000  # input sample interval and rule evaluation interval of every test
+MAX_ATTEMPTS = 400  # level combinations tried per search
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    name: str
+    expr: Any  # parsed
+    for_ms: int
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.name, self.labels.get("severity", ""))
+
+
+@dataclass
+class Case:
+    """One promtool test group: input series, and the alerts expected at one instant."""
+
+    name: str
+    alertname: str
+    eval_ms: int
+    series: list[Series]
+    expected: list[dict[str, Any]]
+
+
+@dataclass
+class Synthesis:
+    cases: list[Case] = field(default_factory=list)
+    untested: list[str] = field(default_factory=list)  # "AlertName (reason)"
+
+
+@dataclass
+class Rules:
+    alerts: list[AlertRule]
+    recorded: dict[str, list[RecordingRule]]
+
+    @classmethod
+    def of(cls, groups: Sequence[Mapping[str, Any]]) -> Rules:
+        alerts: list[AlertRule] = []
+        recorded: dict[str, list[RecordingRule]] = {}
+        for group in groups:
+            for rule in group["rules"]:
+                expr = pq.parse(rule["expr"])
+                if "record" in rule:
+                    recorded.setdefault(rule["record"], []).append(RecordingRule(expr, rule.get("labels", {})))
+                else:
+                    for_ms = parse_duration(rule["for"]) if "for" in rule else 0
+                    alerts.append(AlertRule(rule["alert"], expr, for_ms, rule.get("labels", {}), rule.get("annotations", {})))
+        return cls(alerts, recorded)
+
+    def named(self, name: str) -> list[AlertRule]:
+        return [a for a in self.alerts if a.name == name]
+
+
+def synthesise(model: Model, groups: Sequence[Mapping[str, Any]]) -> Synthesis:
+    rules = Rules.of(groups)
+    burn = {conventions.slo_page_alert(slo.name): index for index, slo in enumerate(model.spec.slos)}
+    result = Synthesis()
+    for name in dict.fromkeys(a.name for a in rules.alerts):
+        named = rules.named(name)
+        try:
+            if name in burn:
+                cases = _burn_cases(model, rules, named, burn[name])
+            else:
+                cases = _generic_cases(model, rules, named)
+        except (Unsupported, TemplateUnsupported) as error:
+            result.untested.append(f"{name} ({error})")
+            continue
+        fired = {key for case in cases for key in _keys(case)}
+        missing = [rule for rule in named if rule.key not in fired]
+        for rule in missing:
+            result.untested.append(f"{name} (severity {rule.labels.get('severity')}: found no input that fires it)")
+        result.cases.extend(cases)
+    return result
+
+
+def _keys(case: Case) -> set[tuple[str, str]]:
+    return {(case.alertname, alert["exp_labels"].get("severity", "")) for alert in case.expected}
+
+
+# --- scenarios -------------------------------------------------------------------------------
+
+
+class Scenario:
+    """Series at chosen levels, evaluated as promtool would from t=0 to `end_ms`."""
+
+    def __init__(self, rules: Rules, found: Sequence[Variable], levels: Sequence[Level], end_ms: int) -> None:
+        interval_s = INTERVAL_MS / 1000
+        self.series = [s for v, level in zip(found, levels) for s in series_of(v, level, interval_s)]
+        self.evaluator = Evaluator(self.series, INTERVAL_MS, end_ms, rules.recorded, INTERVAL_MS)
+
+    def firing(self, rule: AlertRule, at: int) -> list[tuple[dict[str, str], float]]:
+        """Samples of `rule` firing at `at`: present at every evaluation of the last `for`."""
+        now = self.evaluator.vector(rule.expr, at)
+        if not now or rule.for_ms > at:
+            return [] if rule.for_ms > at else now
+        keep = {_key(labels) for labels, _ in now}
+        step = at - rule.for_ms
+        while step < at and keep:
+            keep &= {_key(labels) for labels, _ in self.evaluator.vector(rule.expr, step)}
+            step += INTERVAL_MS
+        return [(labels, value) for labels, value in now if _key(labels) in keep]
+
+    def expected(self, named: Sequence[AlertRule], at: int) -> list[dict[str, Any]]:
+        alerts: list[dict[str, Any]] = []
+        seen: set[tuple[tuple[str, str], ...]] = set()
+        for rule in named:
+            for sample_labels, value in self.firing(rule, at):
+                labels = {k: v for k, v in sample_labels.items() if k != "__name__"}
+                for name, text in rule.labels.items():
+                    labels[name] = expand(text, sample_labels, value)
+                key = _key(labels)
+                if key in seen:
+                    raise Unsupported("two alerts with the same labels (Prometheus rejects the evaluation)")
+                seen.add(key)
+                annotations = {name: expand(text, sample_labels, value) for name, text in rule.annotations.items()}
+                alerts.append({"exp_labels": dict(sorted(labels.items())), "exp_annotations": annotations})
+        return sorted(alerts, key=lambda a: sorted(a["exp_labels"].items()))
+
+
+def _key(labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in labels.items() if k != "__name__"))
+
+
+def eval_time(warmup_ms: int, for_ms: int) -> int:
+    """When a steady condition has held for `for`: every range full, rounded up to a step."""
+    total = max(INTERVAL_MS, warmup_ms + for_ms)
+    return -(-total // INTERVAL_MS) * INTERVAL_MS
+
+
+# --- explicit and template alerts ------------------------------------------------------------
+
+
+def _generic_cases(model: Model, rules: Rules, named: list[AlertRule]) -> list[Case]:
+    selection = Selection()
+    for rule in named:
+        found = select(model, rule.expr, rules.recorded)
+        _merge(selection, found)
+    at = eval_time(selection.warmup_ms, max(rule.for_ms for rule in named))
+    found_vars = variables(model, selection)
+    options = [candidates(v, selection, at / 1000) for v in found_vars]
+    name = named[0].name
+    quiet = _search(
+        options, lambda ls: not any(Scenario(rules, found_vars, ls, at).firing(rule, at) for rule in named)
+    )
+    if quiet is None:
+        raise Unsupported("found no input that keeps it silent")
+    # Fire by changing the healthy input as little as possible: the test then shows what breaks it.
+    from_quiet = [
+        [q, *(level for level in levels[1:] if level != q), *([levels[0]] if levels[0] != q else [])]
+        for q, levels in zip(quiet, options)
+    ]
+    cases: list[Case] = []
+    for rule in named:
+        levels = _search(from_quiet, lambda ls: bool(Scenario(rules, found_vars, ls, at).firing(rule, at)))
+        if levels is None:
+            reason = "it compares with the past (offset), which constant input cannot change" if selection.has_offset \
+                else "found no input that fires it"
+            raise Unsupported(reason)
+        scenario = Scenario(rules, found_vars, levels, at)
+        label = f"{name} fires" if len(named) == 1 else f"{name} ({rule.labels.get('severity')}) fires"
+        cases.append(Case(label, name, at, scenario.series, scenario.expected(named, at)))
+    cases.append(Case(f"{name} stays silent on healthy input", name, at, Scenario(rules, found_vars, quiet, at).series, []))
+    return cases
+
+
+def _merge(into: Selection, other: Selection) -> None:
+    into.families.update(other.families)
+    for name, selectors in other.selectors.items():
+        into.selectors.setdefault(name, [])
+        into.selectors[name] += [s for s in selectors if s not in into.selectors[name]]
+    into.grouping |= other.grouping
+    into.trend |= other.trend
+    into.constants += [c for c in other.constants if c not in into.constants]
+    into.uses_time |= other.uses_time
+    into.uses_absent |= other.uses_absent
+    into.has_offset |= other.has_offset
+    into.warmup_ms = max(into.warmup_ms, other.warmup_ms)
+
+
+def _attempts(options: Sequence[Sequence[Level]]) -> Iterator[list[Level]]:
+    """The neutral levels, then one class changed at a time, then two; everything absent last."""
+    base = [levels[0] for levels in options]
+    yield list(base)
+    for i, levels in enumerate(options):
+        for level in levels[1:]:
+            yield base[:i] + [level] + base[i + 1:]
+    for i, j in combinations(range(len(options)), 2):
+        for a in options[i][1:]:
+            for b in options[j][1:]:
+                attempt = list(base)
+                attempt[i], attempt[j] = a, b
+                yield attempt
+    if any(Absent in levels for levels in options):
+        yield [Absent] * len(options)
+
+
+def _search(options: Sequence[Sequence[Level]], accept: Callable[[list[Level]], bool]) -> list[Level] | None:
+    for count, attempt in enumerate(_attempts(options)):
+        if count >= MAX_ATTEMPTS:
+            break
+        if accept(attempt):
+            return attempt
+    return None
+
+
+# --- SLO burn-rate alerts --------------------------------------------------------------------
+
+
+def _burn_cases(model: Model, rules: Rules, named: list[AlertRule], index: int) -> list[Case]:
+    plan = slo_rules.plan(model, index)
+    slo = model.spec.slos[index]
+    name = named[0].name
+    shortest = conventions.slo_error_ratio_series(plan.windows[0])
+    ratio_rules = [r for r in rules.recorded.get(shortest, []) if dict(r.labels) == plan.labels]
+    if len(ratio_rules) != 1:
+        raise Unsupported("its error ratio recording rule is missing")
+    ratio_expr = ratio_rules[0].expr
+    selection = select(model, ratio_expr, rules.recorded)
+    found_vars = variables(model, selection)
+    probe_at = eval_time(selection.warmup_ms, 0)
+    options = [[level for level in candidates(v, selection, probe_at / 1000) if level is not Absent] for v in found_vars]
+
+    def ratio(levels: list[Level]) -> float | None:
+        values = Scenario(rules, found_vars, levels, probe_at).evaluator.vector(ratio_expr, probe_at)
+        return values[0][1] if len(values) == 1 else None
+
+    bad = _search(options, lambda ls: (r := ratio(ls)) is not None and r == 1.0)
+    good = _search(options, lambda ls: (r := ratio(ls)) is not None and r == 0.0)
+    if bad is None or good is None:
+        raise Unsupported("found no input that makes its SLI's error ratio both 0 and 1")
+    page_rule = next(r for r in named if r.labels.get("severity") == model.slo_page_severity(index))
+    ticket_rule = next((r for r in named if r is not page_rule), None)
+
+    cases: list[Case] = []
+    page_min = min(c.threshold for c in plan.page)
+    fast = _pick(plan.page, 1)
+    if fast is not None:
+        level, at = fast
+        scenario = _mixed(rules, found_vars, bad, good, level, at)
+        if not scenario.firing(page_rule, at):
+            scenario = Scenario(rules, found_vars, bad, at)
+        cases.append(Case(
+            f"{name}: {_percent(level)} of {slo.name} events failing burns the budget fast", name, at,
+            scenario.series, scenario.expected(named, at),
+        ))
+    slow = _pick(plan.ticket, float(page_min))
+    if ticket_rule is not None and slow is not None:
+        level, at = slow
+        scenario = _mixed(rules, found_vars, bad, good, level, at)
+        if scenario.firing(ticket_rule, at) and not scenario.firing(page_rule, at):
+            cases.append(Case(
+                f"{name}: {_percent(level)} of {slo.name} events failing burns the budget slowly", name, at,
+                scenario.series, scenario.expected(named, at),
+            ))
+    quiet_at = eval_time(parse_duration(plan.page[0].long), 0)
+    healthy = Scenario(rules, found_vars, good, quiet_at)
+    if healthy.expected(named, quiet_at):
+        raise Unsupported("it fires even when no event fails")
+    cases.append(Case(f"{name}: no {slo.name} events failing stays silent", name, quiet_at, healthy.series, []))
+    return cases
+
+
+NICE = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8)
+
+
+def _nice_between(low: float, high: float) -> float | None:
+    """A round number strictly above `low` and at most `high`, near their geometric mean."""
+    target = math.sqrt(low * high)
+    found: list[float] = []
+    for exponent in range(-9, 1):
+        for mantissa in NICE:
+            value = float(f"{mantissa}e{exponent}")
+            if low < value <= high:
+                found.append(value)
+    if not found:
+        return None
+    return min(found, key=lambda v: abs(math.log(v / target)))
+
+
+def window(condition: slo_rules.BurnCondition) -> str:
+    """How long a case runs before it looks: the pair's short window, at most an hour-ish pair's long one.
+
+    Input fails from t=0, so every window already sees the same error ratio; running a day of
+    samples through every rule (what promtool does) would only make the tests slow.
+    """
+    return condition.long if parse_duration(condition.long) <= 3_600_000 else condition.short
+
+
+def _pick(conditions: Sequence[slo_rules.BurnCondition], ceiling: float) -> tuple[float, int] | None:
+    """An error ratio that fires the first condition it can while staying below `ceiling` (a ratio
+    of 1 is allowed when the ceiling is 1), and when to look."""
+    high = 1.0 if ceiling >= 1 else ceiling * (1 - 1e-9)
+    for condition in conditions:
+        threshold = float(condition.threshold)
+        if threshold >= high:
+            continue
+        level = _nice_between(threshold, min(high, threshold * 4))
+        if level is not None:
+            return level, eval_time(parse_duration(window(condition)), 0)
+    return None
+
+
+def _percent(ratio: float) -> str:
+    return f"{ratio * 100:g}%"
+
+
+def _mixed(
+    rules: Rules, found: Sequence[Variable], bad: Sequence[Level], good: Sequence[Level], ratio: float, at: int
+) -> Scenario:
+    """Series where `ratio` of the events are the bad ones, scaled to whole counts per step."""
+    share = Fraction(repr(ratio))
+    mixed = [_mix(v, b, g, share) for v, b, g in zip(found, bad, good)]
+    scale = 1
+    for variable, level in zip(found, mixed):
+        if variable.family.kind == "counter" and isinstance(level, Fraction):
+            scale = math.lcm(scale, (level * INTERVAL_MS / 1000).denominator)
+        elif variable.family.kind == "histogram" and isinstance(level, tuple):
+            for _, rate in level:
+                scale = math.lcm(scale, (Fraction(rate) * INTERVAL_MS / 1000).denominator)
+    if scale > 10**6:
+        scale = 1
+    levels = [_scaled(v, level, scale) for v, level in zip(found, mixed)]
+    return Scenario(rules, found, levels, at)
+
+
+def _mix(variable: Variable, bad: Level, good: Level, share: Fraction) -> Any:
+    kind = variable.family.kind
+    if kind == "counter":
+        return share * Fraction(repr(bad)) + (1 - share) * Fraction(repr(good))
+    if kind == "gauge":
+        (vb, kb), (vg, kg) = bad, good  # type: ignore[misc]
+        return (float(share * Fraction(repr(vb)) + (1 - share) * Fraction(repr(vg))),
+                float(share * Fraction(repr(kb)) + (1 - share) * Fraction(repr(kg))))
+    weights: dict[int, Fraction] = {}
+    for part, levels in ((share, bad), (1 - share, good)):
+        for bucket, rate in levels:  # type: ignore[union-attr]
+            weights[bucket] = weights.get(bucket, Fraction(0)) + part * Fraction(repr(rate))
+    return tuple(sorted((bucket, weight) for bucket, weight in weights.items() if weight))
+
+
+def _scaled(variable: Variable, level: Any, scale: int) -> Level:
+    if variable.family.kind == "counter":
+        return float(level * scale)
+    if variable.family.kind == "histogram":
+        return tuple((bucket, float(rate * scale)) for bucket, rate in level)
+    return level  # type: ignore[no-any-return]
+
+
+# --- the test file ---------------------------------------------------------------------------
+
+
+def test_file(model: Model, synthesis: Synthesis) -> dict[str, Any]:
+    """The promtool test file as data; rule_files is relative to the test file itself."""
+    here = posixpath.dirname(conventions.tests_file(model.service))
+    return {
+        "rule_files": [posixpath.relpath(conventions.rules_file(model.service), here)],
+        "evaluation_interval": format_duration(INTERVAL_MS),
+        "tests": [_case(case) for case in synthesis.cases],
+    }
+
+
+def _case(case: Case) -> dict[str, Any]:
+    steps = case.eval_ms // INTERVAL_MS
+    return {
+        "name": case.name,
+        "interval": format_duration(INTERVAL_MS),
+        "input_series": [{"series": series_text(s), "values": values_text(s, steps)} for s in case.series],
+        "alert_rule_test": [
+            {"eval_time": format_duration(case.eval_ms), "alertname": case.alertname, "exp_alerts": case.expected}
+        ],
+    }
+
+
+def series_text(series: Series) -> str:
+    labels = dict(series.labels)
+    name = labels.pop("__name__")
+    inner = ", ".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
+    return f"{name}{{{inner}}}"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def values_text(series: Series, steps: int) -> str:
+    """promtool's expanding notation: 'start+stepxN' is N+1 samples, one per interval."""
+    sign = "-" if series.step < 0 else "+"
+    return f"{go_g(series.start)}{sign}{go_g(abs(series.step))}x{steps}"

@@ -1,0 +1,263 @@
+"""SLO rules as data: the error ratio recorded over every burn-rate window, metadata series, and
+multiwindow multi-burn-rate page and ticket alerts on the recorded series (Google SRE Workbook,
+"Alerting on SLOs").
+
+Numbers are Decimals until they are written, so 14.4 x (1 - 0.999) is written 0.0144, not
+0.014400000000000011.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import promql_parser
+
+from promgen import burn_rates, conventions
+from promgen.derive.go_format import go_g
+from promgen.judge.promql import substitute_window
+from promgen.model import Model
+from promgen.spec.models import SLO, LatencySLI
+from promgen.spec.units import format_duration
+
+Rule = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BurnCondition:
+    """Both windows' error ratios above `threshold` (= factor x error budget)."""
+
+    long: str
+    short: str
+    factor: float
+    threshold: Decimal
+
+
+@dataclass(frozen=True)
+class SloPlan:
+    """One SLO's numbers and windows, scaled by the render's SLO time scale."""
+
+    index: int
+    name: str
+    objective: Decimal  # as a ratio: 0.999
+    budget: Decimal  # 1 - objective
+    window: str  # the (scaled) SLO window: 30d
+    windows: tuple[str, ...]  # every recorded burn-rate window, shortest first
+    page: tuple[BurnCondition, ...]
+    ticket: tuple[BurnCondition, ...]
+    labels: dict[str, str]  # identify the SLO's recorded series: {service, slo}
+
+
+def decimal_text(value: Decimal) -> str:
+    """A Decimal as a plain PromQL/YAML number: 0.0144, 99.9, 10 (never 1E+1)."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def error_budget(objective_percent: float) -> Decimal:
+    return 1 - Decimal(repr(objective_percent)) / 100
+
+
+def burn_threshold(factor: float, budget: Decimal) -> Decimal:
+    return Decimal(repr(factor)) * budget
+
+
+def scaled_window_ms(window_ms: int, scale: float) -> int:
+    """The SLO window shrunk by the render's time scale (1/720 turns 30d into 1h); at least 1s."""
+    return max(1000, int(window_ms * scale))
+
+
+def plan(model: Model, index: int) -> SloPlan:
+    slo = model.spec.slos[index]
+    window_ms = scaled_window_ms(slo.window.ms, model.options.slo_time_scale)
+    budget = error_budget(slo.objective)
+    conditions = [
+        (w.kind, BurnCondition(w.long, w.short, w.factor, burn_threshold(w.factor, budget)))
+        for w in burn_rates.burn_windows(window_ms)
+    ]
+    return SloPlan(
+        index=index,
+        name=slo.name,
+        objective=1 - budget,
+        budget=budget,
+        window=format_duration(window_ms),
+        windows=burn_rates.recorded_windows(window_ms),
+        page=tuple(c for kind, c in conditions if kind == "page"),
+        ticket=tuple(c for kind, c in conditions if kind == "ticket"),
+        labels={"service": model.service, "slo": slo.name},
+    )
+
+
+def selector(labels: dict[str, str]) -> str:
+    inner = ", ".join(f'{name}="{_escape(value)}"' for name, value in labels.items())
+    return "{" + inner + "}"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+# --- the SLI's error ratio -------------------------------------------------------------------
+
+
+def error_ratio_query(model: Model, slo: SLO, window: str) -> str:
+    """PromQL for the share of bad events over `window`."""
+    sli = slo.sli
+    if sli.latency is not None:
+        return latency_error_ratio(model, sli.latency, window)
+    total = _operand(substitute_window(sli.total or "", window))
+    if sli.errors is not None:
+        return f"{_operand(substitute_window(sli.errors, window))} / {total}"
+    return f"1 - {_operand(substitute_window(sli.good or '', window))} / {total}"
+
+
+def _operand(query: str) -> str:
+    """`query` as an operand of `/`: parenthesised unless it is a single call, aggregation or selector."""
+    query = query.strip()
+    try:
+        node = promql_parser.parse(query)
+    except Exception:  # validate has parsed it already; parenthesise to stay safe
+        return f"({query})"
+    if isinstance(node, (promql_parser.BinaryExpr, promql_parser.UnaryExpr)):
+        return f"({query})"
+    return query
+
+
+def latency_error_ratio(model: Model, latency: LatencySLI, window: str) -> str:
+    """1 - (requests in the threshold's bucket) / (all requests): the share slower than the threshold."""
+    metric = latency.metric
+    bound = latency.threshold.seconds * (1000 if model.metric_units.get(metric) == "milliseconds" else 1)
+    extra = latency.selector.strip()
+    bucket = ", ".join(part for part in (le_matcher(bound), extra) if part)
+    count = "{" + extra + "}" if extra else ""
+    return (
+        f"1 - sum(rate({metric}_bucket{{{bucket}}}[{window}]))"
+        f" / sum(rate({metric}_count{count}[{window}]))"
+    )
+
+
+def le_matcher(bound: float) -> str:
+    """Matcher of the `le` bucket for `bound`, as client libraries spell it.
+
+    Go clients write whole numbers as `1`, the Python client as `1.0` (Prometheus 2 stores the
+    label as exposed), so whole bounds match both spellings.
+    """
+    text = go_g(bound)
+    if bound == int(bound) and "e" not in text:
+        return f'le=~"{text}(\\\\.0)?"'
+    return f'le="{text}"'
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+def recording_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
+    slo = model.spec.slos[slo_plan.index]
+    labels = slo_plan.labels
+    rules: list[Rule] = [
+        {
+            "record": conventions.slo_error_ratio_series(window),
+            "expr": error_ratio_query(model, slo, window),
+            "labels": dict(labels),
+        }
+        for window in slo_plan.windows
+    ]
+    shortest = conventions.slo_error_ratio_series(slo_plan.windows[0]) + selector(labels)
+    period = conventions.slo_error_ratio_series(slo_plan.window)
+    budget = decimal_text(slo_plan.budget)
+    rules += [
+        {"record": conventions.SLO_OBJECTIVE_SERIES, "expr": f"vector({decimal_text(slo_plan.objective)})", "labels": dict(labels)},
+        {"record": conventions.SLO_ERROR_BUDGET_SERIES, "expr": f"vector({budget})", "labels": dict(labels)},
+        {"record": period, "expr": f"avg_over_time({shortest}[{slo_plan.window}])", "labels": dict(labels)},
+        {
+            "record": conventions.SLO_BUDGET_REMAINING_SERIES,
+            "expr": f"1 - {period}{selector(labels)} / {budget}",
+            "labels": dict(labels),
+        },
+    ]
+    return rules
+
+
+def burn_expr(conditions: tuple[BurnCondition, ...], labels: dict[str, str]) -> str:
+    """(long > t and short > t) or (...): alert on the recorded series, each pair with its factor."""
+    match = selector(labels)
+    pairs = []
+    for c in conditions:
+        limit = decimal_text(c.threshold)
+        pairs.append(
+            "(\n"
+            f"  {conventions.slo_error_ratio_series(c.long)}{match} > {limit}\n"
+            "and\n"
+            f"  {conventions.slo_error_ratio_series(c.short)}{match} > {limit}\n"
+            ")"
+        )
+    return "\nor\n".join(pairs) + "\n"
+
+
+def alert_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
+    """The page and ticket burn-rate alerts, and the no-data alert when asked for."""
+    slo = model.spec.slos[slo_plan.index]
+    if not slo.alerting.enabled:
+        return []
+    objective = f"{decimal_text(slo_plan.objective * 100)}% over {slo_plan.window}"
+    rules = [
+        _alert(
+            model, slo, conventions.slo_page_alert(slo.name), burn_expr(slo_plan.page, slo_plan.labels),
+            model.slo_page_severity(slo_plan.index),
+            f"The {slo.name} SLO is burning its error budget fast.",
+            _burn_description(slo_plan.page, objective),
+        ),
+        _alert(
+            model, slo, conventions.slo_ticket_alert(slo.name), burn_expr(slo_plan.ticket, slo_plan.labels),
+            model.slo_ticket_severity(slo_plan.index),
+            f"The {slo.name} SLO is burning its error budget.",
+            _burn_description(slo_plan.ticket, objective),
+        ),
+    ]
+    if slo.alerting.no_data is not None:
+        shortest = conventions.slo_error_ratio_series(slo_plan.windows[0]) + selector(slo_plan.labels)
+        rules.append(
+            _alert(
+                model, slo, conventions.slo_no_data_alert(slo.name), f"absent({shortest})",
+                slo.alerting.no_data,
+                f"The {slo.name} SLI has no data.",
+                "No error ratio can be computed for the {{ $labels.slo }} SLO of {{ $labels.service }}: "
+                "its metrics are missing, so its burn-rate alerts cannot fire.",
+                for_=conventions.SLO_NO_DATA_FOR,
+            )
+        )
+    return rules
+
+
+def _burn_description(conditions: tuple[BurnCondition, ...], objective: str) -> str:
+    factors = " or ".join(
+        f"{c.long}/{c.short} above {_factor(c.factor)}x the budget" for c in conditions
+    )
+    return (
+        "{{ $labels.service }} {{ $labels.slo }}: {{ $value | humanizePercentage }} of events failed over the "
+        f"long window ({factors}); objective {objective}."
+    )
+
+
+def _factor(factor: float) -> str:
+    return decimal_text(Decimal(repr(factor)))
+
+
+def _alert(
+    model: Model, slo: SLO, name: str, expr: str, severity: str, summary: str, description: str,
+    for_: str | None = None,
+) -> Rule:
+    labels = model.common_labels(severity)
+    labels["slo"] = slo.name
+    labels.update(slo.labels)
+    annotations = {"summary": summary, "description": description}
+    runbook = model.runbook(name)
+    if runbook:
+        annotations["runbook_url"] = runbook
+    rule: Rule = {"alert": name, "expr": expr}
+    if for_:
+        rule["for"] = for_
+    rule["labels"] = labels
+    rule["annotations"] = annotations
+    return rule
