@@ -29,6 +29,7 @@ PRODUCERS: dict[str, str] = {
     "grafana": "promgen.produce.grafana:files",
     "blackbox": "promgen.produce.blackbox:files",
     "kubernetes": "promgen.produce.kubernetes:files",
+    "compose": "promgen.produce.compose:files",
 }
 
 

@@ -7,11 +7,10 @@ the spec has something for it (probes, scrape targets, rules, external probes, c
 
 from __future__ import annotations
 
-from typing import Any
-
 from promgen import conventions
 from promgen.derive import alertmanager as am
 from promgen.derive import kubernetes as k8s
+from promgen.derive import prometheus as prom
 from promgen.model import Model
 from promgen.outputs import Output
 from promgen.render import render_template
@@ -47,6 +46,18 @@ def _service_monitor(model: Model, files: dict[str, str]) -> None:
         obj=obj,
         port=model.spec.kubernetes.service_monitor.port,
         several=len(obj["spec"]["endpoints"]) > 1,
+    )
+
+
+def _prometheus_rule(model: Model, files: dict[str, str]) -> None:
+    obj = k8s.prometheus_rule(model, prom.rule_groups(model))
+    if obj is None:
+        return
+    files[conventions.KUBERNETES_PROMETHEUS_RULE_FILE] = render_template(
+        "kubernetes/prometheusrule.yaml.j2",
+        header=model.header,
+        obj=obj,
+        rules_file=conventions.rules_file(model.service),
     )
 
 
@@ -92,7 +103,8 @@ def files(model: Model) -> Output:
     notes: list[str] = []
     _deployment_patch(model, found)
     _service_monitor(model, found)
+    _prometheus_rule(model, found)
     probes = _probes(model, found)
     _alertmanager_config(model, found, notes)
-    stats: dict[str, Any] = {"objects": len(found) - (1 if probes > 1 else 0) + probes}
-    return Output(files=found, notes=notes, stats=stats)
+    single = len(found) - (1 if probes else 0)  # every other file holds one object
+    return Output(files=found, notes=notes, stats={"objects": single + probes})

@@ -1,0 +1,384 @@
+"""The local docker-compose stack as plain data: services, their mounts, and the compose-only configs.
+
+The stack runs the files the other outputs render, mounted read-only from the output directory
+(every host path is relative to it). Two things differ from a cluster, and both are decided here:
+- the application runs on the developer's machine, so the stack's Prometheus scrapes every job at
+  `stack.target_host:<port>` (and the stack's node exporter, when it runs one): the Prometheus
+  output is rendered a second time with those addresses (`local_spec`, `local_options`), into
+  compose/prometheus.yml -- same code, no second copy of its logic;
+- Loki and Jaeger exist only in this stack, so their Grafana data sources and the log shipper's
+  config are this output's files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from promgen import conventions
+from promgen.derive import blackbox
+from promgen.model import Model, RenderOptions
+from promgen.spec.models import ScrapeTarget, Spec
+
+# Pinned images (never :latest). Prometheus and Alertmanager are newer than the judges
+# (promtool 2.42, amtool 0.25) and read every config those accept. Loki stays below 3.6, whose
+# distroless image has no wget for a healthcheck.
+IMAGES: dict[str, str] = {
+    "prometheus": "prom/prometheus:v2.53.2",
+    "alertmanager": "prom/alertmanager:v0.27.0",
+    "grafana": "grafana/grafana:11.3.0",
+    "blackbox-exporter": "prom/blackbox-exporter:v0.25.0",
+    "node-exporter": "prom/node-exporter:v1.8.2",
+    "loki": "grafana/loki:3.5.0",
+    "promtail": "grafana/promtail:3.5.0",
+    "jaeger": "jaegertracing/all-in-one:1.62.0",
+}
+HOST_GATEWAY = "host.docker.internal"
+PROMETHEUS_DIR = "/etc/prometheus"
+ALERTMANAGER_CONFIG = "/etc/alertmanager/alertmanager.yml"
+GRAFANA_PROVISIONING_DIR = "/etc/grafana/provisioning"
+GRAFANA_STACK_DATASOURCES = f"{GRAFANA_PROVISIONING_DIR}/datasources/stack.yml"
+BLACKBOX_CONFIG = "/etc/blackbox_exporter/config.yml"
+PROMTAIL_CONFIG = "/etc/promtail/config.yml"
+LOKI_URL = "http://loki:3100"
+JAEGER_URL = "http://jaeger:16686"
+PROMTAIL_PORT = 9080
+
+
+@dataclass
+class ComposeData:
+    compose: dict[str, Any]  # the docker-compose.yml document
+    configs: dict[str, dict[str, Any]] = field(default_factory=dict)  # compose-only config files: path -> data
+    secret_files: list[str] = field(default_factory=list)  # file names expected in SECRETS_DIR
+    notes: list[str] = field(default_factory=list)
+
+
+# --- where the stack's Prometheus finds the application ----------------------------------------
+
+
+def _ports(target: ScrapeTarget) -> list[str]:
+    return list(dict.fromkeys(address.rsplit(":", 1)[1] for address in target.static))
+
+
+def local_options(model: Model) -> RenderOptions:
+    """Render options for the stack's Prometheus: every job of the spec at stack.target_host, same ports.
+
+    Targets the caller already overrides (RenderOptions.targets) stay as they are.
+    """
+    host = model.spec.stack.target_host
+    targets = {t.job: tuple(f"{host}:{port}" for port in _ports(t)) for t in model.spec.scrape.targets}
+    targets.update(model.options.targets)
+    return dataclasses.replace(model.options, targets=targets)
+
+
+def local_spec(model: Model) -> Spec:
+    """The spec as the stack's Prometheus sees it: plus a job for the stack's node exporter, if it runs one."""
+    spec = model.spec
+    jobs = {t.job for t in spec.scrape.targets}
+    if "node" not in spec.stack.exporters or conventions.NODE_EXPORTER_JOB in jobs:
+        return spec
+    node = ScrapeTarget(job=conventions.NODE_EXPORTER_JOB, static=[conventions.NODE_EXPORTER_ADDRESS])
+    scrape = spec.scrape.model_copy(update={"targets": [*spec.scrape.targets, node]})
+    return spec.model_copy(update={"scrape": scrape})
+
+
+# --- secrets ---------------------------------------------------------------------------------
+
+
+def _secret_paths(value: Any) -> list[str]:
+    """Every `*_file` path in a spec section (channels, smtp, remote_write)."""
+    if isinstance(value, dict):
+        found: list[str] = []
+        for key, item in value.items():
+            if key.endswith("_file") and isinstance(item, str):
+                found.append(item)
+            else:
+                found.extend(_secret_paths(item))
+        return found
+    if isinstance(value, list):
+        return [path for item in value for path in _secret_paths(item)]
+    return []
+
+
+def _in_container(path: str, config_dir: str) -> str:
+    """Where a process reading `path` finds it: relative paths are relative to its config file."""
+    return posixpath.normpath(posixpath.join(config_dir, path))
+
+
+def alertmanager_secrets(model: Model) -> list[str]:
+    spec = model.spec
+    sections = [c.model_dump() for c in spec.channels]
+    if spec.alertmanager.smtp is not None:
+        sections.append(spec.alertmanager.smtp.model_dump())
+    return list(dict.fromkeys(_secret_paths(sections)))
+
+
+def prometheus_secrets(model: Model) -> list[str]:
+    return list(dict.fromkeys(_secret_paths([r.model_dump() for r in model.spec.remote_write])))
+
+
+def secret_mounts(paths: list[str], config_dir: str) -> list[str]:
+    """The secrets directory, read-only, on every directory the service reads secret files from.
+
+    A directory that holds the service's config (or is `/`) cannot be covered by a read-only mount
+    without hiding the config; its secret files are mounted one by one instead.
+    """
+    files = sorted({_in_container(path, config_dir) for path in paths})
+    mounts: list[str] = []
+    for directory in sorted({posixpath.dirname(f) for f in files}):
+        if f"{config_dir}/".startswith(f"{directory.rstrip('/')}/"):
+            mounts.extend(f"./{conventions.SECRETS_DIR}/{conventions.secret_key(f)}:{f}:ro"
+                          for f in files if posixpath.dirname(f) == directory)
+        else:
+            mounts.append(f"./{conventions.SECRETS_DIR}:{directory}:ro")
+    return mounts
+
+
+# --- services --------------------------------------------------------------------------------
+
+
+def healthcheck(url: str) -> dict[str, Any]:
+    """A GET with the image's own (busybox) wget: the stack is up when every service answers."""
+    return {
+        "test": ["CMD", "wget", "-q", "-O", "/dev/null", url],
+        "interval": "10s",
+        "timeout": "5s",
+        "retries": 5,
+        "start_period": "10s",
+    }
+
+
+def _local_port(port: int, container_port: int | None = None) -> str:
+    """Published on the loopback interface only: anonymous Grafana is for this machine, not the LAN."""
+    return f"127.0.0.1:{port}:{container_port or port}"
+
+
+def _reaches_host(model: Model) -> dict[str, Any]:
+    if model.spec.stack.target_host == HOST_GATEWAY:
+        return {"extra_hosts": [f"{HOST_GATEWAY}:host-gateway"]}
+    return {}
+
+
+def _service(image: str, **fields: Any) -> dict[str, Any]:
+    return {"image": IMAGES[image], **fields, "restart": "unless-stopped"}
+
+
+def prometheus(model: Model) -> dict[str, Any]:
+    rules_dir = conventions.rules_file(model.service).rsplit("/", 1)[0]
+    volumes = [
+        f"./{conventions.COMPOSE_PROMETHEUS_FILE}:{PROMETHEUS_DIR}/prometheus.yml:ro",
+        # where prometheus.yml's rule_files glob (relative to it) finds them
+        f"./{rules_dir}:{PROMETHEUS_DIR}/{conventions.RULE_FILES_GLOB.rsplit('/', 1)[0]}:ro",
+    ]
+    volumes.extend(secret_mounts(prometheus_secrets(model), PROMETHEUS_DIR))
+    volumes.append("prometheus-data:/prometheus")
+    return _service(
+        "prometheus",
+        command=[
+            f"--config.file={PROMETHEUS_DIR}/prometheus.yml",
+            "--storage.tsdb.path=/prometheus",
+            "--web.enable-lifecycle",
+        ],
+        volumes=volumes,
+        ports=[_local_port(9090)],
+        **_reaches_host(model),
+        healthcheck=healthcheck("http://127.0.0.1:9090/-/ready"),
+        depends_on={"alertmanager": {"condition": "service_healthy"}},
+    )
+
+
+def alertmanager(model: Model) -> dict[str, Any]:
+    volumes = [f"./{conventions.ALERTMANAGER_FILE}:{ALERTMANAGER_CONFIG}:ro"]
+    volumes.extend(secret_mounts(alertmanager_secrets(model), posixpath.dirname(ALERTMANAGER_CONFIG)))
+    volumes.append("alertmanager-data:/alertmanager")
+    return _service(
+        "alertmanager",
+        command=[f"--config.file={ALERTMANAGER_CONFIG}", "--storage.path=/alertmanager"],
+        volumes=volumes,
+        ports=[_local_port(9093)],
+        healthcheck=healthcheck("http://127.0.0.1:9093/-/ready"),
+    )
+
+
+def _in_provisioning(path: str) -> str:
+    return GRAFANA_PROVISIONING_DIR + "/" + path.removeprefix("grafana/provisioning/")
+
+
+def grafana(model: Model, extra_datasources: bool) -> dict[str, Any]:
+    volumes = [
+        f"./{path}:{_in_provisioning(path)}:ro"
+        for path in (conventions.GRAFANA_DATASOURCES_FILE, conventions.GRAFANA_DASHBOARD_PROVIDER_FILE)
+    ]
+    if extra_datasources:
+        volumes.append(f"./{conventions.COMPOSE_GRAFANA_DATASOURCES_FILE}:{GRAFANA_STACK_DATASOURCES}:ro")
+    volumes.append(f"./{conventions.GRAFANA_DASHBOARDS_DIR}:{conventions.GRAFANA_DASHBOARDS_MOUNT}:ro")
+    volumes.append("grafana-data:/var/lib/grafana")
+    return _service(
+        "grafana",
+        environment={
+            "GF_AUTH_ANONYMOUS_ENABLED": "true",
+            "GF_AUTH_ANONYMOUS_ORG_ROLE": "Viewer",
+            "GF_ANALYTICS_REPORTING_ENABLED": "false",
+            "GF_ANALYTICS_CHECK_FOR_UPDATES": "false",
+        },
+        volumes=volumes,
+        ports=[_local_port(3000)],
+        healthcheck=healthcheck("http://127.0.0.1:3000/api/health"),
+        depends_on={"prometheus": {"condition": "service_healthy"}},
+    )
+
+
+def blackbox_exporter(model: Model) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if blackbox.config(model) is not None:
+        fields["command"] = [f"--config.file={BLACKBOX_CONFIG}"]
+        fields["volumes"] = [f"./{conventions.BLACKBOX_CONFIG_FILE}:{BLACKBOX_CONFIG}:ro"]
+    return _service(
+        "blackbox-exporter",
+        **fields,
+        ports=[_local_port(9115)],
+        **_reaches_host(model),
+        healthcheck=healthcheck("http://127.0.0.1:9115/-/healthy"),
+    )
+
+
+def node_exporter() -> dict[str, Any]:
+    return _service(
+        "node-exporter",
+        command=[
+            "--path.procfs=/host/proc",
+            "--path.sysfs=/host/sys",
+            "--path.rootfs=/rootfs",
+            # `$$` is compose's escape for a literal `$`.
+            "--collector.filesystem.mount-points-exclude=^/(sys|proc|dev|host|etc|rootfs/var/lib/docker)($$|/)",
+        ],
+        volumes=["/proc:/host/proc:ro", "/sys:/host/sys:ro", "/:/rootfs:ro"],
+        pid="host",
+        healthcheck=healthcheck("http://127.0.0.1:9100/"),
+    )
+
+
+def loki() -> dict[str, Any]:
+    return _service(
+        "loki",
+        command=["-config.file=/etc/loki/local-config.yaml"],
+        volumes=["loki-data:/loki"],
+        ports=[_local_port(3100)],
+        healthcheck=healthcheck("http://127.0.0.1:3100/ready"),
+    )
+
+
+def promtail() -> dict[str, Any]:
+    # The promtail image (Debian) has no wget or curl: ask /ready over bash's /dev/tcp.
+    ready = (
+        f"exec 3<>/dev/tcp/127.0.0.1/{PROMTAIL_PORT} && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 "
+        "&& head -n 1 <&3 | grep -q ' 200 '"
+    )
+    check = healthcheck("")
+    check["test"] = ["CMD", "bash", "-c", ready]
+    return _service(
+        "promtail",
+        command=[f"-config.file={PROMTAIL_CONFIG}"],
+        volumes=[
+            f"./{conventions.COMPOSE_PROMTAIL_FILE}:{PROMTAIL_CONFIG}:ro",
+            "/var/run/docker.sock:/var/run/docker.sock:ro",
+        ],
+        healthcheck=check,
+        depends_on={"loki": {"condition": "service_healthy"}},
+    )
+
+
+def jaeger() -> dict[str, Any]:
+    return _service(
+        "jaeger",
+        environment={"COLLECTOR_OTLP_ENABLED": "true"},
+        ports=[_local_port(16686), _local_port(4317), _local_port(4318)],
+        healthcheck=healthcheck("http://127.0.0.1:14269/"),
+    )
+
+
+# --- compose-only configs --------------------------------------------------------------------
+
+
+def promtail_config() -> dict[str, Any]:
+    """Ships the logs of every container on this Docker host to Loki, labelled by container."""
+    return {
+        "server": {"http_listen_port": PROMTAIL_PORT, "grpc_listen_port": 0},
+        "positions": {"filename": "/tmp/positions.yaml"},
+        "clients": [{"url": f"{LOKI_URL}/loki/api/v1/push"}],
+        "scrape_configs": [
+            {
+                "job_name": "docker",
+                "docker_sd_configs": [{"host": "unix:///var/run/docker.sock", "refresh_interval": "5s"}],
+                "relabel_configs": [
+                    {"source_labels": ["__meta_docker_container_name"], "regex": "/(.*)", "target_label": "container"},
+                    {
+                        "source_labels": ["__meta_docker_container_label_com_docker_compose_project"],
+                        "target_label": "compose_project",
+                    },
+                    {
+                        "source_labels": ["__meta_docker_container_label_com_docker_compose_service"],
+                        "target_label": "compose_service",
+                    },
+                ],
+            }
+        ],
+    }
+
+
+def stack_datasources(model: Model) -> dict[str, Any] | None:
+    """Grafana data sources for the stack-only services (Loki, Jaeger); Prometheus' are the Grafana output's."""
+    found: list[dict[str, Any]] = []
+    if model.spec.stack.logs == "loki":
+        found.append({"name": "Loki", "type": "loki", "uid": "loki", "access": "proxy", "url": LOKI_URL,
+                      "editable": False})
+    if model.spec.stack.tracing == "jaeger":
+        found.append({"name": "Jaeger", "type": "jaeger", "uid": "jaeger", "access": "proxy", "url": JAEGER_URL,
+                      "editable": False})
+    return {"apiVersion": 1, "datasources": found} if found else None
+
+
+# --- the stack -------------------------------------------------------------------------------
+
+
+def uses_blackbox(model: Model) -> bool:
+    """External probes need the exporter even when stack.exporters does not list it."""
+    return "blackbox" in model.spec.stack.exporters or model.blackbox_job is not None
+
+
+def derive(model: Model) -> ComposeData:
+    stack = model.spec.stack
+    datasources = stack_datasources(model)
+    services: dict[str, Any] = {
+        "prometheus": prometheus(model),
+        "alertmanager": alertmanager(model),
+        "grafana": grafana(model, datasources is not None),
+    }
+    volumes: dict[str, Any] = {"prometheus-data": {}, "alertmanager-data": {}, "grafana-data": {}}
+    if uses_blackbox(model):
+        services["blackbox-exporter"] = blackbox_exporter(model)
+    if "node" in stack.exporters:
+        services["node-exporter"] = node_exporter()
+    configs: dict[str, dict[str, Any]] = {}
+    if stack.logs == "loki":
+        services["loki"] = loki()
+        services["promtail"] = promtail()
+        volumes["loki-data"] = {}
+        configs[conventions.COMPOSE_PROMTAIL_FILE] = promtail_config()
+    if stack.tracing == "jaeger":
+        services["jaeger"] = jaeger()
+    if datasources is not None:
+        configs[conventions.COMPOSE_GRAFANA_DATASOURCES_FILE] = datasources
+    secrets = alertmanager_secrets(model) + prometheus_secrets(model)
+    keys = sorted({conventions.secret_key(path) for path in secrets})
+    notes = []
+    if keys:
+        notes.append(f"the compose stack reads secrets from {conventions.SECRETS_DIR}/: {', '.join(keys)}")
+    return ComposeData(
+        compose={"services": services, "volumes": volumes},
+        configs=configs,
+        secret_files=keys,
+        notes=notes,
+    )

@@ -1,0 +1,76 @@
+"""docker-compose.yml and the configs only the local stack reads (compose/, secrets/.gitignore)."""
+
+from __future__ import annotations
+
+from promgen import conventions
+from promgen.derive import compose, prometheus
+from promgen.model import Model, build_model
+from promgen.outputs import Output
+from promgen.render import render_template
+
+# Shown in the compose file's header, for the services that publish a port.
+TITLES = {
+    "prometheus": "Prometheus",
+    "alertmanager": "Alertmanager",
+    "grafana": "Grafana",
+    "blackbox-exporter": "blackbox exporter",
+    "loki": "Loki",
+    "jaeger": "Jaeger",
+}
+REMARKS = {
+    "grafana": " (anonymous viewer)",
+    "jaeger": " (OTLP: localhost:4317 gRPC, localhost:4318 HTTP)",
+}
+
+
+def local_model(model: Model) -> Model:
+    """The model the stack's Prometheus is rendered from: every job at stack.target_host."""
+    return build_model(compose.local_spec(model), model.source, compose.local_options(model))
+
+
+def local_prometheus_config(model: Model) -> str:
+    """prometheus.yml as the Prometheus output renders it (its derive, its template), for this stack.
+
+    Only the config: the rule files are the Prometheus output's own, mounted as they are.
+    """
+    return render_template("prometheus/prometheus.yml.j2", header=model.header,
+                           config=prometheus.config(local_model(model)))
+
+
+def _urls(services: dict[str, dict[str, object]]) -> list[str]:
+    lines = []
+    for name, service in services.items():
+        ports = service.get("ports")
+        if isinstance(ports, list) and ports:
+            host_port = str(ports[0]).split(":")[1]
+            lines.append(f"{TITLES.get(name, name) + ':':19} http://localhost:{host_port}{REMARKS.get(name, '')}")
+    return lines
+
+
+def files(model: Model) -> Output:
+    data = compose.derive(model)
+    found: dict[str, str] = {}
+    found[conventions.COMPOSE_FILE] = render_template(
+        "compose/docker-compose.yml.j2",
+        header=model.header,
+        service=model.service,
+        urls=_urls(data.compose["services"]),
+        target_host=model.spec.stack.target_host,
+        prometheus_file=conventions.COMPOSE_PROMETHEUS_FILE,
+        secret_files=data.secret_files,
+        secrets_dir=conventions.SECRETS_DIR,
+        compose=data.compose,
+    )
+    found[conventions.COMPOSE_PROMETHEUS_FILE] = local_prometheus_config(model)
+    templates = {
+        conventions.COMPOSE_PROMTAIL_FILE: "compose/promtail.yml.j2",
+        conventions.COMPOSE_GRAFANA_DATASOURCES_FILE: "compose/grafana-datasources.yml.j2",
+    }
+    for path, config in data.configs.items():
+        found[path] = render_template(templates[path], header=model.header, config=config)
+    if data.secret_files:
+        found[conventions.SECRETS_GITIGNORE_FILE] = render_template(
+            "compose/secrets.gitignore.j2", header=model.header, secret_files=data.secret_files
+        )
+    stats = {"services": len(data.compose["services"])}
+    return Output(files=dict(sorted(found.items())), notes=data.notes, stats=stats)

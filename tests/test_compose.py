@@ -1,0 +1,369 @@
+"""docker-compose.yml and the compose-only configs: `docker-compose config -q` and `check-jsonschema
+--builtin-schema vendor.compose-spec` accept every example; every mounted file is rendered and
+read-only; laid out as the containers see them, the mounted configs pass the real tools (promtool,
+amtool, the blackbox exporter); the stack's Prometheus scrapes stack.target_host; images are pinned,
+services health-checked, no secret is in any file; snapshots; byte-for-byte determinism."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from promgen import conventions
+from promgen.commands.render import plan
+from promgen.derive import compose
+from promgen.spec.loader import load_spec
+from tests.support import (
+    EXAMPLE_NAMES,
+    ROOT,
+    case_id,
+    example_path,
+    judge,
+    output_cases,
+    rendered,
+    snapshot_extension,
+    write_tree,
+)
+
+COMPOSE_FILE = conventions.COMPOSE_FILE
+CASES = output_cases(COMPOSE_FILE) + output_cases("compose/") + output_cases(f"{conventions.SECRETS_DIR}/")
+
+
+def stack(example: str) -> dict[str, Any]:
+    return yaml.safe_load(rendered(example)[COMPOSE_FILE])
+
+
+def spec_of(example: str) -> Any:
+    return load_spec(example_path(example)).spec
+
+
+def minimal_spec(**extra: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "version": 1,
+        "service": {"name": "shop"},
+        "scrape": {"targets": [{"job": "shop-api", "static": ["api:8000"]}, {"job": "shop-worker",
+                                                                             "static": ["worker:8001"]}]},
+        "alerts": [{"name": "ShopDown", "expr": 'up{job="shop-api"} == 0', "for": "1m", "severity": "critical",
+                    "summary": "The shop is down."}],
+        "severities": [{"name": "critical"}],
+    }
+    spec.update(extra)
+    return spec
+
+
+def render_spec(spec: dict[str, Any], tmp_path: Path) -> dict[str, str]:
+    path = tmp_path / "promgen.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return plan(path)
+
+
+def bind_mounts(service: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(host path, container path, mode) of every bind mount (named volumes left out)."""
+    mounts = []
+    for volume in service.get("volumes", []):
+        source, target, *mode = volume.split(":")
+        if source.startswith(("./", "/")):
+            mounts.append((source, target, mode[0] if mode else "rw"))
+    return mounts
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+# --- the judges --------------------------------------------------------------------------------
+
+
+def test_every_example_has_a_stack() -> None:
+    assert {name for name, path in CASES if path == COMPOSE_FILE} == set(EXAMPLE_NAMES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_snapshot(case: tuple[str, str], snapshot) -> None:
+    name, path = case
+    assert rendered(name)[path] == snapshot(extension_class=snapshot_extension(path))
+
+
+@pytest.mark.judge
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_docker_compose_accepts_every_example(example: str, tmp_path: Path) -> None:
+    write_tree(rendered(example), tmp_path)
+    result = run(judge("docker-compose"), "-f", str(tmp_path / COMPOSE_FILE), "config", "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.judge
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_compose_spec_schema_accepts_every_example(example: str, tmp_path: Path) -> None:
+    write_tree(rendered(example), tmp_path)
+    result = run(judge("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(tmp_path / COMPOSE_FILE))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.judge
+def test_both_judges_reject_a_broken_stack(tmp_path: Path) -> None:
+    """The judges can fail: a misspelt service key and a healthcheck that is not a list or string."""
+    broken = stack("promptforge")
+    broken["services"]["prometheus"]["helthcheck"] = broken["services"]["prometheus"].pop("healthcheck")
+    broken["services"]["grafana"]["healthcheck"]["test"] = {"cmd": "wget"}
+    path = tmp_path / COMPOSE_FILE
+    path.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    compose_result = run(judge("docker-compose"), "-f", str(path), "config", "-q", cwd=tmp_path)
+    assert compose_result.returncode != 0
+    assert "helthcheck" in compose_result.stderr
+    schema_result = run(judge("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(path))
+    assert schema_result.returncode != 0
+    assert "helthcheck" in schema_result.stdout
+
+
+# --- mounts: rendered, read-only, and wired as the containers expect ---------------------------
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_every_mounted_file_is_rendered_and_read_only(example: str) -> None:
+    files = rendered(example)
+    for name, service in stack(example)["services"].items():
+        for source, target, mode in bind_mounts(service):
+            if source.startswith("/"):  # the node exporter reads the host; promtail asks the Docker socket
+                assert name in ("node-exporter", "promtail"), (name, source)
+                assert mode.startswith("ro")
+                continue
+            rel = source.removeprefix("./")
+            assert rel in files or any(path.startswith(rel + "/") for path in files), (name, source)
+            assert mode == "ro", (name, source)
+
+
+def container_root(example: str, service: str, into: Path) -> Path:
+    """The service's files as its container sees them: every bind mount copied to its target path."""
+    files = rendered(example)
+    root = into / service
+    for source, target, _ in bind_mounts(stack(example)["services"][service]):
+        rel = source.removeprefix("./")
+        for path, text in files.items():
+            if path == rel or path.startswith(rel + "/"):
+                destination = root / (target.lstrip("/") + path[len(rel):])
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                destination.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.mark.judge
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_prometheus_container_config_and_rules_pass_promtool(example: str, tmp_path: Path) -> None:
+    root = container_root(example, "prometheus", tmp_path)
+    config = root / "etc/prometheus/prometheus.yml"
+    result = run(judge("promtool"), "check", "config", str(config))
+    assert result.returncode == 0, result.stdout + result.stderr
+    rules = sorted((root / "etc/prometheus/rules").glob("*.rules.yml"))
+    assert rules, "the rule files are mounted where prometheus.yml's rule_files glob finds them"
+    assert f"SUCCESS: {len(rules)} rule files found" in result.stdout
+
+
+@pytest.mark.judge
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_alertmanager_container_config_passes_amtool(example: str, tmp_path: Path) -> None:
+    root = container_root(example, "alertmanager", tmp_path)
+    result = run(judge("amtool"), "check-config", str(root / "etc/alertmanager/alertmanager.yml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.judge
+@pytest.mark.parametrize("example", [e for e in EXAMPLE_NAMES if conventions.BLACKBOX_CONFIG_FILE in rendered(e)])
+def test_blackbox_container_config_passes_the_exporter(example: str, tmp_path: Path) -> None:
+    root = container_root(example, "blackbox-exporter", tmp_path)
+    result = run(judge("prometheus-blackbox-exporter"), "--config.check",
+                  f"--config.file={root / compose.BLACKBOX_CONFIG.lstrip('/')}")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_grafana_container_finds_its_provisioning_and_dashboards(example: str, tmp_path: Path) -> None:
+    root = container_root(example, "grafana", tmp_path)
+    provisioning = root / compose.GRAFANA_PROVISIONING_DIR.lstrip("/")
+    [provider] = yaml.safe_load((provisioning / "dashboards/promgen.yml").read_text())["providers"]
+    dashboards = root / provider["options"]["path"].lstrip("/")
+    expected = [p for p in rendered(example) if p.startswith(conventions.GRAFANA_DASHBOARDS_DIR + "/")]
+    assert len(list(dashboards.glob("*.json"))) == len(expected) > 0
+    sources = yaml.safe_load((provisioning / "datasources/promgen.yml").read_text())["datasources"]
+    assert {s["url"] for s in sources} == {"http://prometheus:9090", "http://alertmanager:9093"}
+    assert {"prometheus", "alertmanager"} <= set(stack(example)["services"])
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_secrets_directory_is_mounted_where_the_configs_read_secrets(example: str) -> None:
+    """Alertmanager reads each *_file from the directory ./secrets is mounted on; the directory
+    exists after a render (its .gitignore keeps the secrets themselves out of git)."""
+    files = rendered(example)
+    config = yaml.safe_load(files[conventions.ALERTMANAGER_FILE])
+    mounts = {target: source for source, target, _ in bind_mounts(stack(example)["services"]["alertmanager"])}
+
+    def paths(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            return [v for k, v in node.items() if k.endswith("_file")] + [p for v in node.values() for p in paths(v)]
+        if isinstance(node, list):
+            return [p for item in node for p in paths(item)]
+        return []
+
+    secret_files = paths(config)
+    assert secret_files
+    for path in secret_files:
+        directory, name = path.rsplit("/", 1)
+        assert mounts[directory] == f"./{conventions.SECRETS_DIR}"
+        assert name in files[COMPOSE_FILE].split("# Secrets are never in this file", 1)[1].split("\n", 2)[0]
+    assert files[conventions.SECRETS_GITIGNORE_FILE].endswith("*\n!.gitignore\n")
+
+
+# --- what runs, and how ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_images_pinned_ports_local_healthchecks_everywhere(example: str) -> None:
+    for name, service in stack(example)["services"].items():
+        image, _, tag = service["image"].rpartition(":")
+        assert image and tag and tag != "latest" and any(c.isdigit() for c in tag), service["image"]
+        assert service["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL"), name
+        for port in service.get("ports", []):
+            assert port.startswith("127.0.0.1:"), (name, port)
+        assert service["restart"] == "unless-stopped"
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_services_follow_the_spec(example: str) -> None:
+    spec = spec_of(example)
+    services = stack(example)["services"]
+    expected = {"prometheus", "alertmanager", "grafana"}
+    if "blackbox" in spec.stack.exporters or (spec.probes and spec.probes.external):
+        expected.add("blackbox-exporter")
+    if "node" in spec.stack.exporters:
+        expected.add("node-exporter")
+    if spec.stack.logs:
+        expected |= {"loki", "promtail"}
+    if spec.stack.tracing:
+        expected.add("jaeger")
+    assert set(services) == expected
+    grafana = services["grafana"]["environment"]
+    assert (grafana["GF_AUTH_ANONYMOUS_ENABLED"], grafana["GF_AUTH_ANONYMOUS_ORG_ROLE"]) == ("true", "Viewer")
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_stack_prometheus_scrapes_the_target_host(example: str) -> None:
+    """Every job of the spec at stack.target_host:<its port>; the node exporter's job when it runs;
+    the rest of prometheus.yml unchanged."""
+    spec = spec_of(example)
+    files = rendered(example)
+    local = yaml.safe_load(files[conventions.COMPOSE_PROMETHEUS_FILE])
+    main = yaml.safe_load(files[conventions.PROMETHEUS_CONFIG_FILE])
+    jobs = {job["job_name"]: job for job in local["scrape_configs"]}
+    for target in spec.scrape.targets:
+        ports = dict.fromkeys(address.rsplit(":", 1)[1] for address in target.static)
+        [static] = jobs[target.job]["static_configs"]
+        assert static["targets"] == [f"{spec.stack.target_host}:{port}" for port in ports]
+    if "node" in spec.stack.exporters:
+        assert jobs[conventions.NODE_EXPORTER_JOB]["static_configs"][0]["targets"] == [
+            conventions.NODE_EXPORTER_ADDRESS]
+    else:
+        assert conventions.NODE_EXPORTER_JOB not in jobs
+    for key in ("global", "rule_files", "alerting"):
+        assert local[key] == main[key]
+    if spec.stack.target_host == compose.HOST_GATEWAY:
+        assert stack(example)["services"]["prometheus"]["extra_hosts"] == ["host.docker.internal:host-gateway"]
+
+
+def test_a_named_target_host_needs_no_host_gateway(tmp_path: Path) -> None:
+    files = render_spec(minimal_spec(stack={"target_host": "shop-dev"}), tmp_path)
+    local = yaml.safe_load(files[conventions.COMPOSE_PROMETHEUS_FILE])
+    assert [job["static_configs"][0]["targets"] for job in local["scrape_configs"]] == [["shop-dev:8000"],
+                                                                                        ["shop-dev:8001"]]
+    services = yaml.safe_load(files[COMPOSE_FILE])["services"]
+    assert "extra_hosts" not in services["prometheus"]
+
+
+def test_optional_services(tmp_path: Path) -> None:
+    bare = yaml.safe_load(render_spec(minimal_spec(), tmp_path)[COMPOSE_FILE])
+    assert set(bare["services"]) == {"prometheus", "alertmanager", "grafana"}
+    everything = minimal_spec(stack={"exporters": ["node", "blackbox"], "logs": "loki", "tracing": "jaeger"})
+    files = render_spec(everything, tmp_path)
+    services = yaml.safe_load(files[COMPOSE_FILE])["services"]
+    assert list(services) == ["prometheus", "alertmanager", "grafana", "blackbox-exporter", "node-exporter", "loki",
+                              "promtail", "jaeger"]
+    assert "command" not in services["blackbox-exporter"]  # no external probes: the image's own modules
+    sources = yaml.safe_load(files[conventions.COMPOSE_GRAFANA_DATASOURCES_FILE])["datasources"]
+    assert [(s["type"], s["url"]) for s in sources] == [("loki", "http://loki:3100"), ("jaeger", "http://jaeger:16686")]
+    promtail = yaml.safe_load(files[conventions.COMPOSE_PROMTAIL_FILE])
+    assert promtail["clients"] == [{"url": "http://loki:3100/loki/api/v1/push"}]
+    assert conventions.SECRETS_GITIGNORE_FILE not in files  # no channel, no secret
+
+
+def test_external_probes_bring_the_blackbox_exporter(tmp_path: Path) -> None:
+    files = render_spec(minimal_spec(probes={"external": ["https://shop.example.com/health"]}), tmp_path)
+    exporter = yaml.safe_load(files[COMPOSE_FILE])["services"]["blackbox-exporter"]
+    assert exporter["volumes"] == [f"./{conventions.BLACKBOX_CONFIG_FILE}:{compose.BLACKBOX_CONFIG}:ro"]
+
+
+def test_remote_write_secrets_are_mounted_into_prometheus(tmp_path: Path) -> None:
+    spec = minimal_spec(remote_write=[{"url": "https://metrics.example.com/api/v1/write",
+                                       "bearer_token_file": "/etc/prometheus/secrets/remote-write-token"}])
+    files = render_spec(spec, tmp_path)
+    prometheus = yaml.safe_load(files[COMPOSE_FILE])["services"]["prometheus"]
+    assert "./secrets:/etc/prometheus/secrets:ro" in prometheus["volumes"]
+    assert "remote-write-token" in files[conventions.SECRETS_GITIGNORE_FILE]
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_no_secret_values(example: str) -> None:
+    """Only paths to secrets, never values: no password, key or token field in any stack file."""
+    for path, text in rendered(example).items():
+        if path == COMPOSE_FILE or path.startswith("compose/"):
+            lowered = yaml.safe_dump(yaml.safe_load(text)).lower()
+            assert "password" not in lowered and "api_key" not in lowered and "token:" not in lowered, path
+
+
+def test_render_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
+    """Two fresh processes with different hash seeds write identical stack and Kubernetes files."""
+    written = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run(
+            [sys.executable, "-m", "promgen", "render", "examples/pynomaly/promgen.yaml", "-o", str(out),
+             "--only", "blackbox,kubernetes,compose"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        written.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert written[0] == written[1]
+    assert {COMPOSE_FILE, conventions.KUBERNETES_PROMETHEUS_RULE_FILE, conventions.BLACKBOX_CONFIG_FILE} <= set(
+        written[0])
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_stack_prometheus_config_is_the_prometheus_outputs_own(example: str) -> None:
+    """compose/prometheus.yml is exactly what the Prometheus output writes for the stack's model:
+    the compose output only chooses the addresses, never how a config is written."""
+    from promgen import outputs
+    from promgen.model import build_model
+    from promgen.produce import compose as produce_compose
+
+    model = build_model(spec_of(example), f"examples/{example}/promgen.yaml")
+    own = outputs.producer("prometheus")(produce_compose.local_model(model)).files[conventions.PROMETHEUS_CONFIG_FILE]
+    assert rendered(example)[conventions.COMPOSE_PROMETHEUS_FILE] == own
+
+
+def test_secret_mounts() -> None:
+    """./secrets on each directory secrets are read from; relative paths resolve against the config's
+    directory; a directory holding the config itself gets file mounts (a read-only directory mount
+    would hide the config)."""
+    paths = ["/etc/alertmanager/secrets/slack", "secrets/pagerduty", "/run/secrets/smtp", "/etc/alertmanager/token"]
+    assert compose.secret_mounts(paths, "/etc/alertmanager") == [
+        "./secrets/token:/etc/alertmanager/token:ro",
+        "./secrets:/etc/alertmanager/secrets:ro",
+        "./secrets:/run/secrets:ro",
+    ]
+    assert compose.secret_mounts(["/key"], "/etc/prometheus") == ["./secrets/key:/key:ro"]
+    assert compose.secret_mounts([], "/etc/prometheus") == []
