@@ -9,6 +9,7 @@ from typing import Any
 
 from promgen import conventions
 from promgen.derive import slo as slo_rules
+from promgen.derive.promql_labels import dropped_labels
 from promgen.model import Model, ResolvedAlert
 
 Rule = dict[str, Any]
@@ -159,3 +160,18 @@ def counts(groups: list[Group]) -> dict[str, int]:
     rules = [rule for group in groups for rule in group["rules"]]
     alerts = sum("alert" in rule for rule in rules)
     return {"rules": len(rules), "alerts": alerts, "recording rules": len(rules) - alerts}
+
+
+def label_notes(groups: list[Group]) -> list[str]:
+    """Alerts whose annotations use a label their expression's aggregation drops (it renders empty)."""
+    notes: list[str] = []
+    for group in groups:
+        for rule in group["rules"]:
+            if "alert" not in rule:
+                continue
+            for label in dropped_labels(rule["expr"], rule.get("annotations", {})):
+                notes.append(
+                    f"{rule['alert']}: its annotations use {{{{ $labels.{label} }}}}, which its expression does not keep;"
+                    f" it renders empty (aggregate with `by ({label})` to keep it)"
+                )
+    return notes

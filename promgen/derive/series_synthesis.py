@@ -166,12 +166,27 @@ def family_of(model: Model, name: str, matchers: list[Matcher]) -> tuple[Family,
     for suffix in ("_bucket", "_count", "_sum"):
         base = model.metric(name.removesuffix(suffix)) if name.endswith(suffix) else None
         if base is not None and base.type == "histogram":
-            return Family(base.name, "histogram", tuple(base.buckets or DEFAULT_BUCKETS)), plain
+            return Family(base.name, "histogram", histogram_bounds(model, base.name)), plain
     if declared is not None:
         raise Unsupported(f"{name} is a {declared.type}; select its _bucket, _count or _sum series")
     if name in KNOWN_METRICS:
         return Family(name, KNOWN_METRICS[name][0]), matchers
     raise Unsupported(f"metric {name} is not declared in `metrics`")
+
+
+def histogram_bounds(model: Model, name: str) -> tuple[float, ...]:
+    """Declared buckets; else the client default buckets plus every latency SLO threshold on the
+    metric (an SLO on an undeclared bucket layout assumes its threshold is a bucket)."""
+    metric = model.metric(name)
+    if metric is not None and metric.buckets:
+        return tuple(float(b) for b in metric.buckets)
+    scale = 1000 if model.metric_units.get(name) == "milliseconds" else 1
+    thresholds = {
+        slo.sli.latency.threshold.seconds * scale
+        for slo in model.spec.slos
+        if slo.sli.latency is not None and slo.sli.latency.metric == name
+    }
+    return tuple(sorted(set(DEFAULT_BUCKETS) | thresholds))
 
 
 # --- classes ---------------------------------------------------------------------------------

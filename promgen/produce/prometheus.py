@@ -28,5 +28,5 @@ def files(model: Model) -> Output:
     }
     stats = derive.counts(groups)
     stats["tests"] = len(synthesis.cases)
-    notes = [f"untested: {entry}" for entry in synthesis.untested]
+    notes = [f"untested: {entry}" for entry in synthesis.untested] + derive.label_notes(groups)
     return Output(files=rendered, notes=notes, stats=stats)

@@ -185,6 +185,7 @@ class _Checker:
                 self.error(here + ("objective",), f"objective is a percentage strictly between 0 and 100, not {slo.objective:g}")
             if slo.window.ms < 3_600_000:
                 self.error(here + ("window",), "an SLO window must be at least 1h")
+            self.slo_alerting(index)
             sli = slo.sli
             for field in ("errors", "good", "total"):
                 query = getattr(sli, field)
@@ -212,6 +213,24 @@ class _Checker:
                 name = getattr(slo.alerting, field)
                 if name is not None:
                     self.reference(here + ("alerting", field), name, severities, "severity")
+
+    def slo_alerting(self, index: int) -> None:
+        """Generated SLO alert names follow the mixin conventions; burn thresholds must be reachable."""
+        from promgen import burn_rates, conventions
+
+        slo = self.spec.slos[index]
+        names = list(_slo_alert_names(slo.name))
+        longest = max(names, key=len)
+        if len(longest) > conventions.ALERT_NAME_MAX:
+            self.error(("slos", index, "name"), f"SLO name too long: its alert {longest} has {len(longest)} characters, alert names have at most {conventions.ALERT_NAME_MAX}")
+        for other in self.spec.slos[:index]:
+            if other.name != slo.name and set(_slo_alert_names(other.name)) & set(names):
+                self.error(("slos", index, "name"), f"SLOs {other.name!r} and {slo.name!r} would both raise {names[0]}; rename one")
+        if slo.alerting.enabled and 0 < slo.objective < 100:
+            budget = 1 - slo.objective / 100
+            factor = min(factor for kind, _, _, factor, _ in burn_rates.TABLE if kind == "page")
+            if factor * budget >= 1:
+                self.warn(("slos", index, "objective"), f"with an objective of {slo.objective:g}% the page alert needs more than 100% failing events ({factor:g}x the {budget:.0%} budget) and can never fire")
 
     def alerts(self) -> None:
         severities = self.severity_names
