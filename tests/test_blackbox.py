@@ -115,3 +115,18 @@ def test_unknown_module_is_a_spec_error(tmp_path: Path, promgen_cli) -> None:
     assert result.returncode == 1
     assert f"{spec}:6:54: unknown blackbox module 'http_3xx'" in result.stdout
     assert 'did you mean "http_2xx"?' in result.stdout
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_every_module_prometheus_asks_for_is_defined(case: tuple[str, str]) -> None:
+    """prometheus.yml's blackbox job names modules in `params.module` and per target group in
+    `__param_module`; the exporter answers an undefined module with an error, so each must be here."""
+    name, path = case
+    files = rendered(name)
+    defined = set(yaml.safe_load(files[path])["modules"])
+    config = yaml.safe_load(files[conventions.PROMETHEUS_CONFIG_FILE])
+    asked: set[str] = set()
+    for job in config["scrape_configs"]:
+        asked.update(job.get("params", {}).get("module", []))
+        asked.update(g["labels"]["__param_module"] for g in job["static_configs"] if "__param_module" in g.get("labels", {}))
+    assert asked and asked <= defined
