@@ -367,3 +367,22 @@ def test_secret_mounts() -> None:
     ]
     assert compose.secret_mounts(["/key"], "/etc/prometheus") == ["./secrets/key:/key:ro"]
     assert compose.secret_mounts([], "/etc/prometheus") == []
+
+
+def test_secret_files_with_the_same_name_are_a_spec_error(tmp_path: Path, promgen_cli) -> None:
+    """One secrets directory (and one Secret) keys secrets by file name: two paths ending in `slack`
+    would silently share one secret."""
+    spec = tmp_path / "promgen.yaml"
+    spec.write_text(
+        "version: 1\n"
+        "service: {name: shop}\n"
+        "severities: [{name: critical, notify: [a, b]}]\n"
+        "channels:\n"
+        '  - {name: a, type: slack, channel: "#a", api_url_file: /etc/alertmanager/secrets/slack}\n'
+        '  - {name: b, type: slack, channel: "#b", api_url_file: /run/team-b/slack}\n',
+        encoding="utf-8",
+    )
+    result = promgen_cli("validate", str(spec))
+    assert result.returncode == 1
+    assert (f"{spec}:6:57: secret file /run/team-b/slack and /etc/alertmanager/secrets/slack have the same file "
+            "name 'slack'") in result.stdout
