@@ -271,6 +271,7 @@ def test_stack_prometheus_scrapes_the_target_host(example: str) -> None:
         assert conventions.NODE_EXPORTER_JOB not in jobs
     for key in ("global", "rule_files", "alerting"):
         assert local[key] == main[key]
+    assert "remote_write" not in local
     if spec.stack.target_host == compose.HOST_GATEWAY:
         assert stack(example)["services"]["prometheus"]["extra_hosts"] == ["host.docker.internal:host-gateway"]
 
@@ -306,13 +307,14 @@ def test_external_probes_bring_the_blackbox_exporter(tmp_path: Path) -> None:
     assert exporter["volumes"] == [f"./{conventions.BLACKBOX_CONFIG_FILE}:{compose.BLACKBOX_CONFIG}:ro"]
 
 
-def test_remote_write_secrets_are_mounted_into_prometheus(tmp_path: Path) -> None:
+def test_the_stack_writes_to_no_remote_store(tmp_path: Path) -> None:
     spec = minimal_spec(remote_write=[{"url": "https://metrics.example.com/api/v1/write",
                                        "bearer_token_file": "/etc/prometheus/secrets/remote-write-token"}])
     files = render_spec(spec, tmp_path)
+    assert "remote_write" in yaml.safe_load(files[conventions.PROMETHEUS_CONFIG_FILE])
+    assert "remote_write" not in yaml.safe_load(files[conventions.COMPOSE_PROMETHEUS_FILE])
     prometheus = yaml.safe_load(files[COMPOSE_FILE])["services"]["prometheus"]
-    assert "./secrets:/etc/prometheus/secrets:ro" in prometheus["volumes"]
-    assert "remote-write-token" in files[conventions.SECRETS_GITIGNORE_FILE]
+    assert not [v for v in prometheus["volumes"] if "secrets" in v]
 
 
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)

@@ -3,9 +3,10 @@
 The stack runs the files the other outputs render, mounted read-only from the output directory
 (every host path is relative to it). Two things differ from a cluster, and both are decided here:
 - the application runs on the developer's machine, so the stack's Prometheus scrapes every job at
-  `stack.target_host:<port>` (and the stack's node exporter, when it runs one): the Prometheus
-  output is rendered a second time with those addresses (`local_spec`, `local_options`), into
-  compose/prometheus.yml -- same code, no second copy of its logic;
+  `stack.target_host:<port>` (and the stack's node exporter, when it runs one) and writes to no
+  remote store: the Prometheus output is rendered a second time from that spec and those
+  addresses (`local_spec`, `local_options`), into compose/prometheus.yml -- same code, no second
+  copy of its logic;
 - Loki and Jaeger exist only in this stack, so their Grafana data sources and the log shipper's
   config are this output's files.
 """
@@ -74,21 +75,21 @@ def local_options(model: Model) -> RenderOptions:
 
 
 def local_spec(model: Model) -> Spec:
-    """The spec as the stack's Prometheus sees it: plus a job for the stack's node exporter, if it runs one."""
+    """The spec as the stack's Prometheus sees it: plus a job for the stack's node exporter, if it
+    runs one, and no remote_write -- a laptop's experiments must not reach the team's long-term store."""
     spec = model.spec
-    jobs = {t.job for t in spec.scrape.targets}
-    if "node" not in spec.stack.exporters or conventions.NODE_EXPORTER_JOB in jobs:
-        return spec
-    node = ScrapeTarget(job=conventions.NODE_EXPORTER_JOB, static=[conventions.NODE_EXPORTER_ADDRESS])
-    scrape = spec.scrape.model_copy(update={"targets": [*spec.scrape.targets, node]})
-    return spec.model_copy(update={"scrape": scrape})
+    targets = list(spec.scrape.targets)
+    if "node" in spec.stack.exporters and conventions.NODE_EXPORTER_JOB not in {t.job for t in targets}:
+        targets.append(ScrapeTarget(job=conventions.NODE_EXPORTER_JOB, static=[conventions.NODE_EXPORTER_ADDRESS]))
+    scrape = spec.scrape.model_copy(update={"targets": targets})
+    return spec.model_copy(update={"scrape": scrape, "remote_write": []})
 
 
 # --- secrets ---------------------------------------------------------------------------------
 
 
 def _secret_paths(value: Any) -> list[str]:
-    """Every `*_file` path in a spec section (channels, smtp, remote_write)."""
+    """Every `*_file` path in a spec section (channels, smtp)."""
     if isinstance(value, dict):
         found: list[str] = []
         for key, item in value.items():
@@ -113,10 +114,6 @@ def alertmanager_secrets(model: Model) -> list[str]:
     if spec.alertmanager.smtp is not None:
         sections.append(spec.alertmanager.smtp.model_dump())
     return list(dict.fromkeys(_secret_paths(sections)))
-
-
-def prometheus_secrets(model: Model) -> list[str]:
-    return list(dict.fromkeys(_secret_paths([r.model_dump() for r in model.spec.remote_write])))
 
 
 def secret_mounts(paths: list[str], config_dir: str) -> list[str]:
@@ -172,7 +169,6 @@ def prometheus(model: Model) -> dict[str, Any]:
         # where prometheus.yml's rule_files glob (relative to it) finds them
         f"./{rules_dir}:{PROMETHEUS_DIR}/{conventions.RULE_FILES_GLOB.rsplit('/', 1)[0]}:ro",
     ]
-    volumes.extend(secret_mounts(prometheus_secrets(model), PROMETHEUS_DIR))
     volumes.append("prometheus-data:/prometheus")
     return _service(
         "prometheus",
@@ -371,8 +367,7 @@ def derive(model: Model) -> ComposeData:
         services["jaeger"] = jaeger()
     if datasources is not None:
         configs[conventions.COMPOSE_GRAFANA_DATASOURCES_FILE] = datasources
-    secrets = alertmanager_secrets(model) + prometheus_secrets(model)
-    keys = sorted({conventions.secret_key(path) for path in secrets})
+    keys = sorted({conventions.secret_key(path) for path in alertmanager_secrets(model)})
     notes = []
     if keys:
         notes.append(f"the compose stack reads secrets from {conventions.SECRETS_DIR}/: {', '.join(keys)}")
