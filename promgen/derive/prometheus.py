@@ -126,15 +126,10 @@ def chunks(rules: list[Rule], size: int = conventions.MAX_RULES_PER_GROUP) -> li
 
 
 def rule_sections(model: Model) -> list[tuple[str, Group]]:
-    """Every rule group with a one-line comment, in evaluation order: alerts, then each SLO's
-    recording rules before its alerts (promtool evaluates groups in file order, so alerts read
-    series recorded at the same instant)."""
+    """Every rule group with a one-line comment, in evaluation order: each SLO's recording rules,
+    its alerts, then the spec's alerts. promtool evaluates groups in file order, so every alert
+    reads series recorded at the same instant (as the evaluator that writes the tests assumes)."""
     sections: list[tuple[str, Group]] = []
-    alerts = [alert_rule(alert) for alert in model.alerts]
-    parts = chunks(alerts)
-    for part, rules in enumerate(parts, start=1):
-        note = f" (part {part} of {len(parts)})" if len(parts) > 1 else ""
-        sections.append((f"Alerts of the spec{note}", {"name": conventions.alert_group(model.service, part), "rules": rules}))
     for index, slo in enumerate(model.spec.slos):
         plan = slo_rules.plan(model, index)
         about = f"SLO {slo.name}: {slo_rules.decimal_text(plan.objective * 100)}% over {plan.window}"
@@ -148,6 +143,11 @@ def rule_sections(model: Model) -> list[tuple[str, Group]]:
                 f"{about}; multiwindow multi-burn-rate alerts on the recorded error ratios",
                 {"name": conventions.slo_alert_group(model.service, slo.name), "rules": alert_rules},
             ))
+    alerts = [alert_rule(alert) for alert in model.alerts]
+    parts = chunks(alerts)
+    for part, rules in enumerate(parts, start=1):
+        note = f" (part {part} of {len(parts)})" if len(parts) > 1 else ""
+        sections.append((f"Alerts of the spec{note}", {"name": conventions.alert_group(model.service, part), "rules": rules}))
     return sections
 
 

@@ -37,8 +37,12 @@ from promgen.derive.series_synthesis import (
 from promgen.model import Model
 from promgen.spec.units import format_duration, parse_duration
 
-INTERVAL_MS = 60_000  # input sample interval and rule evaluation interval of every test
+INTERVAL_MS = 60_000  # input samples: one a minute
+# Rules run every 5 minutes in the tests: promtool evaluates every rule of the file at every step,
+# so a finer step makes the SLO cases (an hour or two of input each) several times slower.
+EVAL_INTERVAL_MS = 300_000
 MAX_ATTEMPTS = 400  # level combinations tried per search
+WARMUP_CAP_MS = 3_600_000
 
 
 @dataclass(frozen=True)
@@ -129,18 +133,19 @@ class Scenario:
     def __init__(self, rules: Rules, found: Sequence[Variable], levels: Sequence[Level], end_ms: int) -> None:
         interval_s = INTERVAL_MS / 1000
         self.series = [s for v, level in zip(found, levels) for s in series_of(v, level, interval_s)]
-        self.evaluator = Evaluator(self.series, INTERVAL_MS, end_ms, rules.recorded, INTERVAL_MS)
+        self.evaluator = Evaluator(self.series, INTERVAL_MS, end_ms, rules.recorded, EVAL_INTERVAL_MS)
 
     def firing(self, rule: AlertRule, at: int) -> list[tuple[dict[str, str], float]]:
-        """Samples of `rule` firing at `at`: present at every evaluation of the last `for`."""
+        """Samples of `rule` firing at `at`: pending since an evaluation at least `for` earlier,
+        so present at every evaluation from the last one at or before `at - for` up to `at`."""
+        if rule.for_ms > at:
+            return []
         now = self.evaluator.vector(rule.expr, at)
-        if not now or rule.for_ms > at:
-            return [] if rule.for_ms > at else now
         keep = {_key(labels) for labels, _ in now}
-        step = at - rule.for_ms
+        step = (at - rule.for_ms) // EVAL_INTERVAL_MS * EVAL_INTERVAL_MS
         while step < at and keep:
             keep &= {_key(labels) for labels, _ in self.evaluator.vector(rule.expr, step)}
-            step += INTERVAL_MS
+            step += EVAL_INTERVAL_MS
         return [(labels, value) for labels, value in now if _key(labels) in keep]
 
     def expected(self, named: Sequence[AlertRule], at: int) -> list[dict[str, Any]]:
@@ -165,9 +170,11 @@ def _key(labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
 
 
 def eval_time(warmup_ms: int, for_ms: int) -> int:
-    """When a steady condition has held for `for`: every range full, rounded up to a step."""
-    total = max(INTERVAL_MS, warmup_ms + for_ms)
-    return -(-total // INTERVAL_MS) * INTERVAL_MS
+    """When to look: once the condition has held for `for` after ranges have filled, rounded up to
+    a step. Ranges fill for at most WARMUP_CAP_MS: promtool evaluates every rule at every step, so a
+    day of warm-up makes a test slow, and the evaluator models partly filled ranges exactly."""
+    total = max(EVAL_INTERVAL_MS, min(warmup_ms, WARMUP_CAP_MS) + for_ms)
+    return -(-total // EVAL_INTERVAL_MS) * EVAL_INTERVAL_MS
 
 
 # --- explicit and template alerts ------------------------------------------------------------
@@ -274,32 +281,32 @@ def _burn_cases(model: Model, rules: Rules, named: list[AlertRule], index: int) 
     page_rule = next(r for r in named if r.labels.get("severity") == model.slo_page_severity(index))
     ticket_rule = next((r for r in named if r is not page_rule), None)
 
+    # Input fails from t=0, so every window sees the same error ratio as soon as it has samples:
+    # each case looks once the fast page pair's long window (1h for 30 days) is full.
+    at = eval_time(parse_duration(plan.page[0].long), 0)
     cases: list[Case] = []
     page_min = min(c.threshold for c in plan.page)
     fast = _pick(plan.page, 1)
     if fast is not None:
-        level, at = fast
-        scenario = _mixed(rules, found_vars, bad, good, level, at)
+        scenario = _mixed(rules, found_vars, bad, good, fast, at)
         if not scenario.firing(page_rule, at):
             scenario = Scenario(rules, found_vars, bad, at)
         cases.append(Case(
-            f"{name}: {_percent(level)} of {slo.name} events failing burns the budget fast", name, at,
+            f"{name}: {_percent(fast)} of {slo.name} events failing burns the budget fast", name, at,
             scenario.series, scenario.expected(named, at),
         ))
     slow = _pick(plan.ticket, float(page_min))
     if ticket_rule is not None and slow is not None:
-        level, at = slow
-        scenario = _mixed(rules, found_vars, bad, good, level, at)
+        scenario = _mixed(rules, found_vars, bad, good, slow, at)
         if scenario.firing(ticket_rule, at) and not scenario.firing(page_rule, at):
             cases.append(Case(
-                f"{name}: {_percent(level)} of {slo.name} events failing burns the budget slowly", name, at,
+                f"{name}: {_percent(slow)} of {slo.name} events failing burns the budget slowly", name, at,
                 scenario.series, scenario.expected(named, at),
             ))
-    quiet_at = eval_time(parse_duration(plan.page[0].long), 0)
-    healthy = Scenario(rules, found_vars, good, quiet_at)
-    if healthy.expected(named, quiet_at):
+    healthy = Scenario(rules, found_vars, good, at)
+    if healthy.expected(named, at):
         raise Unsupported("it fires even when no event fails")
-    cases.append(Case(f"{name}: no {slo.name} events failing stays silent", name, quiet_at, healthy.series, []))
+    cases.append(Case(f"{name}: no {slo.name} events failing stays silent", name, at, healthy.series, []))
     return cases
 
 
@@ -320,18 +327,9 @@ def _nice_between(low: float, high: float) -> float | None:
     return min(found, key=lambda v: abs(math.log(v / target)))
 
 
-def window(condition: slo_rules.BurnCondition) -> str:
-    """How long a case runs before it looks: the pair's short window, at most an hour-ish pair's long one.
-
-    Input fails from t=0, so every window already sees the same error ratio; running a day of
-    samples through every rule (what promtool does) would only make the tests slow.
-    """
-    return condition.long if parse_duration(condition.long) <= 3_600_000 else condition.short
-
-
-def _pick(conditions: Sequence[slo_rules.BurnCondition], ceiling: float) -> tuple[float, int] | None:
+def _pick(conditions: Sequence[slo_rules.BurnCondition], ceiling: float) -> float | None:
     """An error ratio that fires the first condition it can while staying below `ceiling` (a ratio
-    of 1 is allowed when the ceiling is 1), and when to look."""
+    of 1 is allowed when the ceiling is 1)."""
     high = 1.0 if ceiling >= 1 else ceiling * (1 - 1e-9)
     for condition in conditions:
         threshold = float(condition.threshold)
@@ -339,7 +337,7 @@ def _pick(conditions: Sequence[slo_rules.BurnCondition], ceiling: float) -> tupl
             continue
         level = _nice_between(threshold, min(high, threshold * 4))
         if level is not None:
-            return level, eval_time(parse_duration(window(condition)), 0)
+            return level
     return None
 
 
@@ -397,7 +395,7 @@ def test_file(model: Model, synthesis: Synthesis) -> dict[str, Any]:
     here = posixpath.dirname(conventions.tests_file(model.service))
     return {
         "rule_files": [posixpath.relpath(conventions.rules_file(model.service), here)],
-        "evaluation_interval": format_duration(INTERVAL_MS),
+        "evaluation_interval": format_duration(EVAL_INTERVAL_MS),
         "tests": [_case(case) for case in synthesis.cases],
     }
 
