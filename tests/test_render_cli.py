@@ -134,14 +134,14 @@ def test_renaming_the_service_moves_its_files(stack: tuple[str, Path], tmp_path:
     new = sorted(set(after) - set(rendered(example)))
     if not gone:
         pytest.skip("no rendered file is named after the service")
-    check = run_promgen("render", "renamed.yaml", "-o", str(out), "--check", cwd=tmp_path)
+    check = run_promgen("render", str(renamed), "-o", str(out), "--check")  # outside ROOT: named renamed.yaml
     assert check.returncode == 1
     for rel in gone:
         assert f"--- a/{rel}\n+++ /dev/null\n" in check.stdout
     for rel in new:
         assert f"--- /dev/null\n+++ b/{rel}\n" in check.stdout
     assert f"{len(new)} to add" in check.stderr and f"{len(gone)} to remove" in check.stderr
-    done = run_promgen("render", "renamed.yaml", "-o", str(out), cwd=tmp_path)
+    done = run_promgen("render", str(renamed), "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert files_in(out) == after
 

@@ -129,8 +129,10 @@ def test_pre_commit_runs_both_hooks_from_this_repository(tmp_path: Path) -> None
     config = {"repos": [{"repo": str(ROOT), "rev": head.stdout.strip(),
                          "hooks": [{"id": "promgen-validate"}, {"id": "promgen-render-check"}]}]}
     (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
-    assert run_promgen("init", "--service", "checkout", cwd=repo).returncode == 0
-    assert run_promgen("render", "promgen.yaml", "-o", "monitoring", "-q", cwd=repo).returncode == 0
+    # run from ROOT so this checkout's promgen renders (whatever `promgen` the environment has installed);
+    # the spec lies outside ROOT, so headers name it `promgen.yaml` as the hook's run in `repo` does
+    assert run_promgen("init", str(repo / "promgen.yaml"), "--service", "checkout").returncode == 0
+    assert run_promgen("render", str(repo / "promgen.yaml"), "-o", str(repo / "monitoring"), "-q").returncode == 0
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "monitoring")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never"}
