@@ -13,6 +13,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 
+class TemplateUnsupported(Exception):
+    """An annotation uses Go template syntax beyond what `expand` models."""
+
+
 def go_g(value: float) -> str:
     """strconv.FormatFloat(v, 'g', -1, 64), which is also how `{{ $value }}` prints a float."""
     if math.isnan(value):
@@ -82,7 +86,7 @@ def humanize_duration(value: float) -> str:
         return go_4g(value) + "s"
     if abs(value) >= 1:
         if abs(value) >= 2**63:
-            raise ValueError("duration out of Go's int64 range")
+            raise TemplateUnsupported("humanizeDuration of a value beyond Go's int64 range")
         sign = "-" if value < 0 else ""
         value = abs(value)
         whole = int(value)
@@ -113,10 +117,6 @@ FUNCTIONS = {
     "humanizeDuration": humanize_duration,
     "humanizePercentage": humanize_percentage,
 }
-
-
-class TemplateUnsupported(Exception):
-    """An annotation uses Go template syntax beyond what `expand` models."""
 
 
 _ACTION = re.compile(r"\{\{(-\s)?\s*(.*?)\s*(\s-)?\}\}", re.DOTALL)

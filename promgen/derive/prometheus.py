@@ -127,8 +127,8 @@ def chunks(rules: list[Rule], size: int = conventions.MAX_RULES_PER_GROUP) -> li
 
 def rule_sections(model: Model) -> list[tuple[str, Group]]:
     """Every rule group with a one-line comment, in evaluation order: each SLO's recording rules,
-    its alerts, then the spec's alerts. promtool evaluates groups in file order, so every alert
-    reads series recorded at the same instant (as the evaluator that writes the tests assumes)."""
+    its alerts, then the spec's alerts. The generated tests make promtool evaluate them in this
+    order, so every alert reads series recorded at the same instant (as the test synthesis assumes)."""
     sections: list[tuple[str, Group]] = []
     for index, slo in enumerate(model.spec.slos):
         plan = slo_rules.plan(model, index)

@@ -142,13 +142,12 @@ class Evaluator:
         name, matchers = selector_parts(vs)
         out: list[tuple[Labels, list[tuple[int, float]]]] = []
         if name in self.recorded:
-            steps = range(start - start % self.eval_interval_ms, end + 1, self.eval_interval_ms)
+            first = max(0, -(-start // self.eval_interval_ms) * self.eval_interval_ms)
+            steps = range(first, end + 1, self.eval_interval_ms)
             if len(steps) > 2000:
                 raise Unsupported(f"a range over recorded series {name} longer than 2000 evaluations")
             found: dict[tuple[tuple[str, str], ...], list[tuple[int, float]]] = {}
             for step in steps:
-                if step < start or step < 0:
-                    continue
                 for labels, v in self.recorded_at(name, step):
                     if matches(labels, matchers):
                         found.setdefault(tuple(sorted(labels.items())), []).append((step, v))
@@ -644,7 +643,7 @@ def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
         start = merged[b - 1][0]
         count -= merged[b - 1][1]
         rank -= merged[b - 1][1]
-    return start + (end - start) * (rank / count)
+    return start + (end - start) * _div(rank, count)
 
 
 _HANDLERS: dict[type, Callable[[Evaluator, Any, int], Value]] = {

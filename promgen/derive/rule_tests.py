@@ -43,6 +43,7 @@ INTERVAL_MS = 60_000  # input samples: one a minute
 EVAL_INTERVAL_MS = 300_000
 MAX_ATTEMPTS = 400  # level combinations tried per search
 WARMUP_CAP_MS = 3_600_000
+MAX_EVAL_MS = 86_400_000  # a day of input: beyond that, promtool (and the search) get slow
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,9 @@ def synthesise(model: Model, groups: Sequence[Mapping[str, Any]]) -> Synthesis:
                 cases = _generic_cases(model, rules, named)
         except (Unsupported, TemplateUnsupported) as error:
             result.untested.append(f"{name} ({error})")
+            continue
+        except (ArithmeticError, RecursionError) as error:  # never fail a render over a test
+            result.untested.append(f"{name} (its input could not be synthesised: {type(error).__name__})")
             continue
         fired = {key for case in cases for key in _keys(case)}
         missing = [rule for rule in named if rule.key not in fired]
@@ -185,7 +189,11 @@ def _generic_cases(model: Model, rules: Rules, named: list[AlertRule]) -> list[C
     for rule in named:
         found = select(model, rule.expr, rules.recorded)
         _merge(selection, found)
+    if selection.uses_regression and any(_uses_value(rule) for rule in named):
+        raise Unsupported("its annotations print the value of a linear regression, which promgen cannot predict exactly")
     at = eval_time(selection.warmup_ms, max(rule.for_ms for rule in named))
+    if at > MAX_EVAL_MS:
+        raise Unsupported(f"its `for` is longer than the tests simulate ({format_duration(MAX_EVAL_MS)})")
     found_vars = variables(model, selection)
     options = [candidates(v, selection, at / 1000) for v in found_vars]
     name = named[0].name
@@ -213,6 +221,11 @@ def _generic_cases(model: Model, rules: Rules, named: list[AlertRule]) -> list[C
     return cases
 
 
+def _uses_value(rule: AlertRule) -> bool:
+    texts = [*rule.annotations.values(), *rule.labels.values()]
+    return any("$value" in text or ".Value" in text for text in texts)
+
+
 def _merge(into: Selection, other: Selection) -> None:
     into.families.update(other.families)
     for name, selectors in other.selectors.items():
@@ -223,14 +236,18 @@ def _merge(into: Selection, other: Selection) -> None:
     into.constants += [c for c in other.constants if c not in into.constants]
     into.uses_time |= other.uses_time
     into.uses_absent |= other.uses_absent
+    into.uses_regression |= other.uses_regression
     into.has_offset |= other.has_offset
     into.warmup_ms = max(into.warmup_ms, other.warmup_ms)
 
 
 def _attempts(options: Sequence[Sequence[Level]]) -> Iterator[list[Level]]:
-    """The neutral levels, then one class changed at a time, then two; everything absent last."""
+    """The first levels, everything absent (when absence is an option), one class changed at a
+    time, then two."""
     base = [levels[0] for levels in options]
     yield list(base)
+    if options and all(Absent in levels for levels in options):
+        yield [Absent] * len(options)
     for i, levels in enumerate(options):
         for level in levels[1:]:
             yield base[:i] + [level] + base[i + 1:]
@@ -240,8 +257,6 @@ def _attempts(options: Sequence[Sequence[Level]]) -> Iterator[list[Level]]:
                 attempt = list(base)
                 attempt[i], attempt[j] = a, b
                 yield attempt
-    if any(Absent in levels for levels in options):
-        yield [Absent] * len(options)
 
 
 def _search(options: Sequence[Sequence[Level]], accept: Callable[[list[Level]], bool]) -> list[Level] | None:
@@ -390,14 +405,21 @@ def _scaled(variable: Variable, level: Any, scale: int) -> Level:
 # --- the test file ---------------------------------------------------------------------------
 
 
-def test_file(model: Model, synthesis: Synthesis) -> dict[str, Any]:
-    """The promtool test file as data; rule_files is relative to the test file itself."""
+def test_file(model: Model, synthesis: Synthesis, groups: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The promtool test file as data; rule_files is relative to the test file itself.
+
+    promtool evaluates groups in random order unless told: group_eval_order runs them in file
+    order, recording groups before the alerts that read them, as the evaluator assumes.
+    """
     here = posixpath.dirname(conventions.tests_file(model.service))
-    return {
+    data: dict[str, Any] = {
         "rule_files": [posixpath.relpath(conventions.rules_file(model.service), here)],
         "evaluation_interval": format_duration(EVAL_INTERVAL_MS),
-        "tests": [_case(case) for case in synthesis.cases],
     }
+    if groups:
+        data["group_eval_order"] = [group["name"] for group in groups]
+    data["tests"] = [_case(case) for case in synthesis.cases]
+    return data
 
 
 def _case(case: Case) -> dict[str, Any]:

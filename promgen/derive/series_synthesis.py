@@ -98,6 +98,7 @@ class Selection:
     constants: list[float] = field(default_factory=list)
     uses_time: bool = False
     uses_absent: bool = False
+    uses_regression: bool = False  # predict_linear/deriv: values promgen cannot predict to the last bit
     has_offset: bool = False
     warmup_ms: int = 0
 
@@ -123,6 +124,7 @@ def _collect(
             name = node.func.name
             found.uses_time |= name == "time"
             found.uses_absent |= name.startswith("absent")
+            found.uses_regression |= name in ("predict_linear", "deriv")
             if name in _TREND_FUNCTIONS and node.args and isinstance(node.args[0], pq.MatrixSelector):
                 found.trend.add(selector_parts(node.args[0].vector_selector)[0])
         elif isinstance(node, pq.AggregateExpr) and node.modifier is not None:
@@ -415,7 +417,7 @@ def candidates(variable: Variable, selection: Selection, eval_s: float, interval
         trends: list[Level] = []
         if variable.trend and eval_s > 0:
             steps = max(1, round(eval_s / interval_s))
-            for size in (1e9, *(abs(x) for x in numbers if abs(x) >= steps)):
+            for size in (*(abs(x) for x in numbers if abs(x) >= steps), 1e9):
                 change = (size * 0.9 // steps) / interval_s  # whole units per sample
                 trends += [(size, -change), (size, change)]
         levels = [(1.0, 0.0), *trends, *((x, 0.0) for x in numbers), (0.0, 0.0), (100.0, 0.0)]
