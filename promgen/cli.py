@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -67,6 +67,14 @@ def _split_csv(values: Optional[list[str]]) -> list[str] | None:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
+def _option(name: str, parse: Callable[[Any], Any], value: Any) -> Any:
+    """An option's value parsed; a malformed one is bad usage (exit 2)."""
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint=name) from None
+
+
 @app.command()
 def render(
     spec: Annotated[Path, typer.Argument(help="the service's spec", show_default=False)],
@@ -79,13 +87,40 @@ def render(
         bool, typer.Option("--force", help="overwrite files in OUT that promgen did not write")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
+    target: Annotated[
+        Optional[list[str]],
+        typer.Option("--target", metavar="JOB=HOST:PORT", help="scrape JOB at HOST:PORT instead (repeatable)"),
+    ] = None,
+    receivers_to: Annotated[
+        Optional[str], typer.Option("--receivers-to", metavar="URL", help="every receiver posts to this webhook")
+    ] = None,
+    alertmanager: Annotated[
+        Optional[str], typer.Option("--alertmanager", metavar="HOST:PORT", help="where Prometheus sends its alerts")
+    ] = None,
+    compress_time: Annotated[
+        int,
+        typer.Option(
+            "--compress-time", metavar="N", min=1,
+            help="divide SLO windows, alert `for`, scrape/evaluation intervals and Alertmanager timings by N",
+        ),
+    ] = 1,
 ) -> None:
     """Render the monitoring stack of SPEC into OUT."""
     from promgen.commands import render as command
+    from promgen.model import RenderOptions
 
+    options = RenderOptions(
+        targets=_option("--target", command.parse_targets, target or []),
+        receivers_to=_option("--receivers-to", command.webhook_url, receivers_to) if receivers_to is not None else None,
+        **({"alertmanager": _option("--alertmanager", command.host_port, alertmanager)} if alertmanager is not None else {}),
+    )
+    if compress_time > 1:
+        options = options.compress_time(compress_time)
     _finish(
         _exit_code(
-            lambda: command.run(spec, out, check=check, only=_split_csv(only), force=force, quiet=quiet)
+            lambda: command.run(
+                spec, out, check=check, only=_split_csv(only), options=options, force=force, quiet=quiet
+            )
         )
     )
 

@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from promgen import alert_templates, conventions
 from promgen.spec.models import Metric, Severity, Spec
-from promgen.spec.units import Duration
+from promgen.spec.units import Duration, format_duration
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,20 @@ class RenderOptions:
     slo_time_scale: float = 1.0  # shrink SLO windows for end-to-end tests (1.0 = as declared)
     alertmanager: str = conventions.ALERTMANAGER_ADDRESS  # host:port Prometheus sends alerts to
     blackbox_exporter: str = conventions.BLACKBOX_EXPORTER_ADDRESS  # host:port that runs the probes
+    # Divides alert `for`, scrape/evaluation intervals and Alertmanager timings (`--compress-time`).
+    time_compression: int = 1
+
+    def compress_time(self, factor: int) -> RenderOptions:
+        """These options with every clock running `factor` times faster: SLO windows (hence burn-rate
+        windows) through slo_time_scale, everything else through `compressed`."""
+        return replace(self, slo_time_scale=1 / factor, time_compression=factor)
+
+    def compressed(self, duration: Duration) -> Duration:
+        """`duration` divided by time_compression, in whole seconds and never below 1s (0 stays 0)."""
+        if self.time_compression == 1 or duration.ms == 0:
+            return duration
+        shorter = duration.ms // self.time_compression
+        return Duration(format_duration(max(1000, shorter - shorter % 1000)))
 
 
 @dataclass(frozen=True)
@@ -67,7 +81,7 @@ class Model:
 
     @property
     def evaluation_interval(self) -> Duration:
-        return self.spec.scrape.evaluation_interval or self.spec.scrape.interval
+        return self.options.compressed(self.spec.scrape.evaluation_interval or self.spec.scrape.interval)
 
     def severity(self, name: str) -> Severity:
         canonical = self.severity_of[name]
@@ -134,7 +148,7 @@ def _resolve_alert(model: Model, index: int) -> ResolvedAlert:
     return ResolvedAlert(
         name=alert.name,
         expr=expr,
-        for_=alert.for_,
+        for_=model.options.compressed(alert.for_),
         severity=model.severity_of[alert.severity],
         labels=labels,
         annotations=annotations,

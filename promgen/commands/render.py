@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from promgen import outputs, write
 from promgen.commands.validate import load_valid
@@ -27,6 +29,7 @@ def produce(
     """The model, each selected output, and the spec's warnings."""
     loaded, warnings = load_valid(spec_path)
     model = build_model(loaded.spec, source_name(spec_path), options)
+    check_targets(model)
     return model, outputs.produce_all(model, only), warnings
 
 
@@ -34,6 +37,49 @@ def plan(spec_path: Path, only: list[str] | None = None, options: RenderOptions 
     """Every output file's text, keyed by its path below the output directory."""
     _model, produced, _warnings = produce(spec_path, only, options)
     return write.Plan.of({name: output.files for name, output in produced.items()}).files
+
+
+# --- render options for local dry runs (--target, --receivers-to, --alertmanager, --compress-time) ---
+
+_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):([0-9]{1,5})$")
+
+
+def host_port(text: str) -> str:
+    """`text` when it is HOST:PORT (an IPv6 host in brackets); ValueError when it is not."""
+    found = _HOST_PORT.match(text.strip())
+    if found is None or not 0 < int(found.group(2)) < 65536:
+        raise ValueError(f"{text!r} is not HOST:PORT, e.g. 127.0.0.1:8000")
+    return text.strip()
+
+
+def parse_targets(items: list[str]) -> dict[str, tuple[str, ...]]:
+    """`JOB=HOST:PORT` items; a job given several times is scraped at every address."""
+    targets: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        job, equals, address = item.partition("=")
+        if not equals or not job.strip():
+            raise ValueError(f"{item!r} is not JOB=HOST:PORT, e.g. api=127.0.0.1:8000")
+        targets[job.strip()] = (*targets.get(job.strip(), ()), host_port(address))
+    return targets
+
+
+def webhook_url(text: str) -> str:
+    parsed = urlsplit(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError(f"{text!r} is not an http(s) URL, e.g. http://127.0.0.1:5001/hook")
+    return text
+
+
+def check_targets(model: Model) -> None:
+    """Every job of RenderOptions.targets is a scrape job of the spec."""
+    for job in model.options.targets:
+        if job not in model.jobs:
+            from promgen.spec.suggest import did_you_mean
+
+            raise PromgenError(
+                f"--target {job}: the spec has no scrape job {job!r} (jobs: {', '.join(model.jobs)})"
+                + did_you_mean(job, model.jobs)
+            )
 
 
 def check_only(only: list[str] | None) -> list[str] | None:

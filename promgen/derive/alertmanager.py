@@ -21,6 +21,7 @@ from promgen.errors import OutputError
 if TYPE_CHECKING:
     from promgen.model import Model
     from promgen.spec.models import Channel
+    from promgen.spec.units import Duration
 
 # Channel types whose secret Alertmanager 0.25 only takes inline: `validate` rejects them.
 NEEDS_NEWER_ALERTMANAGER: dict[str, str] = {
@@ -219,9 +220,9 @@ def route_tree(model: Model) -> Route:
             Route(
                 matchers=(severity_matcher([severity.name, *severity.aliases]),),
                 group_by=tuple(severity.group_by) if severity.group_by is not None else None,
-                group_wait=_text(severity.group_wait),
-                group_interval=_text(severity.group_interval),
-                repeat_interval=_text(severity.repeat_interval),
+                group_wait=_timing(model, severity.group_wait),
+                group_interval=_timing(model, severity.group_interval),
+                repeat_interval=_timing(model, severity.repeat_interval),
                 origin=origin,
                 **_fan_out(severity.notify, tuple(severity.during), origin),
             )
@@ -229,9 +230,9 @@ def route_tree(model: Model) -> Route:
     return Route(
         receiver=default_receiver(model),
         group_by=tuple(settings.group_by),
-        group_wait=str(settings.group_wait),
-        group_interval=str(settings.group_interval),
-        repeat_interval=str(settings.repeat_interval),
+        group_wait=_timing(model, settings.group_wait),
+        group_interval=_timing(model, settings.group_interval),
+        repeat_interval=_timing(model, settings.repeat_interval),
         routes=tuple(routes),
         origin="default",
     )
@@ -251,8 +252,9 @@ def beyond_retention(model: Model) -> list[str]:
     return found
 
 
-def _text(value: object | None) -> str | None:
-    return None if value is None else str(value)
+def _timing(model: Model, value: Duration | None) -> str | None:
+    """A route timing as written, divided by `--compress-time` (RenderOptions.time_compression)."""
+    return None if value is None else str(model.options.compressed(value))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from promgen.derive.go_format import go_g
 from promgen.judge.promql import substitute_window
 from promgen.model import Model
 from promgen.spec.models import SLO, LatencySLI
-from promgen.spec.units import format_duration
+from promgen.spec.units import Duration, format_duration
 
 Rule = dict[str, Any]
 
@@ -224,7 +224,7 @@ def alert_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
                 f"The {slo.name} SLI has no data.",
                 "No error ratio can be computed for the {{ $labels.slo }} SLO of {{ $labels.service }}: "
                 "its metrics are missing, so its burn-rate alerts cannot fire.",
-                for_=conventions.SLO_NO_DATA_FOR,
+                for_=str(model.options.compressed(Duration(conventions.SLO_NO_DATA_FOR))),
             )
         )
     return rules
