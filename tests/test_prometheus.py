@@ -391,3 +391,36 @@ def test_render_notes_untested_alerts_and_dropped_labels(promgen_cli, tmp_path: 
     text = " ".join(result.stdout.split())
     assert "untested: PredictionVolumeDropped (it compares with the past (offset)" in text
     assert "DatabaseUnavailable: its annotations use {{ $labels.instance }}" in text
+
+
+# --- documentation ----------------------------------------------------------------------------
+
+DOC_EXAMPLES: dict[str, dict[str, Any]] = {
+    "error_ratio": {"metric": "http_requests_total", "threshold": 5},
+    "latency_quantile": {"metric": "http_request_duration_seconds", "threshold": "500ms"},
+    "target_down": {},
+    "absent": {"metric": "jobs_processed_total"},
+    "gauge_above": {"metric": "queue_depth", "threshold": 100},
+    "counter_rate_above": {"metric": "errors_total", "threshold": 1},
+    "memory_high": {"threshold": "1GB"},
+    "cpu_high": {"threshold": 80},
+    "disk_full": {},
+    "probe_failed": {},
+    "cert_expiry": {},
+}
+
+
+def test_alert_template_docs_cover_every_template_and_parameter() -> None:
+    """docs/alert-templates.md lists each template, its parameters and the expression it builds."""
+    from promgen import alert_templates
+
+    doc = (ROOT / "docs" / "alert-templates.md").read_text(encoding="utf-8")
+    ctx = alert_templates.TemplateContext("shop", ("shop-api",), {})
+    assert sorted(DOC_EXAMPLES) == sorted(alert_templates.TEMPLATES)
+    for name, template in alert_templates.TEMPLATES.items():
+        section = doc.split(f"## `{name}`\n", 1)[1].split("\n## ", 1)[0]
+        for param in template.params:
+            assert f"| `{param.name}` | {param.kind}" in section, (name, param.name)
+        expr = template.build(alert_templates.resolve_params(template, DOC_EXAMPLES[name]), ctx)
+        assert f"```promql\n{expr}\n```" in section, name
+        assert template.summary in section and template.description in section
