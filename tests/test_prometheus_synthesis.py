@@ -15,7 +15,8 @@ import yaml
 
 from promgen.commands.render import produce
 from promgen.derive import go_format
-from promgen.derive.promql_eval import Evaluator, Series, Unsupported, bucket_quantile
+from promgen.derive.promql_eval import Evaluator, Series, Unsupported
+from promgen.derive.promql_functions import bucket_quantile
 from promgen.derive.promql_labels import dropped_labels, kept
 from promgen.derive.series_synthesis import regex_example, violating
 from tests.support import judge, write_tree

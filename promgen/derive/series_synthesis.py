@@ -10,7 +10,6 @@ series; the search in `rule_tests` picks levels that make an alert fire or keep 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -18,7 +17,17 @@ from typing import Any, Union
 import promql_parser as pq
 
 from promgen.derive.go_format import go_g
-from promgen.derive.promql_eval import Matcher, RecordingRule, Series, Unsupported, matcher_ok, selector_parts, walk
+from promgen.derive.promql_eval import (
+    Matcher,
+    RecordingRule,
+    Series,
+    Unsupported,
+    constant,
+    matcher_ok,
+    selector_parts,
+    walk,
+)
+from promgen.derive.promql_functions import duration_ms
 from promgen.model import Model
 
 # Prometheus client default buckets: used for histograms declared without buckets.
@@ -117,8 +126,6 @@ def _collect(
     model: Model, expr: Any, recorded: Mapping[str, Sequence[RecordingRule]], found: Selection,
     visiting: set[str], top: bool,
 ) -> None:
-    from promgen.derive.promql_eval import _ms, constant
-
     for node in walk(expr):
         if isinstance(node, pq.Call):
             name = node.func.name
@@ -129,19 +136,19 @@ def _collect(
                 found.trend.add(selector_parts(node.args[0].vector_selector)[0])
         elif isinstance(node, pq.AggregateExpr) and node.modifier is not None:
             found.grouping.update(node.modifier.labels)
-        elif isinstance(node, pq.BinaryExpr) and node.modifier is not None and node.modifier.matching is not None:
-            found.grouping.update(node.modifier.matching.labels)
         elif isinstance(node, pq.BinaryExpr):
+            if node.modifier is not None and node.modifier.matching is not None:
+                found.grouping.update(node.modifier.matching.labels)
             for side in (node.lhs, node.rhs):
                 value = constant(side)
                 if value is not None and value not in found.constants:
                     found.constants.append(value)
         elif isinstance(node, pq.MatrixSelector) and top:
-            offset = _ms(node.vector_selector.offset)
-            found.warmup_ms = max(found.warmup_ms, _ms(node.range) + offset)
+            offset = duration_ms(node.vector_selector.offset)
+            found.warmup_ms = max(found.warmup_ms, duration_ms(node.range) + offset)
         elif isinstance(node, pq.VectorSelector):
             name, matchers = selector_parts(node)
-            offset = _ms(node.offset)
+            offset = duration_ms(node.offset)
             found.has_offset |= offset != 0
             if top:
                 found.warmup_ms = max(found.warmup_ms, offset)
