@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -282,13 +283,25 @@ def dump_yaml(data: Any) -> str:
     """Deterministic YAML for generated files: insertion order, block style, literal multi-line strings."""
     import yaml
 
-    class _Dumper(yaml.SafeDumper):
-        pass
+    return yaml.dump(
+        data, Dumper=_output_dumper(), sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096
+    )
 
-    def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+
+@lru_cache(maxsize=1)
+def _output_dumper() -> Any:
+    """libyaml's emitter when available (several times faster than PyYAML's; same bytes)."""
+    import yaml
+
+    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class OutputDumper(base):  # type: ignore[misc, valid-type]
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    def represent_str(dumper: Any, value: str) -> Any:
         style = "|" if "\n" in value else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
-    _Dumper.add_representer(str, _str)
-    _Dumper.ignore_aliases = lambda self, data: True  # type: ignore[method-assign]
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096)
+    OutputDumper.add_representer(str, represent_str)
+    return OutputDumper
