@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 the spec or the output is wrong (user error), 2 bad usa
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -168,6 +169,28 @@ def main() -> None:
     """Console-script entry point."""
     try:
         app()
+        code: int | str | None = 0
+    except SystemExit as done:
+        code = done.code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        sys.exit(130)
+        code = 130
+    _hard_exit(code)
+
+
+def _hard_exit(code: int | str | None) -> None:
+    """Flush and leave without tearing the interpreter down.
+
+    Freeing every pydantic, typer and Jinja object at exit costs a cold `promgen validate` about
+    a sixth of its run time, and promgen has nothing left to clean up once a command returned
+    (writes are complete and closed). mypy exits the same way.
+    """
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`promgen ... | head`) or stream
+            pass
+    os._exit(code or 0)
