@@ -275,6 +275,13 @@ def test_untested_alerts_are_reported_with_their_reason(shapes: tuple[dict[str, 
     assert [n for n in notes if n.startswith("untested: ")] == [f"untested: {k} ({v})" for k, v in UNTESTED.items()]
 
 
+def test_the_test_file_lists_the_untested_alerts_in_its_header(shapes: tuple[dict[str, str], list[str]]) -> None:
+    files, _notes = shapes
+    text = files["prometheus/tests/shop.test.yml"]
+    header = text.split("\nrule_files:", 1)[0].splitlines()
+    assert header[2:] == [f"# untested: {k} ({v})" for k, v in UNTESTED.items()]
+
+
 def test_every_other_shape_fires_and_stays_silent(shapes: tuple[dict[str, str], list[str]]) -> None:
     files, _notes = shapes
     cases = yaml.safe_load(files["prometheus/tests/shop.test.yml"])["tests"]

@@ -111,7 +111,7 @@ def synthesise(model: Model, groups: Sequence[Mapping[str, Any]]) -> Synthesis:
             else:
                 cases = _generic_cases(model, rules, named)
         except (Unsupported, TemplateUnsupported) as error:
-            result.untested.append(f"{name} ({error})")
+            result.untested.append(f"{name} ({' '.join(str(error).split())})")  # one line: also a YAML comment
             continue
         except (ArithmeticError, RecursionError) as error:  # never fail a render over a test
             result.untested.append(f"{name} (its input could not be synthesised: {type(error).__name__})")

@@ -23,7 +23,8 @@ def files(model: Model) -> Output:
             "prometheus/rules.yml.j2", header=model.header, sections=sections
         ),
         conventions.tests_file(service): render_template(
-            "prometheus/tests.yml.j2", header=model.header, tests=rule_tests.test_file(model, synthesis, groups)
+            "prometheus/tests.yml.j2", header=model.header, tests=rule_tests.test_file(model, synthesis, groups),
+            untested=synthesis.untested,
         ),
     }
     stats = derive.counts(groups)
