@@ -222,3 +222,12 @@ def test_validate_warns_when_a_page_can_never_fire(promgen_cli, tmp_path: Path) 
     ])
     assert "warning: with an objective of 80% the page alert needs more than 100% failing events" in output
     assert "objective of 50%" not in output
+
+
+def test_validate_rejects_slo_labels_promgen_sets(promgen_cli, tmp_path: Path) -> None:
+    output = _validate(promgen_cli, tmp_path, [
+        {"name": "a", "objective": 99, "sli": RATIO, "labels": {"severity": "warning", "slo": "b", "tier": "gold"}},
+    ])
+    assert "label 'severity' is set by promgen; choose another label name" in output
+    assert "label 'slo' is set by promgen" in output
+    assert "'tier'" not in output

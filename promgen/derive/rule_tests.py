@@ -293,8 +293,7 @@ def _burn_cases(model: Model, rules: Rules, named: list[AlertRule], index: int) 
     good = _search(options, lambda ls: (r := ratio(ls)) is not None and r == 0.0)
     if bad is None or good is None:
         raise Unsupported("found no input that makes its SLI's error ratio both 0 and 1")
-    page_rule = next(r for r in named if r.labels.get("severity") == model.slo_page_severity(index))
-    ticket_rule = next((r for r in named if r is not page_rule), None)
+    page_rule, ticket_rule = named[0], (named[1] if len(named) > 1 else None)  # as slo.alert_rules writes them
 
     # Input fails from t=0, so every window sees the same error ratio as soon as it has samples:
     # each case looks once the fast page pair's long window (1h for 30 days) is full.

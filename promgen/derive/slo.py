@@ -250,7 +250,7 @@ def _alert(
 ) -> Rule:
     labels = model.common_labels(severity)
     labels["slo"] = slo.name
-    labels.update(slo.labels)
+    labels.update({k: v for k, v in slo.labels.items() if k not in labels})  # never over promgen's own
     annotations = {"summary": summary, "description": description}
     runbook = model.runbook(name)
     if runbook:

@@ -219,6 +219,9 @@ class _Checker:
         from promgen import burn_rates, conventions
 
         slo = self.spec.slos[index]
+        for key in slo.labels:
+            if key in RESERVED_ALERT_LABELS:
+                self.error(("slos", index, "labels", key), f"label {key!r} is set by promgen; choose another label name", at_key=True)
         names = list(_slo_alert_names(slo.name))
         longest = max(names, key=len)
         if len(longest) > conventions.ALERT_NAME_MAX:
