@@ -321,3 +321,16 @@ def test_promtool_passes_the_tests_synthesised_for_every_shape(shapes: tuple[dic
     result = subprocess.run([promtool, "test", "rules", str(tree / "prometheus/tests/shop.test.yml")],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+
+def test_compressed_slo_windows_are_reported_untested() -> None:
+    """The end-to-end tests shrink 30 days to an hour: windows of seconds cannot be unit-tested."""
+    from promgen.model import RenderOptions
+
+    _model, produced, _warnings = produce(
+        Path(__file__).resolve().parent.parent / "examples/promptforge/promgen.yaml", ["prometheus"],
+        RenderOptions(slo_time_scale=1 / 720),
+    )
+    notes = produced["prometheus"].notes
+    assert ("untested: AvailabilityErrorBudgetBurn (its shortest burn-rate window, 1s, holds less than two samples"
+            " of the tests' one-a-minute input (the SLO time scale shrank it))") in notes

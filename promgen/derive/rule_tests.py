@@ -275,6 +275,11 @@ def _burn_cases(model: Model, rules: Rules, named: list[AlertRule], index: int) 
     plan = slo_rules.plan(model, index)
     slo = model.spec.slos[index]
     name = named[0].name
+    if parse_duration(plan.windows[0]) < 2 * INTERVAL_MS:
+        raise Unsupported(
+            f"its shortest burn-rate window, {plan.windows[0]}, holds less than two samples of the tests'"
+            " one-a-minute input (the SLO time scale shrank it)"
+        )
     shortest = conventions.slo_error_ratio_series(plan.windows[0])
     ratio_rules = [r for r in rules.recorded.get(shortest, []) if dict(r.labels) == plan.labels]
     if len(ratio_rules) != 1:
