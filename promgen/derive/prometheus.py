@@ -22,9 +22,10 @@ Group = dict[str, Any]
 def config(model: Model) -> dict[str, Any]:
     spec = model.spec
     scrape = spec.scrape
-    global_: dict[str, Any] = {"scrape_interval": str(scrape.interval)}
+    compressed = model.options.compressed  # --compress-time: faster clocks, never below 1s
+    global_: dict[str, Any] = {"scrape_interval": str(compressed(scrape.interval))}
     if scrape.timeout is not None:
-        global_["scrape_timeout"] = str(scrape.timeout)
+        global_["scrape_timeout"] = str(compressed(scrape.timeout))
     global_["evaluation_interval"] = str(model.evaluation_interval)
     global_["external_labels"] = {"service": model.service, "environment": spec.service.environment}
     data: dict[str, Any] = {
@@ -40,13 +41,13 @@ def config(model: Model) -> dict[str, Any]:
 
 def scrape_configs(model: Model) -> list[dict[str, Any]]:
     jobs: list[dict[str, Any]] = []
-    overrides = model.options.targets
+    overrides, compressed = model.options.targets, model.options.compressed
     for target in model.spec.scrape.targets:
         job: dict[str, Any] = {"job_name": target.job, "metrics_path": target.path, "scheme": target.scheme}
         if target.interval is not None:
-            job["scrape_interval"] = str(target.interval)
+            job["scrape_interval"] = str(compressed(target.interval))
         if target.timeout is not None:
-            job["scrape_timeout"] = str(target.timeout)
+            job["scrape_timeout"] = str(compressed(target.timeout))
         static: dict[str, Any] = {"targets": list(overrides.get(target.job, target.static))}
         if target.labels:
             static["labels"] = dict(target.labels)
