@@ -275,7 +275,7 @@ def _burn_cases(model: Model, rules: Rules, named: list[AlertRule], index: int) 
     plan = slo_rules.plan(model, index)
     slo = model.spec.slos[index]
     name = named[0].name
-    if parse_duration(plan.windows[0]) < 2 * INTERVAL_MS:
+    if parse_duration(plan.windows[0]) < INTERVAL_MS:  # a range needs two samples for rate()
         raise Unsupported(
             f"its shortest burn-rate window, {plan.windows[0]}, holds less than two samples of the tests'"
             " one-a-minute input (the SLO time scale shrank it)"
