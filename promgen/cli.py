@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -110,11 +111,11 @@ def render(
     from promgen.commands import render as command
     from promgen.model import RenderOptions
 
-    options = RenderOptions(
-        targets=_option("--target", command.parse_targets, target or []),
-        receivers_to=_option("--receivers-to", command.webhook_url, receivers_to) if receivers_to is not None else None,
-        **({"alertmanager": _option("--alertmanager", command.host_port, alertmanager)} if alertmanager is not None else {}),
-    )
+    options = RenderOptions(targets=_option("--target", command.parse_targets, target or []))
+    if receivers_to is not None:
+        options = replace(options, receivers_to=_option("--receivers-to", command.webhook_url, receivers_to))
+    if alertmanager is not None:
+        options = replace(options, alertmanager=_option("--alertmanager", command.host_port, alertmanager))
     if compress_time > 1:
         options = options.compress_time(compress_time)
     _finish(

@@ -94,7 +94,8 @@ def test_target_and_alertmanager_point_prometheus_at_loopback(dry_run: dict[str,
     assert jobs["promptforge-backend"]["static_configs"] == [{"targets": ["127.0.0.1:18000"]}]
     assert config["alerting"]["alertmanagers"] == [{"static_configs": [{"targets": ["127.0.0.1:19093"]}]}]
     # the blackbox job keeps its probe URLs: --target names scrape jobs of the spec only
-    assert jobs["promptforge-blackbox"]["static_configs"] == [{"targets": ["https://api.promptforge.example.com/health"]}]
+    probed = jobs["promptforge-blackbox"]["static_configs"]
+    assert probed == [{"targets": ["https://api.promptforge.example.com/health"]}]
 
 
 def test_receivers_to_keeps_every_receiver_name(dry_run: dict[str, str]) -> None:
@@ -109,7 +110,8 @@ def test_receivers_to_keeps_every_receiver_name(dry_run: dict[str, str]) -> None
 
 def test_compress_time_divides_clocks_and_windows(dry_run: dict[str, str]) -> None:
     config = yaml.safe_load(dry_run[PROMETHEUS_CONFIG])
-    assert (config["global"]["scrape_interval"], config["global"]["evaluation_interval"]) == ("1s", "1s")  # 15s, floor 1s
+    clocks = (config["global"]["scrape_interval"], config["global"]["evaluation_interval"])
+    assert clocks == ("1s", "1s")  # 15s / 60, at least 1s
     rules = rules_of(dry_run, "promptforge")
     # alert `for`: 5m -> 5s, 1m -> 1s, 10m -> 10s
     assert {name: rules[name].get("for") for name in (
@@ -181,7 +183,8 @@ def test_without_options_the_output_is_unchanged(tmp_path: Path) -> None:
     ("args", "code", "message"),
     [
         (("--target", "promptforge-backnd=127.0.0.1:8000"), 1,
-         "the spec has no scrape job 'promptforge-backnd' (jobs: promptforge-backend); did you mean \"promptforge-backend\"?"),
+         "the spec has no scrape job 'promptforge-backnd' (jobs: promptforge-backend);"
+         " did you mean \"promptforge-backend\"?"),
         (("--target", "nope=127.0.0.1:8000"), 1, "the spec has no scrape job 'nope'"),
         (("--target", "127.0.0.1:8000"), 2, "is not JOB=HOST:PORT"),
         (("--target", "promptforge-backend=backend"), 2, "'backend' is not HOST:PORT"),
@@ -194,7 +197,8 @@ def test_without_options_the_output_is_unchanged(tmp_path: Path) -> None:
 )
 def test_bad_render_options(args: tuple[str, ...], code: int, message: str, tmp_path: Path) -> None:
     result = run_promgen("render", spec_of("promptforge"), "-o", str(tmp_path / "out"), *args)
-    assert (result.returncode, message in result.stderr, "Traceback" in result.stderr) == (code, True, False), result.stderr
+    outcome = (result.returncode, message in result.stderr, "Traceback" in result.stderr)
+    assert outcome == (code, True, False), result.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -255,9 +259,9 @@ RECOVERED = Traffic(requests=1000)
 BUDGET_SECONDS = 120  # per example, processes included
 
 
-def model_of(example: str, options: RenderOptions | None = None) -> Model:
+def model_of(example: str) -> Model:
     loaded, _warnings = load_valid(example_path(example))
-    return build_model(loaded.spec, spec_of(example), options)
+    return build_model(loaded.spec, spec_of(example))
 
 
 def fake_service(model: Model, scenario: Scenario) -> MetricsService:
@@ -358,8 +362,7 @@ def test_stack_alerts_routes_inhibits_and_resolves(
         page_alert = am.alert(burn, page)
         assert page_alert is not None and muted["status"]["inhibitedBy"] == [page_alert["fingerprint"]]
         assert muted["status"]["state"] == "suppressed"
-        ticket_receivers = set(answer(tree, muted["labels"], tree=False))
-        assert ticket_receivers and not ticket_receivers & expected[burn, page]  # it would reach other people
+        assert answer(tree, muted["labels"], tree=False)  # unmuted, it would reach someone
         time.sleep(2 * Duration(yaml.safe_load((out / AM_CONFIG).read_text())["route"]["group_wait"]).seconds)
         for name, severity in expected:
             assert receiver.seen(name, severity, "firing") == expected[name, severity]  # nobody else was told

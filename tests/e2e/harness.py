@@ -49,7 +49,8 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str, interval
         except (OSError, urllib.error.URLError, ValueError, KeyError) as error:
             last_error = error
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}" + (f" (last error: {last_error})" if last_error else ""))
+    because = f" (last error: {last_error})" if last_error else ""
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{because}")
 
 
 # --- the service under test -----------------------------------------------------------------
@@ -90,13 +91,14 @@ class RequestMetrics:
             self._histogram_labels = list(histogram.labels)
             buckets = tuple(histogram.buckets) if histogram.buckets else Histogram.DEFAULT_BUCKETS
             self._latency = Histogram(
-                histogram.name, histogram.help or histogram.name, self._histogram_labels, buckets=buckets, registry=registry
+                histogram.name, histogram.help or histogram.name, self._histogram_labels,
+                buckets=buckets, registry=registry,
             )
-        self._others = [
-            Counter(m.name, m.help or m.name, list(m.labels), registry=registry).labels(**self._labels(list(m.labels), ""))
-            if m.labels else Counter(m.name, m.help or m.name, registry=registry)
-            for m in also
-        ]
+        self._others = [self._counter(registry, metric) for metric in also]
+
+    def _counter(self, registry: CollectorRegistry, metric: Metric) -> Any:
+        counter = Counter(metric.name, metric.help or metric.name, list(metric.labels), registry=registry)
+        return counter.labels(**self._labels(list(metric.labels), "")) if metric.labels else counter
 
     def _labels(self, names: list[str], status: str) -> dict[str, str]:
         return {name: status if name == self._status else LABEL_VALUES.get(name, "x") for name in names}
@@ -199,7 +201,7 @@ class Receiver:
                 continue
             for alert in note.alerts:
                 labels = alert.get("labels", {})
-                if (labels.get("alertname"), labels.get("severity"), alert.get("status")) == (alertname, severity, status):
+                if _identity(labels) == (alertname, severity) and alert.get("status") == status:
                     found.add(note.receiver)
         return found
 
@@ -241,7 +243,8 @@ def process(command: list[str], log: Path, ready_url: str, timeout: float = 60) 
 
             def ready() -> bool:
                 if proc.poll() is not None:
-                    raise AssertionError(f"{command[0]} exited {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+                    tail = log.read_text(errors="replace")[-3000:]
+                    raise AssertionError(f"{command[0]} exited {proc.returncode}:\n{tail}")
                 with urllib.request.urlopen(ready_url, timeout=2):  # noqa: S310 - loopback only
                     return True
 
@@ -265,10 +268,7 @@ class Prometheus:
         return [a for a in found if state is None or a["state"] == state]
 
     def firing(self, alertname: str, severity: str) -> bool:
-        return any(
-            (a["labels"].get("alertname"), a["labels"].get("severity")) == (alertname, severity)
-            for a in self.alerts("firing")
-        )
+        return any(_identity(a["labels"]) == (alertname, severity) for a in self.alerts("firing"))
 
     def query(self, promql: str) -> list[dict[str, Any]]:
         url = f"{self.url}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
@@ -289,10 +289,12 @@ class Alertmanager:
         return list(get_json(f"{self.url}/api/v2/alerts?{query}"))
 
     def alert(self, alertname: str, severity: str) -> dict[str, Any] | None:
-        return next(
-            (a for a in self.alerts() if (a["labels"].get("alertname"), a["labels"].get("severity")) == (alertname, severity)),
-            None,
-        )
+        return next((a for a in self.alerts() if _identity(a["labels"]) == (alertname, severity)), None)
+
+
+def _identity(labels: dict[str, str]) -> tuple[str | None, str | None]:
+    """(alertname, severity): an SLO's page and ticket alerts share the name, not the severity."""
+    return labels.get("alertname"), labels.get("severity")
 
 
 def _unix(rfc3339: str) -> float:
