@@ -390,7 +390,15 @@ def test_render_notes_untested_alerts_and_dropped_labels(promgen_cli, tmp_path: 
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stdout.split())
     assert "untested: PredictionVolumeDropped (it compares with the past (offset)" in text
-    assert "DatabaseUnavailable: its annotations use {{ $labels.instance }}" in text
+    assert "its annotations use" not in text  # the examples keep the labels they print
+
+    spec = (ROOT / "examples" / "pynomaly" / "promgen.yaml").read_text(encoding="utf-8")
+    lossy = spec.replace("expr: max by (instance) (pg_up) == 0", "expr: max(pg_up) == 0")
+    assert lossy != spec
+    (tmp_path / "lossy.yaml").write_text(lossy, encoding="utf-8")
+    result = promgen_cli("render", str(tmp_path / "lossy.yaml"), "-o", str(tmp_path / "lossy"), "--only", "prometheus")
+    assert result.returncode == 0, result.stderr
+    assert "DatabaseUnavailable: its annotations use {{ $labels.instance }}" in " ".join(result.stdout.split())
 
 
 # --- documentation ----------------------------------------------------------------------------

@@ -170,7 +170,10 @@ def label_notes(groups: list[Group]) -> list[str]:
         for rule in group["rules"]:
             if "alert" not in rule:
                 continue
+            set_by_rule = rule.get("labels", {})
             for label in dropped_labels(rule["expr"], rule.get("annotations", {})):
+                if label in set_by_rule:  # $labels also holds the rule's own labels
+                    continue
                 notes.append(
                     f"{rule['alert']}: its annotations use {{{{ $labels.{label} }}}}, which its expression does not keep;"
                     f" it renders empty (aggregate with `by ({label})` to keep it)"

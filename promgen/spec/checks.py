@@ -246,8 +246,23 @@ class _Checker:
                     self.error(here + ("labels", key), f"label {key!r} is set by promgen; {advice}", at_key=True)
             if alert.expr is not None:
                 self.promql(here + ("expr",), alert.expr)
+                self.annotation_labels(index)
             else:
                 self.template_alert(index)
+
+    def annotation_labels(self, index: int) -> None:
+        """Warn when an annotation uses a label that the expression's aggregation drops."""
+        from promgen.derive.promql_labels import dropped_labels
+
+        alert = self.spec.alerts[index]
+        texts = {"summary": alert.summary or "", "description": alert.description or "", **alert.annotations}
+        set_by_rule = {*alert.labels, *self.spec.service.labels, *RESERVED_ALERT_LABELS}
+        for label in dropped_labels(alert.expr or "", texts):
+            if label in set_by_rule:
+                continue
+            field = next((k for k, v in texts.items() if f"$labels.{label}" in v), "description")
+            path = ("alerts", index, field) if field in ("summary", "description") else ("alerts", index, "annotations", field)
+            self.warn(path, f"{{{{ $labels.{label} }}}} renders empty: the expression does not keep `{label}` (aggregate with `by ({label})`)")
 
     def template_alert(self, index: int) -> None:
         alert = self.spec.alerts[index]

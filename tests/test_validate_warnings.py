@@ -1,0 +1,45 @@
+"""Warnings: reported with file:line:col, never a reason to exit 1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SPEC = """\
+version: 1
+service: {name: shop}
+scrape:
+  targets: [{job: shop-db, static: ["db:9187"]}]
+metrics:
+  - {name: pg_up, type: gauge}
+alerts:
+  - name: DatabaseDown
+    expr: max(pg_up) == 0
+    severity: critical
+    summary: Database down.
+    description: 'exporter {{ $labels.instance }} of {{ $labels.service }} lost the database.'
+severities:
+  - {name: critical, notify: [hook]}
+channels:
+  - {name: hook, type: webhook, url: "http://127.0.0.1:9/hook"}
+"""
+
+
+def test_annotation_label_dropped_by_aggregation_is_a_warning(tmp_path: Path, promgen_cli) -> None:
+    spec = tmp_path / "promgen.yaml"
+    spec.write_text(SPEC, encoding="utf-8")
+    result = promgen_cli("validate", str(spec))
+    assert result.returncode == 0, result.stdout + result.stderr
+    warnings = [line for line in result.stdout.splitlines() if ": warning: " in line]
+    # `service` is a label promgen sets on the rule, so only `instance` is lost
+    assert warnings == [
+        f"{spec}:12:18: warning: {{{{ $labels.instance }}}} renders empty: the expression does not keep "
+        "`instance` (aggregate with `by (instance)`)"
+    ]
+
+
+def test_keeping_the_label_silences_the_warning(tmp_path: Path, promgen_cli) -> None:
+    spec = tmp_path / "promgen.yaml"
+    spec.write_text(SPEC.replace("max(pg_up)", "max by (instance) (pg_up)"), encoding="utf-8")
+    result = promgen_cli("validate", str(spec))
+    assert result.returncode == 0
+    assert "warning" not in result.stdout
