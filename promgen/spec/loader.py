@@ -105,10 +105,12 @@ def _problem(document: Document, detail: Any) -> Problem:
         key = str(loc[-1])
         parent = path[:-1] if found else path
         if key in models.INLINE_SECRET_FIELDS:
-            replacement = models.INLINE_SECRET_FIELDS[key]
+            replacement = f"`{models.INLINE_SECRET_FIELDS[key]}`"
+            if key in ("auth_password", "password") and "to" in _fields_at(document.data, parent):
+                replacement += " in `alertmanager.smtp`"  # email channels share the one SMTP login
             message = (
                 f"{_dotted(parent)}: `{key}` would put a secret in the rendered files; "
-                f"write it to a file and reference it with `{replacement}`"
+                f"write it to a file and reference it with {replacement}"
             )
         else:
             known = _fields_at(document.data, parent)

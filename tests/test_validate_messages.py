@@ -1,4 +1,4 @@
-"""Warnings: reported with file:line:col, never a reason to exit 1."""
+"""validate messages: warnings never fail the run; errors name the fix."""
 
 from __future__ import annotations
 
@@ -43,3 +43,20 @@ def test_keeping_the_label_silences_the_warning(tmp_path: Path, promgen_cli) -> 
     result = promgen_cli("validate", str(spec))
     assert result.returncode == 0
     assert "warning" not in result.stdout
+
+
+def test_inline_email_password_points_at_the_shared_smtp_settings(tmp_path: Path, promgen_cli) -> None:
+    spec = tmp_path / "promgen.yaml"
+    spec.write_text(
+        "version: 1\nservice: {name: shop}\nseverities: [{name: critical, notify: [mail]}]\n"
+        "channels:\n  - {name: mail, type: email, to: ops@example.com, auth_password: hunter2}\n"
+        "alertmanager:\n  smtp: {smarthost: 'smtp:587', from: a@example.com}\n",
+        encoding="utf-8",
+    )
+    result = promgen_cli("validate", str(spec))
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0] == (
+        f"{spec}:5:52: channels[0]: `auth_password` would put a secret in the rendered files; "
+        "write it to a file and reference it with `auth_password_file` in `alertmanager.smtp`"
+    )
+    assert "hunter2" not in result.stdout + result.stderr
