@@ -27,6 +27,23 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from promgen import __version__
+
+        print(f"promgen {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", help="print promgen's version and exit", callback=_print_version, is_eager=True)
+    ] = False,
+) -> None:
+    """One YAML spec per service in, a complete validated monitoring stack out."""
+
+
 class Format(str, Enum):
     text = "text"
     json = "json"

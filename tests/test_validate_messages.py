@@ -60,3 +60,18 @@ def test_inline_email_password_points_at_the_shared_smtp_settings(tmp_path: Path
         "write it to a file and reference it with `auth_password_file` in `alertmanager.smtp`"
     )
     assert "hunter2" not in result.stdout + result.stderr
+
+
+def test_version(promgen_cli) -> None:
+    from promgen import __version__
+
+    result = promgen_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"promgen {__version__}\n"
+
+
+def test_bad_usage_exits_2_without_traceback(promgen_cli) -> None:
+    result = promgen_cli("validate", "--format", "xml", "examples/promptforge/promgen.yaml")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "xml" in result.stderr
