@@ -88,3 +88,22 @@ def case_id(case: tuple[str, str]) -> str:
     name, path = case
     stem = path.rsplit(".", 1)[0].replace("/", "__")
     return f"{name}-{stem}"
+
+
+def render_in_fresh_process(example: str, only: str, out: Path, hash_seed: str) -> dict[str, bytes]:
+    """Render an example's outputs with the CLI in a new process with PYTHONHASHSEED=hash_seed;
+    every file written below `out` (the manifest excepted), by relative path."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    done = subprocess.run(
+        [sys.executable, "-m", "promgen", "render", f"examples/{example}/promgen.yaml", "-o", str(out), "--only", only, "-q"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and not p.name.startswith(".promgen")
+    }

@@ -5,9 +5,7 @@ Alertmanager 0.25 can express is accepted; `receivers_to` redirects every receiv
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,9 @@ from promgen.commands.render import plan
 from promgen.derive import alertmanager
 from promgen.model import RenderOptions
 from promgen.spec.models import INLINE_SECRET_FIELDS
-from tests.support import EXAMPLE_NAMES, ROOT, case_id, judge, output_cases, rendered, snapshot_extension
+from tests.support import (
+    EXAMPLE_NAMES, ROOT, case_id, judge, output_cases, render_in_fresh_process, rendered, snapshot_extension,
+)
 
 AM_FILE = conventions.ALERTMANAGER_FILE
 CASES = output_cases("alertmanager/")
@@ -144,17 +144,9 @@ def test_every_channel_becomes_a_receiver(example: str) -> None:
 
 def test_render_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
     """Two fresh processes with different hash seeds write identical files."""
-    outputs = []
-    for seed in ("1", "2"):
-        out = tmp_path / f"out{seed}"
-        env = {**os.environ, "PYTHONHASHSEED": seed}
-        result = subprocess.run(
-            [sys.executable, "-m", "promgen", "render", "examples/pynomaly/promgen.yaml", "-o", str(out),
-             "--only", "alertmanager"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-        outputs.append((out / AM_FILE).read_bytes())
+    outputs = [
+        render_in_fresh_process("pynomaly", "alertmanager", tmp_path / seed, seed)[AM_FILE] for seed in ("1", "2")
+    ]
     assert outputs[0] == outputs[1]
     assert outputs[0].decode() == example_config("pynomaly")
 

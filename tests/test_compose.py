@@ -6,9 +6,7 @@ services health-checked, no secret is in any file; snapshots; byte-for-byte dete
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +19,11 @@ from promgen.derive import compose
 from promgen.spec.loader import load_spec
 from tests.support import (
     EXAMPLE_NAMES,
-    ROOT,
     case_id,
     example_path,
     judge,
     output_cases,
+    render_in_fresh_process,
     rendered,
     snapshot_extension,
     write_tree,
@@ -328,17 +326,9 @@ def test_no_secret_values(example: str) -> None:
 
 def test_render_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
     """Two fresh processes with different hash seeds write identical stack and Kubernetes files."""
-    written = []
-    for seed in ("1", "2"):
-        out = tmp_path / f"out{seed}"
-        env = {**os.environ, "PYTHONHASHSEED": seed}
-        result = subprocess.run(
-            [sys.executable, "-m", "promgen", "render", "examples/pynomaly/promgen.yaml", "-o", str(out),
-             "--only", "blackbox,kubernetes,compose"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-        written.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    written = [
+        render_in_fresh_process("pynomaly", "blackbox,kubernetes,compose", tmp_path / seed, seed) for seed in ("1", "2")
+    ]
     assert written[0] == written[1]
     assert {COMPOSE_FILE, conventions.KUBERNETES_PROMETHEUS_RULE_FILE, conventions.BLACKBOX_CONFIG_FILE} <= set(
         written[0])

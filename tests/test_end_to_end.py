@@ -207,8 +207,8 @@ def test_bad_render_options(args: tuple[str, ...], code: int, message: str, tmp_
 def test_judges_accept_a_compressed_dry_run(example: str, tmp_path: Path) -> None:
     model = model_of(example)
     targets = [arg for job in model.jobs for arg in ("--target", f"{job}=127.0.0.1:18000")]
-    files = render_cli(example, tmp_path, *targets, "--receivers-to", "http://127.0.0.1:15001/hook",
-                       "--alertmanager", "127.0.0.1:19093", "--compress-time", str(COMPRESSION))
+    render_cli(example, tmp_path, *targets, "--receivers-to", "http://127.0.0.1:15001/hook",
+               "--alertmanager", "127.0.0.1:19093", "--compress-time", str(COMPRESSION))
     prometheus = tmp_path / "prometheus"
     for args in (("check", "config", "prometheus.yml"),
                  ("check", "rules", "--lint-fatal", f"rules/{example}.rules.yml"),

@@ -5,10 +5,7 @@ the provisioning files load the dashboards and both datasources."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +19,9 @@ from promgen.derive import grafana
 from promgen.judge import dashboards as judge
 from promgen.model import RenderOptions, build_model
 from promgen.spec.models import Spec
-from tests.support import EXAMPLE_NAMES, ROOT, case_id, example_path, output_cases, rendered, snapshot_extension
+from tests.support import (
+    EXAMPLE_NAMES, case_id, example_path, output_cases, render_in_fresh_process, rendered, snapshot_extension,
+)
 
 DASHBOARDS = output_cases("grafana/dashboards/")
 PROVISIONING = output_cases("grafana/provisioning/")
@@ -260,16 +259,7 @@ def test_long_uids_are_cut_to_40_characters_deterministically() -> None:
 
 def test_render_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
     """Two separate processes (different hash seeds) write identical Grafana files."""
-    outs = []
-    for seed in ("1", "2"):
-        out = tmp_path / seed
-        env = {**os.environ, "PYTHONHASHSEED": seed}
-        done = subprocess.run(
-            [sys.executable, "-m", "promgen", "render", "examples/image-jobs/promgen.yaml", "-o", str(out), "--only", "grafana"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
-        outs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted((out / "grafana").rglob("*")) if p.is_file()})
+    outs = [render_in_fresh_process("image-jobs", "grafana", tmp_path / seed, seed) for seed in ("1", "2")]
     assert outs[0] == outs[1]
     assert len(outs[0]) == 7
 

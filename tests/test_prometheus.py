@@ -5,10 +5,8 @@ checked on small specs."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,9 @@ from promgen import conventions
 from promgen.commands.render import plan, produce
 from promgen.derive.promql_labels import dropped_labels
 from promgen.model import RenderOptions
-from tests.support import EXAMPLE_NAMES, ROOT, case_id, judge, output_cases, rendered, snapshot_extension, write_tree
+from tests.support import (
+    EXAMPLE_NAMES, ROOT, case_id, judge, output_cases, render_in_fresh_process, rendered, snapshot_extension, write_tree,
+)
 
 CASES = output_cases("prometheus/")
 CONFIG = conventions.PROMETHEUS_CONFIG_FILE
@@ -139,17 +139,7 @@ def test_render_twice_gives_the_same_bytes(example: str) -> None:
 
 
 def test_render_is_the_same_in_processes_with_different_hash_seeds(tmp_path: Path) -> None:
-    written = []
-    for seed in ("1", "2"):
-        out = tmp_path / f"out{seed}"
-        env = {**os.environ, "PYTHONHASHSEED": seed}
-        result = subprocess.run(
-            [sys.executable, "-m", "promgen", "render", "examples/pynomaly/promgen.yaml", "-o", str(out),
-             "--only", "prometheus", "--quiet"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-        written.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.yml"))})
+    written = [render_in_fresh_process("pynomaly", "prometheus", tmp_path / seed, seed) for seed in ("1", "2")]
     assert written[0] == written[1]
     assert len(written[0]) == 3
 
