@@ -39,7 +39,8 @@ def names() -> list[str]:
 
 def producer(name: str) -> Producer:
     module_name, function_name = PRODUCERS[name].split(":")
-    return getattr(import_module(module_name), function_name)  # type: ignore[no-any-return]
+    found: Producer = getattr(import_module(module_name), function_name)
+    return found
 
 
 def produce_all(model: Model, only: list[str] | None = None) -> dict[str, Output]:

@@ -167,7 +167,9 @@ def _too_deep(text: str, loader: Any) -> tuple[int, int] | None:
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH + 1:  # the root mapping is depth 0 to the walker, 1 here
-                    return event.start_mark.line + 1, event.start_mark.column + 1
+                    mark = event.start_mark
+                    assert mark is not None  # the parser marks every event it emits
+                    return mark.line + 1, mark.column + 1
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.YAMLError:

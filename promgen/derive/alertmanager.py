@@ -329,7 +329,7 @@ def _integration(channel: Channel) -> tuple[str, dict[str, Any]]:
     """(Alertmanager config key, one config) for a channel; secrets only as *_file paths."""
     sent = {"send_resolved": channel.send_resolved}
     if channel.type == "email":
-        config = {"to": channel.to, **({"from": channel.from_} if channel.from_ else {})}
+        config: dict[str, Any] = {"to": channel.to, **({"from": channel.from_} if channel.from_ else {})}
         return "email_configs", {**sent, **config, "headers": {"Subject": TITLE}, "text": TEXT}
     if channel.type == "slack":
         config = {"api_url_file": channel.api_url_file, "channel": channel.channel}

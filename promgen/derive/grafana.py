@@ -6,6 +6,7 @@ computed in `grafana_layout`, never in templates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from promgen.derive.grafana_layout import Panel, Section, layout
 from promgen.derive.grafana_overview import overview
 from promgen.derive.grafana_slo import slo_dashboard
 from promgen.model import Model
-from promgen.spec.models import CustomDashboard
+from promgen.spec.models import CustomDashboard, PanelType
 from promgen.spec.models import Panel as SpecPanel
 
 PROMETHEUS_URL = "http://prometheus:9090"
@@ -80,7 +81,9 @@ def _custom_panel(panel: SpecPanel) -> Panel:
     return Panel(body, w=w, h=h)
 
 
-_BUILDERS = {
+# (title, description, targets, unit) -> panel
+PanelBuilder = Callable[[str, str, list[dict[str, Any]], str], dict[str, Any]]
+_BUILDERS: dict[PanelType, PanelBuilder] = {
     "timeseries": g.timeseries,
     "stat": g.stat,
     "gauge": g.gauge,

@@ -196,7 +196,7 @@ def datasource_variable() -> dict[str, Any]:
     }
 
 
-def annotations(model: Model) -> dict[str, Any]:
+def dashboard_annotations(model: Model) -> dict[str, Any]:
     """Grafana's own annotations, and this service's firing alerts marked on every graph."""
     return {
         "list": [
@@ -243,7 +243,7 @@ def dashboard(model: Model, *, uid: str, title: str, tags: list[str], panels: li
         "timepicker": {},
         "timezone": "browser",
         "weekStart": "",
-        "annotations": annotations(model),
+        "annotations": dashboard_annotations(model),
         "links": [
             {
                 "asDropdown": True,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import combinations
-from typing import Any
+from typing import Any, cast
 
 import promql_parser as pq
 
@@ -26,6 +26,8 @@ from promgen.derive.go_format import TemplateUnsupported, expand, go_g
 from promgen.derive.promql_eval import Evaluator, RecordingRule, Series, Unsupported
 from promgen.derive.series_synthesis import (
     Absent,
+    GaugeLevel,
+    HistogramLevel,
     Level,
     Selection,
     Variable,
@@ -388,12 +390,12 @@ def _mix(variable: Variable, bad: Level, good: Level, share: Fraction) -> Any:
     if kind == "counter":
         return share * Fraction(repr(bad)) + (1 - share) * Fraction(repr(good))
     if kind == "gauge":
-        (vb, kb), (vg, kg) = bad, good  # type: ignore[misc]
+        (vb, kb), (vg, kg) = cast(GaugeLevel, bad), cast(GaugeLevel, good)  # the family kind fixes the shape
         return (float(share * Fraction(repr(vb)) + (1 - share) * Fraction(repr(vg))),
                 float(share * Fraction(repr(kb)) + (1 - share) * Fraction(repr(kg))))
     weights: dict[int, Fraction] = {}
     for part, levels in ((share, bad), (1 - share, good)):
-        for bucket, rate in levels:  # type: ignore[union-attr]
+        for bucket, rate in cast(HistogramLevel, levels):  # a histogram's level: (bucket, rate) pairs
             weights[bucket] = weights.get(bucket, Fraction(0)) + part * Fraction(repr(rate))
     return tuple(sorted((bucket, weight) for bucket, weight in weights.items() if weight))
 
@@ -403,7 +405,7 @@ def _scaled(variable: Variable, level: Any, scale: int) -> Level:
         return float(level * scale)
     if variable.family.kind == "histogram":
         return tuple((bucket, float(rate * scale)) for bucket, rate in level)
-    return level  # type: ignore[no-any-return]
+    return level
 
 
 # --- the test file ---------------------------------------------------------------------------

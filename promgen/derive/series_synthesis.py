@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from importlib import import_module
+from typing import Any, Union, cast
 
 import promql_parser as pq
 
@@ -205,7 +206,7 @@ def variables(model: Model, selection: Selection) -> list[Variable]:
     found: list[Variable] = []
     for name, family in selection.families.items():
         base = base_labels(model, family, selection.grouping)
-        classes: list[dict[str, str]] = []
+        classes: list[dict[str, str] | None] = []  # None: no label set satisfies the matchers
         selectors = selection.selectors[name]
         instances = job_instances(model)
         for matchers in selectors:
@@ -215,7 +216,8 @@ def variables(model: Model, selection: Selection) -> list[Variable]:
                 if matcher[0] in ("job", "le"):
                     continue
                 labels = satisfying(base, matchers[:index] + matchers[index + 1:], instances)
-                labels = _set(labels, matcher[0], violating(matcher, labels.get(matcher[0], "")))
+                if labels is not None:
+                    labels = _set(labels, matcher[0], violating(matcher, labels.get(matcher[0], "")))
                 classes.append(labels)
         unique = list(dict.fromkeys(tuple(sorted(c.items())) for c in classes if c is not None))
         if len(unique) > MAX_CLASSES:
@@ -310,7 +312,7 @@ def violating(matcher: Matcher, current: str) -> str | None:
 
 def regex_example(pattern: str) -> str | None:
     """A short string the (anchored) regular expression matches: '5..' -> '500', '2..|304' -> '200'."""
-    import re._parser as sre  # type: ignore[import-not-found]
+    sre = import_module("re._parser")  # CPython's regex parser: private, so typeshed has no stub for it
 
     try:
         text = _example(sre.parse(pattern))
@@ -375,10 +377,10 @@ def series_of(variable: Variable, level: Level, interval_s: float) -> list[Serie
         return [_series(family.name, labels, 0.0, level * interval_s)]
     if family.kind == "gauge":
         assert isinstance(level, tuple)
-        value, slope = level  # type: ignore[misc]
+        value, slope = cast(GaugeLevel, level)  # a gauge's level is (value, slope): its family kind says so
         return [_series(family.name, labels, value, slope * interval_s)]
     assert isinstance(level, tuple)
-    observed: HistogramLevel = level  # type: ignore[assignment]
+    observed = cast(HistogramLevel, level)  # a histogram's level: (bucket, rate) pairs
     out: list[Series] = []
     bounds = (*family.bounds, float("inf"))
     for index, bound in enumerate(bounds):

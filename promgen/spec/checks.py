@@ -191,7 +191,7 @@ class _Checker:
                 query = getattr(sli, field)
                 if query is None:
                     continue
-                path = here + ("sli", field)
+                path: PathKey = here + ("sli", field)
                 if "{{window}}" not in query.replace("{{ window }}", "{{window}}"):
                     self.error(path, "a ratio SLI query needs the {{window}} placeholder in its range, e.g. [{{window}}]")
                     continue
@@ -324,7 +324,7 @@ class _Checker:
             taken.setdefault(uid, f"dashboards.custom[{d}]")
             for p, panel in enumerate(dashboard.panels):
                 here = ("dashboards", "custom", d, "panels", p)
-                queries = [(here + ("expr",), panel.expr)] if panel.expr is not None else []
+                queries: list[tuple[PathKey, str]] = [(here + ("expr",), panel.expr)] if panel.expr is not None else []
                 queries += [(here + ("targets", t, "expr"), target.expr) for t, target in enumerate(panel.targets)]
                 for path, expr in queries:
                     self.promql(path, substitute_grafana_variables(expr), expr)
@@ -399,7 +399,7 @@ class _Checker:
         used |= {settings.default_channel} if settings.default_channel else set()
         default = settings.default_channel or conventions.UNROUTED_RECEIVER
         for index, channel in enumerate(spec.channels):
-            here = ("channels", index)
+            here: PathKey = ("channels", index)
             if channel.type in am.NEEDS_NEWER_ALERTMANAGER:
                 self.error(here + ("type",), f"cannot render a {channel.type} channel without an inline secret: {am.NEEDS_NEWER_ALERTMANAGER[channel.type]}")
             if channel.type == "webhook" and channel.url_file is not None:

@@ -126,13 +126,13 @@ def _problem(document: Document, detail: Any) -> Problem:
         return document.problem(path, f"{where}: {value!r} is not one of {expected}{hint}")
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tag = detail.get("ctx", {}).get("tag", value)
-        options = models.CHANNEL_TYPES if "channels" in path else ()
+        types_here = models.CHANNEL_TYPES if "channels" in path else ()
         if kind == "union_tag_not_found":
-            return document.problem(path, f"{where}: missing `type` (one of {', '.join(options)})")
+            return document.problem(path, f"{where}: missing `type` (one of {', '.join(types_here)})")
         return document.problem(
             path + ("type",),
-            f"{where}.type: unknown channel type {tag!r}{did_you_mean(str(tag), options)} "
-            f"(types: {', '.join(options)})",
+            f"{where}.type: unknown channel type {tag!r}{did_you_mean(str(tag), types_here)} "
+            f"(types: {', '.join(types_here)})",
         )
     if kind == "string_pattern_mismatch":
         pattern = detail.get("ctx", {}).get("pattern", "")
@@ -149,7 +149,12 @@ def _fields_at(data: Any, path: PathKey) -> list[str]:
     model: Any = models.Spec
     node = data
     for part in path:
-        node = node[part] if isinstance(node, (dict, list)) else None
+        if isinstance(node, list):
+            node = node[part] if isinstance(part, int) else None
+        elif isinstance(node, dict):
+            node = node[part]
+        else:
+            node = None
         model = _step(model, part, node)
         if model is None:
             return []

@@ -34,7 +34,7 @@ class Service(Strict):
     name: ServiceName = Field(description="used in file names, job names and dashboard uids")
     environment: str = "production"
     team: str | None = None
-    runbook_url: str | None = Field(None, description="URL pattern; {alert} is replaced by the alert name")
+    runbook_url: str | None = Field(default=None, description="URL pattern; {alert} is replaced by the alert name")
     labels: Labels = Field(default_factory=dict, description="added to every alert")
 
 
@@ -51,7 +51,7 @@ class ScrapeTarget(Strict):
 class Scrape(Strict):
     interval: Duration = Duration("15s")
     timeout: Duration | None = None
-    evaluation_interval: Duration | None = Field(None, description="rule evaluation interval; defaults to interval")
+    evaluation_interval: Duration | None = Field(default=None, description="rule evaluation interval; defaults to interval")
     targets: list[ScrapeTarget] = Field(default_factory=list)
 
 
@@ -77,20 +77,20 @@ class Metric(Strict):
     type: Literal["counter", "gauge", "histogram", "summary"]
     help: str = ""
     labels: list[LabelName] = Field(default_factory=list)
-    buckets: list[float] | None = Field(None, description="histogram bucket bounds (le values)")
-    unit: MetricUnit | None = Field(None, description="inferred from the name suffix when omitted")
+    buckets: list[float] | None = Field(default=None, description="histogram bucket bounds (le values)")
+    unit: MetricUnit | None = Field(default=None, description="inferred from the name suffix when omitted")
 
 
 class LatencySLI(Strict):
     metric: MetricName = Field(description="a declared histogram")
     threshold: Duration = Field(description="requests faster than this are good; becomes the `le` bucket")
-    selector: str = Field("", description="extra label matchers, e.g. endpoint!=\"/health\"")
+    selector: str = Field(default="", description="extra label matchers, e.g. endpoint!=\"/health\"")
 
 
 class SLI(Strict):
-    errors: str | None = Field(None, description="bad events; {{window}} stands for the window")
-    good: str | None = Field(None, description="good events, instead of errors")
-    total: str | None = Field(None, description="all events; {{window}} stands for the window")
+    errors: str | None = Field(default=None, description="bad events; {{window}} stands for the window")
+    good: str | None = Field(default=None, description="good events, instead of errors")
+    total: str | None = Field(default=None, description="all events; {{window}} stands for the window")
     latency: LatencySLI | None = None
 
     @model_validator(mode="after")
@@ -105,9 +105,9 @@ class SLI(Strict):
 
 
 class SLOAlerting(Strict):
-    page: Name | None = Field(None, description="severity of the fast-burn alert (default: most urgent)")
-    ticket: Name | None = Field(None, description="severity of the slow-burn alert (default: next)")
-    no_data: Name | None = Field(None, description="severity of an alert when the SLI has no data")
+    page: Name | None = Field(default=None, description="severity of the fast-burn alert (default: most urgent)")
+    ticket: Name | None = Field(default=None, description="severity of the slow-burn alert (default: next)")
+    no_data: Name | None = Field(default=None, description="severity of an alert when the SLI has no data")
     enabled: bool = True
 
 
@@ -129,10 +129,10 @@ class Alert(Strict):
     expr: str | None = None
     template: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
-    for_: Duration = Field(Duration("0s"), alias="for")
+    for_: Duration = Field(default=Duration("0s"), alias="for")
     severity: Name
-    summary: str | None = Field(None, description="static one-line summary")
-    description: str | None = Field(None, description="may use {{ $value }} and {{ $labels.x }}")
+    summary: str | None = Field(default=None, description="static one-line summary")
+    description: str | None = Field(default=None, description="may use {{ $value }} and {{ $labels.x }}")
     runbook_url: str | None = None
     labels: Labels = Field(default_factory=dict)
     annotations: dict[LabelName, str] = Field(default_factory=dict)
@@ -178,7 +178,7 @@ class ChannelBase(Strict):
 class EmailChannel(ChannelBase):
     type: Literal["email"]
     to: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
-    from_: str | None = Field(None, alias="from")
+    from_: str | None = Field(default=None, alias="from")
 
 
 class SlackChannel(ChannelBase):
@@ -190,8 +190,8 @@ class SlackChannel(ChannelBase):
 
 class PagerDutyChannel(ChannelBase):
     type: Literal["pagerduty"]
-    routing_key_file: SecretFile | None = Field(None, description="Events API v2 integration key")
-    service_key_file: SecretFile | None = Field(None, description="Events API v1 integration key")
+    routing_key_file: SecretFile | None = Field(default=None, description="Events API v2 integration key")
+    service_key_file: SecretFile | None = Field(default=None, description="Events API v1 integration key")
 
     @model_validator(mode="after")
     def _one_key(self) -> PagerDutyChannel:
@@ -205,7 +205,7 @@ class WebhookChannel(ChannelBase):
     url: Annotated[str, Field(pattern=r"^https?://")] | None = None
     url_file: SecretFile | None = None
     bearer_token_file: SecretFile | None = None
-    max_alerts: int = Field(0, ge=0)
+    max_alerts: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _one_url(self) -> WebhookChannel:
@@ -282,7 +282,7 @@ class TimeInterval(Strict):
     days_of_month: list[str] = Field(default_factory=list)
     months: list[str] = Field(default_factory=list)
     years: list[str] = Field(default_factory=list)
-    location: str | None = Field(None, description="IANA time zone, e.g. Europe/Berlin")
+    location: str | None = Field(default=None, description="IANA time zone, e.g. Europe/Berlin")
 
 
 class Smtp(Strict):
@@ -296,7 +296,7 @@ class Smtp(Strict):
 class ExtraRoute(Strict):
     matchers: list[str] = Field(min_length=1, description='Alertmanager matchers, e.g. team="database"')
     notify: list[Name] = Field(min_length=1)
-    continue_: bool = Field(False, alias="continue")
+    continue_: bool = Field(default=False, alias="continue")
     group_by: list[LabelName] | None = None
 
 
@@ -307,7 +307,7 @@ class AlertmanagerSettings(Strict):
     group_wait: Duration = Duration("30s")
     group_interval: Duration = Duration("5m")
     repeat_interval: Duration = Duration("4h")
-    default_channel: Name | None = Field(None, description="receives alerts that match no severity")
+    default_channel: Name | None = Field(default=None, description="receives alerts that match no severity")
     routes: list[ExtraRoute] = Field(default_factory=list, description="routes by other labels, before severities")
 
 
@@ -316,12 +316,12 @@ class AlertmanagerSettings(Strict):
 
 class HttpProbe(Strict):
     path: Annotated[str, Field(pattern=r"^/")]
-    port: int | None = Field(None, ge=1, le=65535)
+    port: int | None = Field(default=None, ge=1, le=65535)
     initial_delay: Duration = Duration("0s")
     period: Duration = Duration("10s")
     timeout: Duration = Duration("1s")
-    failure_threshold: int = Field(3, ge=1)
-    success_threshold: int = Field(1, ge=1)
+    failure_threshold: int = Field(default=3, ge=1)
+    success_threshold: int = Field(default=1, ge=1)
 
 
 URL = Annotated[str, Field(pattern=r"^https?://")]
@@ -333,7 +333,7 @@ class ExternalProbe(Strict):
 
 
 class Probes(Strict):
-    port: int = Field(8000, ge=1, le=65535)
+    port: int = Field(default=8000, ge=1, le=65535)
     scheme: Literal["HTTP", "HTTPS"] = "HTTP"
     liveness: HttpProbe | None = None
     readiness: HttpProbe | None = None
@@ -381,17 +381,21 @@ class CustomDashboard(Strict):
     panels: list[Panel] = Field(min_length=1)
 
 
+GeneratedDashboard = Literal["overview", "slo"]
+GENERATED_DASHBOARDS: tuple[GeneratedDashboard, ...] = ("overview", "slo")
+
+
 class Dashboards(Strict):
-    generate: list[Literal["overview", "slo"]] = Field(default_factory=lambda: ["overview", "slo"])
+    generate: list[GeneratedDashboard] = Field(default_factory=lambda: list(GENERATED_DASHBOARDS))
     custom: list[CustomDashboard] = Field(default_factory=list)
 
 
 class Stack(Strict):
     exporters: list[Literal["node", "blackbox"]] = Field(default_factory=list)
-    logs: Literal["loki"] | None = Field(None, description="add Loki and a log shipper")
-    tracing: Literal["jaeger"] | None = Field(None, description="add Jaeger")
+    logs: Literal["loki"] | None = Field(default=None, description="add Loki and a log shipper")
+    tracing: Literal["jaeger"] | None = Field(default=None, description="add Jaeger")
     target_host: Annotated[str, Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", max_length=253)] = Field(
-        "host.docker.internal", description="host name or IPv4 address where the stack's containers reach the service"
+        default="host.docker.internal", description="host name or IPv4 address where the stack's containers reach the service"
     )
 
 
@@ -408,20 +412,20 @@ class ServiceMonitorSettings(Strict):
         default_factory=dict, description="matchLabels of the service's Service (default app.kubernetes.io/name: SERVICE)"
     )
     labels: K8sLabels = Field(default_factory=dict, description="e.g. release: kube-prometheus-stack")
-    port: K8sName = Field("metrics", description="named port of the Service")
+    port: K8sName = Field(default="metrics", description="named port of the Service")
 
 
 class Kubernetes(Strict):
     namespace: K8sName | None = None
-    deployment: K8sName | None = Field(None, description="the Deployment the probe patch applies to (default: the service name)")
-    container: K8sName | None = Field(None, description="its container that gets the probes (default: the service name)")
+    deployment: K8sName | None = Field(default=None, description="the Deployment the probe patch applies to (default: the service name)")
+    container: K8sName | None = Field(default=None, description="its container that gets the probes (default: the service name)")
     labels: K8sLabels = Field(default_factory=dict, description="added to every operator object")
     service_monitor: ServiceMonitorSettings = Field(default_factory=ServiceMonitorSettings)
     blackbox_exporter: Annotated[str, Field(pattern=HOST_PORT)] = Field(
-        "blackbox-exporter.monitoring.svc:9115", description="host:port of the blackbox exporter Service the Probes use"
+        default="blackbox-exporter.monitoring.svc:9115", description="host:port of the blackbox exporter Service the Probes use"
     )
     alertmanager_secret: K8sName | None = Field(
-        None, description="Secret holding the channels' secrets for the AlertmanagerConfig (default: SERVICE-alertmanager)"
+        default=None, description="Secret holding the channels' secrets for the AlertmanagerConfig (default: SERVICE-alertmanager)"
     )
 
 
