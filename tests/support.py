@@ -6,9 +6,13 @@ import os
 import shutil
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+if TYPE_CHECKING:
+    from promgen.model import RenderOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*/promgen.yaml"))
@@ -107,3 +111,16 @@ def render_in_fresh_process(example: str, only: str, out: Path, hash_seed: str) 
         for p in sorted(out.rglob("*"))
         if p.is_file() and not p.name.startswith(".promgen")
     }
+
+
+def plan_spec(
+    spec: dict[str, Any], tmp_path: Path, only: list[str] | None = None, options: RenderOptions | None = None
+) -> dict[str, str]:
+    """Write `spec` as tmp_path/promgen.yaml and plan its outputs in-process (the CLI's code)."""
+    import yaml
+
+    from promgen.commands.render import plan
+
+    path = tmp_path / "promgen.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return plan(path, only, options)

@@ -13,12 +13,19 @@ import pytest
 import yaml
 
 from promgen import conventions
-from promgen.commands.render import plan
 from promgen.derive import alertmanager
 from promgen.model import RenderOptions
 from promgen.spec.models import INLINE_SECRET_FIELDS
 from tests.support import (
-    EXAMPLE_NAMES, ROOT, case_id, judge, output_cases, render_in_fresh_process, rendered, snapshot_extension,
+    EXAMPLE_NAMES,
+    ROOT,
+    case_id,
+    judge,
+    output_cases,
+    plan_spec,
+    render_in_fresh_process,
+    rendered,
+    snapshot_extension,
 )
 
 AM_FILE = conventions.ALERTMANAGER_FILE
@@ -36,9 +43,7 @@ def amtool_check(text: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
 
 
 def render_spec(spec: dict[str, Any], tmp_path: Path, options: RenderOptions | None = None) -> str:
-    path = tmp_path / "promgen.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    return plan(path, ["alertmanager"], options)[AM_FILE]
+    return plan_spec(spec, tmp_path, ["alertmanager"], options)[AM_FILE]
 
 
 def every_channel_spec() -> dict[str, Any]:

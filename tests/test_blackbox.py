@@ -11,10 +11,18 @@ import pytest
 import yaml
 
 from promgen import conventions
-from promgen.commands.render import plan
 from promgen.derive.blackbox import MODULES
 from promgen.spec.loader import load_spec
-from tests.support import EXAMPLE_NAMES, case_id, example_path, judge, output_cases, rendered, snapshot_extension
+from tests.support import (
+    EXAMPLE_NAMES,
+    case_id,
+    example_path,
+    judge,
+    output_cases,
+    plan_spec,
+    rendered,
+    snapshot_extension,
+)
 
 BLACKBOX_FILE = conventions.BLACKBOX_CONFIG_FILE
 CASES = output_cases("blackbox/")
@@ -34,9 +42,7 @@ def external_modules(example: str) -> list[str]:
 
 
 def render_spec(spec: dict[str, Any], tmp_path: Path) -> dict[str, str]:
-    path = tmp_path / "promgen.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    return plan(path, ["blackbox"])
+    return plan_spec(spec, tmp_path, ["blackbox"])
 
 
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)

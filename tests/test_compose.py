@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from promgen import conventions
-from promgen.commands.render import plan
 from promgen.derive import compose
 from promgen.spec.loader import load_spec
 from tests.support import (
@@ -23,6 +22,7 @@ from tests.support import (
     example_path,
     judge,
     output_cases,
+    plan_spec,
     render_in_fresh_process,
     rendered,
     snapshot_extension,
@@ -56,9 +56,7 @@ def minimal_spec(**extra: Any) -> dict[str, Any]:
 
 
 def render_spec(spec: dict[str, Any], tmp_path: Path) -> dict[str, str]:
-    path = tmp_path / "promgen.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    return plan(path)
+    return plan_spec(spec, tmp_path)
 
 
 def bind_mounts(service: dict[str, Any]) -> list[tuple[str, str, str]]:

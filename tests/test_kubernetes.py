@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from promgen import conventions
-from promgen.commands.render import plan
 from promgen.derive import kubernetes as k8s
 from promgen.errors import OutputError
 from promgen.spec.loader import load_spec
@@ -26,6 +25,7 @@ from tests.support import (
     in_ci,
     judge,
     output_cases,
+    plan_spec,
     rendered,
     snapshot_extension,
 )
@@ -55,9 +55,7 @@ def spec_of(example: str) -> Any:
 
 
 def render_spec(spec: dict[str, Any], tmp_path: Path, only: tuple[str, ...] = ("kubernetes",)) -> dict[str, str]:
-    path = tmp_path / "promgen.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    return plan(path, list(only))
+    return plan_spec(spec, tmp_path, list(only))
 
 
 # --- the judges --------------------------------------------------------------------------------

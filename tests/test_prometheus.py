@@ -18,7 +18,16 @@ from promgen.commands.render import plan, produce
 from promgen.derive.promql_labels import dropped_labels
 from promgen.model import RenderOptions
 from tests.support import (
-    EXAMPLE_NAMES, ROOT, case_id, judge, output_cases, render_in_fresh_process, rendered, snapshot_extension, write_tree,
+    EXAMPLE_NAMES,
+    ROOT,
+    case_id,
+    judge,
+    output_cases,
+    plan_spec,
+    render_in_fresh_process,
+    rendered,
+    snapshot_extension,
+    write_tree,
 )
 
 CASES = output_cases("prometheus/")
@@ -46,9 +55,7 @@ def promtool(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
 
 
 def render_spec(spec: dict[str, Any], tmp_path: Path, options: RenderOptions | None = None) -> dict[str, str]:
-    path = tmp_path / "promgen.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    return plan(path, ["prometheus"], options)
+    return plan_spec(spec, tmp_path, ["prometheus"], options)
 
 
 def minimal_spec(**extra: Any) -> dict[str, Any]:
