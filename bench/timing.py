@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -35,3 +36,16 @@ def report(label: str, samples: list[float]) -> None:
         f"{label:<44} median {statistics.median(samples):6.1f} ms   "
         f"min {min(samples):6.1f}   max {max(samples):6.1f}   (n={len(samples)})"
     )
+
+
+def parse_args(doc: str) -> tuple[Path, str, int]:
+    """The benchmarks' command line: [SPEC] [--runs N] -> (spec, spec as shown, runs)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("spec", nargs="?", type=Path, default=None)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    spec = (args.spec or largest_example()).resolve()
+    shown = str(spec.relative_to(ROOT) if spec.is_relative_to(ROOT) else spec)
+    return spec, shown, args.runs
