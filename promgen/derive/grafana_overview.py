@@ -47,36 +47,33 @@ def overview(model: Model) -> dict[str, Any]:
 # --- targets ------------------------------------------------------------------------------
 
 
+def _status_panel(title: str, description: str, expr: str) -> Panel:
+    """An up/down stat per instance: red at 0, green at 1."""
+    return Panel(
+        g.stat(
+            title,
+            description,
+            [g.target(expr, "{{instance}}")],
+            "none",
+            steps=g.thresholds(("red", None), ("green", 1)),
+            mappings=g.STATUS_MAPPINGS,
+            sparkline=False,
+        ),
+        w=6,
+        h=4,
+    )
+
+
 def _targets(model: Model) -> Section:
     panels = [
-        Panel(
-            g.stat(
-                f"Targets up: {job}",
-                f"Scrape status of every instance of job {job}.",
-                [g.target(f'up{{job="{job}"}}', "{{instance}}")],
-                "none",
-                steps=g.thresholds(("red", None), ("green", 1)),
-                mappings=g.STATUS_MAPPINGS,
-                sparkline=False,
-            ),
-            w=6,
-            h=4,
-        )
+        _status_panel(f"Targets up: {job}", f"Scrape status of every instance of job {job}.", f'up{{job="{job}"}}')
         for job in model.jobs
     ]
     if model.blackbox_job:
-        panels.append(Panel(
-            g.stat(
-                "External probes",
-                "Blackbox probe result of every external URL.",
-                [g.target(f'probe_success{{job="{model.blackbox_job}"}}', "{{instance}}")],
-                "none",
-                steps=g.thresholds(("red", None), ("green", 1)),
-                mappings=g.STATUS_MAPPINGS,
-                sparkline=False,
-            ),
-            w=6,
-            h=4,
+        panels.append(_status_panel(
+            "External probes",
+            "Blackbox probe result of every external URL.",
+            f'probe_success{{job="{model.blackbox_job}"}}',
         ))
     panels.append(Panel(
         g.stat(
