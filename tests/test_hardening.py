@@ -116,8 +116,7 @@ def strings_of(output: outputs.Output) -> set[str]:
 
 
 def require(produced: dict[str, outputs.Output], name: str) -> outputs.Output:
-    if name not in outputs.PRODUCERS:
-        pytest.skip(f"output {name} is not registered yet")
+    assert name in outputs.PRODUCERS, f"output {name} is not registered"
     return produced[name]
 
 
@@ -243,8 +242,7 @@ def test_jinja_syntax_in_user_strings_is_rendered_literally(tmp_path: Path) -> N
         for field in fields:
             assert bait[field][0] in strings, f"{name}: {field} {bait[field][0]!r} is not in the output as written"
             checked += 1
-    if not checked:
-        pytest.skip("neither the prometheus nor the grafana output is registered yet")
+    assert checked, "no user string was looked for in the output"
 
 
 # --- escaping of label values -----------------------------------------------------------------

@@ -96,8 +96,7 @@ def test_the_starter_specs_rules_pass_promtool(tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(tmp_path)
     files = plan(Path("promgen.yaml"))
     rules = [p for p in files if p.startswith("prometheus/rules/")]
-    if not rules:
-        pytest.skip("the prometheus output is not registered yet")
+    assert rules, "the starter spec renders no rule file"
     promtool = judge("promtool")
     out = write_tree(files, tmp_path / "out")
     done = subprocess.run([promtool, "check", "rules", *(str(out / p) for p in rules)], capture_output=True, text=True)
@@ -113,8 +112,7 @@ def test_the_starter_specs_alertmanager_config_passes_amtool(tmp_path: Path, mon
     (tmp_path / "promgen.yaml").write_text(starter_spec("starter"))
     monkeypatch.chdir(tmp_path)
     files = plan(Path("promgen.yaml"))
-    if "alertmanager/alertmanager.yml" not in files:
-        pytest.skip("the alertmanager output is not registered yet")
+    assert "alertmanager/alertmanager.yml" in files
     amtool = judge("amtool")
     out = write_tree(files, tmp_path / "out")
     done = subprocess.run(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -15,6 +14,7 @@ from promgen import write
 from promgen.conventions import MANIFEST_FILE
 from promgen.errors import OutputError
 from promgen.write import Plan
+from tests.support import judge
 
 FIRST = {
     "prometheus": {"prometheus/prometheus.yml": "global: {}\n", "prometheus/rules/svc.rules.yml": "groups: []\n"},
@@ -292,7 +292,7 @@ def test_compare_of_a_missing_dir_adds_everything(tmp_path: Path) -> None:
 
 
 def test_compare_diff_covers_added_changed_and_removed_and_applies_with_git(tmp_path: Path) -> None:
-    git = shutil.which("git")
+    git = judge("git")
     out = tmp_path / "monitoring"
     write.write(plan(), out)
     (out / "grafana/dashboards/overview.json").write_text('{"title": "Overview"}')  # lost its newline
@@ -306,8 +306,6 @@ def test_compare_diff_covers_added_changed_and_removed_and_applies_with_git(tmp_
     assert "--- /dev/null\n+++ b/prometheus/rules/new.rules.yml\n" in drift.diff
     assert "\\ No newline at end of file\n" in drift.diff
     assert tree(out) == before, "compare writes nothing"
-    if git is None:
-        pytest.skip("git is not installed")
     (tmp_path / "drift.patch").write_text(drift.diff)
     done = subprocess.run([git, "apply", str(tmp_path / "drift.patch")], cwd=out, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
