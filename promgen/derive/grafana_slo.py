@@ -17,6 +17,7 @@ from typing import Any
 from promgen import burn_rates, conventions
 from promgen.derive import grafana_panels as g
 from promgen.derive.grafana_layout import Panel, Section, layout
+from promgen.derive.slo import scaled_window_ms
 from promgen.model import Model
 from promgen.spec.models import SLO
 from promgen.spec.units import format_duration
@@ -47,7 +48,7 @@ class SloView:
 
     def __init__(self, model: Model, slo: SLO) -> None:
         self.slo = slo
-        self.window_ms = max(1000, int(slo.window.ms * model.options.slo_time_scale))
+        self.window_ms = scaled_window_ms(slo.window.ms, model.options.slo_time_scale)
         self.window = format_duration(self.window_ms)
         objective = Decimal(repr(slo.objective))
         self.objective_percent = _number(objective)
