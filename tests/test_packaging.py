@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import venv
 import zipfile
 from pathlib import Path
 
@@ -33,24 +32,18 @@ def test_wheel_ships_templates_and_renders_outside_the_checkout(tmp_path: Path) 
     }
     assert in_repo <= shipped, f"templates missing from the wheel: {sorted(in_repo - shipped)}"
 
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
-    python = env_dir / "bin" / "python"
-    # pip of the outer interpreter installs into the venv's site-packages; dependencies come from
-    # the system site-packages, so nothing is downloaded.
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()
+    # The wheel goes into a directory of its own that leads sys.path: the interpreter running the
+    # tests (a virtual environment or not) supplies the dependencies, the wheel supplies promgen.
+    site = tmp_path / "installed"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", site, str(wheel)],
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
         check=True, capture_output=True, timeout=300,
     )
     spec = ROOT / "examples" / "promptforge" / "promgen.yaml"
     out = tmp_path / "out"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = {**os.environ, "PYTHONPATH": str(site)}
     done = subprocess.run(
-        [str(python), "-c", "import promgen, sys; print(promgen.__file__); from promgen.cli import main; sys.argv=['promgen','render',sys.argv[1],'-o',sys.argv[2]]; main()", str(spec), str(out)],
+        [sys.executable, "-c", "import promgen, sys; print(promgen.__file__); from promgen.cli import main; sys.argv=['promgen','render',sys.argv[1],'-o',sys.argv[2]]; main()", str(spec), str(out)],
         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
     )
     assert done.returncode == 0, done.stderr
