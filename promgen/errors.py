@@ -8,6 +8,25 @@ from typing import Literal
 Level = Literal["error", "warning"]
 
 
+def printable(text: str) -> str:
+    """`text` with control and invisible formatting characters escaped (`\\n`, `\\x1b`, `\\u202e`),
+    so a file name or value from a spec can never start a new line in a CI log, move the cursor
+    or reorder what is shown."""
+    if text.isprintable():
+        return text
+    out: list[str] = []
+    for char in text:
+        if char.isprintable() or char == " ":
+            out.append(char)
+        elif char in "\n\t\r":
+            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}[char])
+        elif ord(char) < 0x100:
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.append(f"\\u{ord(char):04x}" if ord(char) < 0x10000 else f"\\U{ord(char):08x}")
+    return "".join(out)
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One finding about a spec, pointing at the value that causes it."""
@@ -20,7 +39,7 @@ class Problem:
 
     def render(self) -> str:
         prefix = "" if self.level == "error" else "warning: "
-        return f"{self.file}:{self.line}:{self.column}: {prefix}{self.message}"
+        return printable(f"{self.file}:{self.line}:{self.column}: {prefix}{self.message}")
 
     def as_dict(self) -> dict[str, object]:
         return {

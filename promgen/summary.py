@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from promgen.errors import printable
 from promgen.outputs import Output
 from promgen.write import Changes
 
@@ -60,21 +61,28 @@ def show(rendered: Rendered, stream: IO[str] | None = None) -> None:
         emoji=False,
         markup=False,
     )
-    out, found = rendered.out_dir, rendered.changes
+    found = rendered.changes
+
+    def shown(rel: str = "") -> str:
+        return printable(str(rendered.out_dir / rel) if rel else str(rendered.out_dir))
+
     removed = set(found.removed)
     for rel in sorted(found.written + found.removed):
         if rel in removed:
-            console.print(f"removed  {out / rel}", style="red")
+            console.print(f"removed  {shown(rel)}", style="red")
         else:
             mark = "created" if rel in found.added else "updated"
-            console.print(f"{mark}  {out / rel}", style="green" if rel in found.added else "yellow")
+            console.print(f"{mark}  {shown(rel)}", style="green" if rel in found.added else "yellow")
     for rel in found.edited:
-        console.print(f"warning: {out / rel} had been edited by hand; promgen replaced it", style="yellow")
+        console.print(f"warning: {shown(rel)} had been edited by hand; promgen replaced it", style="yellow")
+    for rel in found.kept:
+        console.print(f"warning: {shown(rel)} was edited by hand and is no longer produced: kept, and no longer "
+                      "promgen's (--force)", style="yellow")
     if found.foreign:
-        listed = ", ".join(str(out / rel) for rel in found.foreign)
+        listed = ", ".join(shown(rel) for rel in found.foreign)
         console.print(f"warning: --force overwrote files promgen had not written: {listed}", style="yellow")
 
-    console.print(f"{rendered.service} ({rendered.source}) -> {out}", style="bold")
+    console.print(f"{rendered.service} ({rendered.source}) -> {shown()}", style="bold")
     table = Table(box=box.SIMPLE_HEAD, safe_box=True, show_edge=False, pad_edge=False)
     table.add_column("output", style="bold")
     for key in ("files", *COLUMNS):

@@ -1,13 +1,17 @@
 """Rendered files -> DIR, safely; or what writing them would change (`render --check`).
 
 Ownership: DIR/.promgen-manifest.json lists every file promgen wrote there, with the output
-that produced it and its sha256. promgen overwrites and removes only files listed there; a
-different file in its way is an OutputError naming it, unless `force`.
+that produced it and its sha256. promgen overwrites only files listed there (a different file in
+its way is an OutputError naming it, unless `force`), and removes a listed file only while its
+content still has the recorded sha256: a file edited since is kept and reported.
 
-Safety: new contents are first written into a staging directory beside DIR (same file
-system), then each file is moved into place with an atomic rename. An interrupted render
-leaves every file either old or new, never half-written, and the manifest written before the
-moves already claims every file that may then be in DIR, so the next render finishes the job.
+Safety (docs/threat-model.md): every path below DIR is walked without following links
+(`safe_dir.OutputDir`); a render holds an exclusive lock on DIR; new contents are staged in a
+directory inside DIR (same file system, so every move is a rename), then a journal naming every
+move and removal is written atomically: the commit point. Before it, an interruption leaves the
+old stack (and a staging directory the next render removes); after it, the next promgen render
+finishes the moves before doing anything else. SIGINT, SIGTERM and SIGHUP wait until the moves
+are done, so only SIGKILL or a crash can stop a render between the journal and the last move.
 """
 
 from __future__ import annotations
@@ -15,18 +19,28 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import os
-import shutil
+import re
+import secrets
 import signal
-import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from promgen.conventions import MANIFEST_FILE
-from promgen.errors import OutputError
+from promgen.errors import OutputError, printable
+from promgen.safe_dir import OutputDir
 
 MANIFEST_VERSION = 1
+JOURNAL_VERSION = 1
+JOURNAL_FILE = ".promgen-journal.json"
+STAGING_PREFIX = ".promgen-staging-"
+# Names in DIR that only promgen's own bookkeeping may use (output paths may not start with it).
+RESERVED_PREFIX = ".promgen-"
+# Leftovers of a killed render: staging directories and half-written temporary files.
+_LEFTOVER = re.compile(r"^\.promgen-(staging-[A-Za-z0-9_-]+|.*\.tmp)$")
+READ_LIMIT = 64 * 1024 * 1024  # promgen never writes a file this large; anything bigger is not its own
+LOCK_TIMEOUT_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -66,10 +80,12 @@ class Changes:
     removed: list[str] = field(default_factory=list)  # promgen wrote them earlier; the spec no longer produces them
     foreign: list[str] = field(default_factory=list)  # in the way, not written by promgen (also in `changed`)
     edited: list[str] = field(default_factory=list)  # promgen's files edited by hand since (also in `changed`)
+    kept: list[str] = field(default_factory=list)  # no longer produced but edited since: never removed
+    pruned: list[str] = field(default_factory=list)  # manifest entries of files that no longer exist
 
     @property
     def stale(self) -> bool:
-        return bool(self.added or self.changed or self.removed)
+        return bool(self.added or self.changed or self.removed or self.kept)
 
     @property
     def written(self) -> list[str]:
@@ -96,13 +112,14 @@ def safe_relative(rel: str) -> str:
         not rel
         or "\\" in rel
         or "\0" in rel
+        or not rel.isprintable()
         or path.is_absolute()
         or any(part in ("", ".", "..") for part in rel.split("/"))
         or (len(rel) > 1 and rel[1] == ":")
     ):
-        raise OutputError(f"refusing to write {rel!r}: not a plain relative path inside the output directory")
-    if rel == MANIFEST_FILE:
-        raise OutputError(f"refusing to write {rel!r}: promgen keeps its manifest there")
+        raise OutputError(f"refusing to write {printable(repr(rel))}: not a plain relative path inside the output directory")
+    if rel == MANIFEST_FILE or rel.startswith(RESERVED_PREFIX):
+        raise OutputError(f"refusing to write {rel!r}: promgen keeps its own bookkeeping there")
     return rel
 
 
@@ -110,23 +127,28 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_manifest(out_dir: Path, *, force: bool = False) -> dict[str, Entry]:
-    """The files promgen wrote in `out_dir` earlier (empty when there is no manifest)."""
-    path = out_dir / MANIFEST_FILE
+def _load_json(raw: bytes) -> object:
     try:
-        raw = path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError):
+        return json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def read_manifest(directory: OutputDir | None, *, force: bool = False) -> dict[str, Entry]:
+    """The files promgen wrote in DIR earlier (empty when there is no manifest)."""
+    if directory is None:
         return {}
-    except OSError as error:
-        raise OutputError(f"cannot read {path}: {error.strerror or error}") from None
+    raw = directory.read(MANIFEST_FILE, READ_LIMIT)
+    if raw is None:
+        return {}
     try:
-        data = json.loads(raw.decode("utf-8"))
-        if data.get("promgen_manifest") != MANIFEST_VERSION or not isinstance(data.get("files"), dict):
+        data = _load_json(raw)
+        if not isinstance(data, dict) or data.get("promgen_manifest") != MANIFEST_VERSION or not isinstance(data.get("files"), dict):
             raise ValueError(f"not a version {MANIFEST_VERSION} promgen manifest")
         entries: dict[str, Entry] = {}
         for rel, entry in data["files"].items():
             if not (isinstance(entry, dict) and isinstance(entry.get("output"), str) and isinstance(entry.get("sha256"), str)):
-                raise ValueError(f"entry {rel!r} needs `output` and `sha256`")
+                raise ValueError(f"entry {printable(repr(rel))} needs `output` and `sha256`")
             entries[safe_relative(rel)] = Entry(entry["output"], entry["sha256"])
         return entries
     except (ValueError, AttributeError, OutputError) as error:
@@ -134,8 +156,8 @@ def read_manifest(out_dir: Path, *, force: bool = False) -> dict[str, Entry]:
             return {}
         reason = str(error).replace("refusing to write", "it lists")
         raise OutputError(
-            f"{path} is not a valid promgen manifest ({reason}); promgen cannot tell which files it owns: "
-            "delete it and rerun with --force"
+            f"{directory.shown(MANIFEST_FILE)} is not a valid promgen manifest ({reason}); promgen cannot tell which "
+            "files it owns: delete it and rerun with --force"
         ) from None
 
 
@@ -149,26 +171,14 @@ def manifest_text(entries: Mapping[str, Entry]) -> str:
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
-def _read(path: Path) -> bytes | None:
-    """A file's bytes; None when it does not exist."""
-    try:
-        return path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except IsADirectoryError:
-        raise OutputError(f"cannot write {path}: a directory is in the way") from None
-    except OSError as error:
-        raise OutputError(f"cannot read {path}: {error.strerror or error}") from None
-
-
 # --- comparing ------------------------------------------------------------------------------
 
 
-def changes(plan: Plan, out_dir: Path, manifest: Mapping[str, Entry]) -> Changes:
-    """What writing `plan` into `out_dir` would add, change and remove."""
+def changes(plan: Plan, directory: OutputDir | None, manifest: Mapping[str, Entry]) -> Changes:
+    """What writing `plan` into DIR would add, change, remove and keep."""
     result = Changes()
     for rel, text in plan.files.items():
-        current = _read(out_dir / rel)
+        current = directory.read(rel, READ_LIMIT) if directory is not None else None
         if current is None:
             result.added.append(rel)
         elif current == text.encode("utf-8"):
@@ -179,16 +189,19 @@ def changes(plan: Plan, out_dir: Path, manifest: Mapping[str, Entry]) -> Changes
                 result.foreign.append(rel)
             elif sha256(current) != manifest[rel].sha256:
                 result.edited.append(rel)
-    for rel in sorted(_removal_candidates(plan, manifest)):
-        if _read(out_dir / rel) is not None:
-            result.removed.append(rel)
+    for rel in sorted(manifest):
+        if rel in plan.files:
+            continue
+        current = directory.read(rel, READ_LIMIT) if directory is not None else None
+        if current is None:
+            result.pruned.append(rel)
+        elif _removal_candidate(plan, manifest[rel]):
+            (result.removed if sha256(current) == manifest[rel].sha256 else result.kept).append(rel)
     return result
 
 
-def _removal_candidates(plan: Plan, manifest: Mapping[str, Entry]) -> Iterable[str]:
-    for rel, entry in manifest.items():
-        if rel not in plan.files and (plan.complete or entry.output in plan.outputs):
-            yield rel
+def _removal_candidate(plan: Plan, entry: Entry) -> bool:
+    return plan.complete or entry.output in plan.outputs
 
 
 def _diff_lines(before: str, after: str, fromfile: str, tofile: str) -> list[str]:
@@ -206,13 +219,28 @@ def _text(data: bytes | None) -> str:
 
 def compare(plan: Plan, out_dir: Path) -> Drift:
     """The changes a render would make, as a unified diff (added and removed files included)."""
-    found = changes(plan, out_dir, read_manifest(out_dir))
+    directory = OutputDir.open(out_dir, create=False)
+    if directory is None:
+        return _drift(plan, None, changes(plan, None, {}))
+    with directory, directory.locked(exclusive=False, timeout_s=LOCK_TIMEOUT_S):
+        if directory.kind(JOURNAL_FILE) is not None:
+            raise OutputError(
+                f"{directory.shown(JOURNAL_FILE)}: a render was interrupted while it replaced files; "
+                "run `promgen render` to finish it"
+            )
+        found = changes(plan, directory, read_manifest(directory))
+        return _drift(plan, directory, found)
+
+
+def _drift(plan: Plan, directory: OutputDir | None, found: Changes) -> Drift:
     lines: list[str] = []
     for rel in sorted(found.added + found.changed + found.removed):
-        before = _text(_read(out_dir / rel))
         if rel in found.added:
             lines += _diff_lines("", plan.files[rel], "/dev/null", f"b/{rel}")
-        elif rel in found.removed:
+            continue
+        assert directory is not None  # changed and removed files exist in DIR
+        before = _text(directory.read(rel, READ_LIMIT))
+        if rel in found.removed:
             lines += _diff_lines(before, "", f"a/{rel}", "/dev/null")
         else:
             lines += _diff_lines(before, plan.files[rel], f"a/{rel}", f"b/{rel}")
@@ -223,114 +251,170 @@ def compare(plan: Plan, out_dir: Path) -> Drift:
 
 
 def write(plan: Plan, out_dir: Path, *, force: bool = False) -> Changes:
-    """Bring `out_dir` to the plan through a staging directory; returns what changed."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"cannot write into {out_dir}: it is a file, not a directory")
-    manifest = read_manifest(out_dir, force=force)
-    found = changes(plan, out_dir, manifest)
-    if found.foreign and not force:
-        shown = ", ".join(str(out_dir / rel) for rel in found.foreign[:3])
-        more = f" and {len(found.foreign) - 3} more" if len(found.foreign) > 3 else ""
+    """Bring DIR to the plan through a staged, journaled swap; returns what changed."""
+    directory = OutputDir.open(out_dir, create=True)
+    assert directory is not None
+    with directory, _termination_raises(), directory.locked(exclusive=True, timeout_s=LOCK_TIMEOUT_S):
+        recover(directory)
+        manifest = read_manifest(directory, force=force)
+        found = changes(plan, directory, manifest)
+        _refuse_unsafe(directory, found, force)
+        final = {rel: e for rel, e in manifest.items()
+                 if rel not in plan.files and rel not in found.removed and rel not in found.kept
+                 and rel not in found.pruned}
+        final.update({rel: Entry(plan.owner[rel], sha256(text.encode("utf-8"))) for rel, text in plan.files.items()})
+        if found.written or found.removed or final != manifest:
+            removals = {rel: manifest[rel].sha256 for rel in found.removed}
+            _swap(directory, plan, found.written, removals, final)
+        found.kept.sort()
+        return found
+
+
+def _refuse_unsafe(directory: OutputDir, found: Changes, force: bool) -> None:
+    if force:
+        return
+    if found.foreign:
         raise OutputError(
-            f"refusing to overwrite {shown}{more}: promgen did not write "
-            f"{'it' if len(found.foreign) == 1 else 'them'} (not in {out_dir / MANIFEST_FILE}); "
+            f"refusing to overwrite {_listing(directory, found.foreign)}: promgen did not write "
+            f"{'it' if len(found.foreign) == 1 else 'them'} (not in {directory.shown(MANIFEST_FILE)}); "
             "move it away or rerun with --force"
         )
-    final = {rel: e for rel, e in manifest.items() if rel not in found.removed and rel not in plan.files}
-    final.update({rel: Entry(plan.owner[rel], sha256(text.encode("utf-8"))) for rel, text in plan.files.items()})
-    if not found.stale:
-        if final != manifest:
-            _write_manifest(out_dir, final)
-        return found
-    staging = _staging_dir(out_dir)
+    if found.kept:
+        raise OutputError(
+            f"{_listing(directory, found.kept)} changed since promgen wrote "
+            f"{'it' if len(found.kept) == 1 else 'them'}, and the spec no longer produces "
+            f"{'it' if len(found.kept) == 1 else 'them'}: promgen keeps edited files; move "
+            f"{'it' if len(found.kept) == 1 else 'them'} away, or rerun with --force to keep "
+            f"{'it' if len(found.kept) == 1 else 'them'} and forget {'it' if len(found.kept) == 1 else 'them'}"
+        )
+
+
+def _listing(directory: OutputDir, rels: list[str]) -> str:
+    shown = ", ".join(directory.shown(rel) for rel in rels[:3])
+    return shown + (f" and {len(rels) - 3} more" if len(rels) > 3 else "")
+
+
+@dataclass(frozen=True)
+class Journal:
+    """A committed swap: every staged file to move into place (the manifest last) and every file to
+    remove (only while it still has the recorded sha256)."""
+
+    staging: str
+    moves: tuple[str, ...]
+    removals: dict[str, str]
+
+    def text(self) -> str:
+        document = {"promgen_journal": JOURNAL_VERSION, "staging": self.staging, "moves": list(self.moves),
+                    "removals": dict(sorted(self.removals.items()))}
+        return json.dumps(document, indent=2) + "\n"
+
+    @classmethod
+    def parse(cls, raw: bytes) -> Journal:
+        data = _load_json(raw)
+        if not isinstance(data, dict) or data.get("promgen_journal") != JOURNAL_VERSION:
+            raise ValueError(f"not a version {JOURNAL_VERSION} promgen journal")
+        staging, moves, removals = data.get("staging"), data.get("moves"), data.get("removals")
+        if not (isinstance(staging, str) and staging.startswith(STAGING_PREFIX) and _LEFTOVER.match(staging)):
+            raise ValueError("its staging directory is not promgen's")
+        if not (isinstance(moves, list) and all(isinstance(m, str) for m in moves)):
+            raise ValueError("`moves` must list paths")
+        if not (isinstance(removals, dict) and all(isinstance(v, str) for v in removals.values())):
+            raise ValueError("`removals` must map paths to sha256 sums")
+        checked = tuple(m if m == MANIFEST_FILE else safe_relative(m) for m in moves)
+        return cls(staging, checked, {safe_relative(k): v for k, v in removals.items()})
+
+
+def _swap(
+    directory: OutputDir, plan: Plan, written: list[str], removals: dict[str, str], final: Mapping[str, Entry]
+) -> None:
+    staging = STAGING_PREFIX + secrets.token_hex(8)
+    journal = Journal(staging, (*written, MANIFEST_FILE), removals)
+    committed = False
     try:
-        previous = signal.signal(signal.SIGTERM, _terminate)  # a cancelled CI job: still clean up
-    except ValueError:  # not the main thread
-        previous = None
-    try:
-        for rel in found.written:
-            _stage(staging / rel, plan.files[rel])
-        # Claim every file that may be in DIR if the moves below are interrupted.
-        _write_manifest(out_dir, {**manifest, **final})
-        for rel in found.written:
-            _move(staging / rel, out_dir / rel)
-        for rel in found.removed:
-            _remove(out_dir, rel)
-        _write_manifest(out_dir, final)
+        for rel in written:
+            directory.create(f"{staging}/{rel}", plan.files[rel].encode("utf-8"))
+        directory.create(f"{staging}/{MANIFEST_FILE}", manifest_text(final).encode("utf-8"))
+        for rel in written:
+            directory.prepare_parent(rel)
+        with _signals_deferred():
+            temp = f"{JOURNAL_FILE}.{secrets.token_hex(4)}.tmp"
+            directory.create(temp, journal.text().encode("utf-8"))
+            directory.rename(temp, JOURNAL_FILE)
+            directory.sync()
+            committed = True
+            _apply(directory, journal)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-    return found
+        if not committed:
+            directory.remove_tree(staging)
+
+
+def _apply(directory: OutputDir, journal: Journal) -> None:
+    """Carry out a committed journal; safe to repeat after any interruption (moves already made are
+    skipped, removals happen only while the file still has the recorded content)."""
+    for rel in journal.moves:
+        staged = f"{journal.staging}/{rel}"
+        if directory.kind(staged) is not None:
+            directory.rename(staged, rel)
+    for rel, digest in journal.removals.items():
+        current = directory.read(rel, READ_LIMIT)
+        if current is not None and sha256(current) == digest:
+            directory.unlink(rel)
+            directory.remove_empty_parents(rel)
+    directory.sync()
+    directory.unlink(JOURNAL_FILE)
+    directory.remove_tree(journal.staging)
+
+
+def recover(directory: OutputDir) -> None:
+    """Finish a swap a killed render committed, then remove what killed renders left behind."""
+    raw = directory.read(JOURNAL_FILE, READ_LIMIT)
+    if raw is not None:
+        try:
+            journal = Journal.parse(raw)
+        except (ValueError, OutputError) as error:
+            raise OutputError(
+                f"{directory.shown(JOURNAL_FILE)} is not a valid promgen journal ({error}); "
+                "delete it and render again"
+            ) from None
+        with _signals_deferred():
+            _apply(directory, journal)
+    for name in directory.names():
+        if _LEFTOVER.match(name):
+            directory.remove_tree(name)
+
+
+# --- signals --------------------------------------------------------------------------------
+
+_DEFERRED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextmanager
+def _termination_raises() -> Iterator[None]:
+    """SIGTERM (a cancelled CI job) raises SystemExit, so cleanup runs; the previous handler returns after."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _terminate(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _staging_dir(out_dir: Path) -> Path:
-    """A fresh directory beside DIR (same file system, so moves are renames), else inside it."""
-    base = out_dir.resolve()
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP until the block is done (they are delivered right after)."""
     try:
-        base.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{base.name}.promgen-", dir=base.parent))
-    except OSError:
-        pass
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    except (AttributeError, ValueError, OSError):
+        yield
+        return
     try:
-        base.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=".promgen-staging-", dir=base))
-    except OSError as error:
-        raise OutputError(f"cannot write into {out_dir}: {error.strerror or error}") from None
-
-
-def _stage(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.chmod(path, 0o644)
-    except OSError as error:
-        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
-
-
-def _move(source: Path, target: Path) -> None:
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(source, target)
-    except (NotADirectoryError, FileExistsError):
-        raise OutputError(f"cannot write {target}: a file is in the way of its directory") from None
-    except IsADirectoryError:
-        raise OutputError(f"cannot write {target}: a directory is in the way") from None
-    except OSError as error:
-        raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
-
-
-def _remove(out_dir: Path, rel: str) -> None:
-    """Remove a file promgen wrote earlier, and the directories that leaves empty."""
-    target = out_dir / rel
-    try:
-        target.unlink()
-    except FileNotFoundError:
-        pass
-    except OSError as error:
-        raise OutputError(f"cannot remove {target}: {error.strerror or error}") from None
-    parent = target.parent
-    while parent != out_dir and out_dir in parent.parents:
-        try:
-            parent.rmdir()
-        except OSError:  # not empty (or not ours to judge): stop
-            break
-        parent = parent.parent
-
-
-def _write_manifest(out_dir: Path, entries: Mapping[str, Entry]) -> None:
-    target = out_dir / MANIFEST_FILE
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=out_dir, prefix=f"{MANIFEST_FILE}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(manifest_text(entries))
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except OSError as error:
-        raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)

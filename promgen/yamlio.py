@@ -8,7 +8,9 @@ Loading is defensive: a spec is user input, so every way a file can be broken be
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -65,8 +67,7 @@ def read_text(path: Path, display: str) -> str:
         size = path.stat().st_size
         if size > MAX_SPEC_BYTES:
             raise _fail(display, 1, 1, f"file is {size} bytes; a spec may be at most {MAX_SPEC_BYTES} bytes")
-        with path.open("rb") as stream:  # bounded: /dev/zero or a pipe reports size 0 and never ends
-            raw = stream.read(MAX_SPEC_BYTES + 1)
+        raw = _read_bounded(path, display)
         if len(raw) > MAX_SPEC_BYTES:
             raise _fail(display, 1, 1, f"more than {MAX_SPEC_BYTES} bytes; a spec may be at most {MAX_SPEC_BYTES} bytes")
     except IsADirectoryError:
@@ -82,6 +83,41 @@ def read_text(path: Path, display: str) -> str:
         line = before.count(b"\n") + 1
         col = error.start - (before.rfind(b"\n") + 1) + 1
         raise _fail(display, line, col, f"not UTF-8 text (byte 0x{raw[error.start]:02x}); save the spec as UTF-8") from None
+
+
+PIPE_WAIT_S = 30.0  # a pipe (`/dev/stdin`, `<(...)`) that sends nothing for this long is given up on
+
+
+def _read_bounded(path: Path, display: str) -> bytes:
+    """At most MAX_SPEC_BYTES + 1 bytes of `path`.
+
+    Opened non-blocking, so a named pipe nobody writes to reads as empty instead of hanging, and
+    /dev/zero stops at the size limit; a pipe whose writer goes quiet is given up on after
+    PIPE_WAIT_S seconds.
+    """
+    import select
+
+    handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        if stat.S_ISDIR(os.fstat(handle).st_mode):
+            raise IsADirectoryError(path)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_SPEC_BYTES:
+            try:
+                chunk = os.read(handle, min(1 << 20, MAX_SPEC_BYTES + 1 - size))
+            except BlockingIOError:
+                ready, _, _ = select.select([handle], [], [], PIPE_WAIT_S)
+                if not ready:
+                    raise _fail(display, 1, 1, f"nothing to read after {PIPE_WAIT_S:g}s (a pipe nobody writes to?)") from None
+                continue
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(handle)
 
 
 def _yaml_problem(display: str, error: Exception, text: str = "") -> SpecError:

@@ -13,6 +13,7 @@ import pytest
 from promgen import write
 from promgen.conventions import MANIFEST_FILE
 from promgen.errors import OutputError
+from promgen.safe_dir import OutputDir
 from promgen.write import Plan
 from tests.support import judge
 
@@ -227,51 +228,96 @@ def test_a_failure_while_staging_leaves_dir_untouched(tmp_path: Path, monkeypatc
     out = tmp_path / "monitoring"
     write.write(plan(), out)
     before = tree(out)
-    real_stage = write._stage
+    real_create = OutputDir.create
     calls = []
 
-    def flaky(path: Path, text: str) -> None:
-        calls.append(path)
+    def flaky(self: OutputDir, rel: str, data: bytes) -> None:
+        calls.append(rel)
         if len(calls) == 2:
-            raise OutputError(f"cannot write {path}: No space left on device")
-        real_stage(path, text)
+            raise OutputError(f"cannot write {rel}: No space left on device")
+        real_create(self, rel, data)
 
-    monkeypatch.setattr(write, "_stage", flaky)
+    monkeypatch.setattr(OutputDir, "create", flaky)
     with pytest.raises(OutputError, match="No space left"):
         write.write(plan(SECOND), out)
     assert tree(out) == before
+    assert not [p for p in out.iterdir() if p.name.startswith(write.RESERVED_PREFIX) and p.name != MANIFEST_FILE], "no staging directory is left"
     assert siblings(out) == ["monitoring"]
 
 
-def test_an_interrupted_move_leaves_whole_files_and_the_next_render_finishes(
+def test_an_interrupted_swap_leaves_whole_files_and_the_next_render_finishes_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "monitoring"
     write.write(plan(), out)
     old, new = plan().files, plan(SECOND).files
-    real_move = write._move
-    moves = []
+    real_rename = OutputDir.rename
+    moves: list[str] = []
 
-    def interrupted(source: Path, target: Path) -> None:
-        if len(moves) == 1:
-            raise KeyboardInterrupt
-        moves.append(target)
-        real_move(source, target)
+    def killed_after_one_move(self: OutputDir, source: str, target: str) -> None:
+        if target != write.JOURNAL_FILE:
+            if moves:
+                raise KeyboardInterrupt  # stands in for SIGKILL: nothing after this runs
+            moves.append(target)
+        real_rename(self, source, target)
 
-    monkeypatch.setattr(write, "_move", interrupted)
+    monkeypatch.setattr(OutputDir, "rename", killed_after_one_move)
     with pytest.raises(KeyboardInterrupt):
         write.write(plan(SECOND), out)
-    assert siblings(out) == ["monitoring"], "the staging directory is cleaned up"
     files = tree(out)
+    assert write.JOURNAL_FILE in files, "the committed swap is recorded"
     for rel, text in files.items():
-        if rel != MANIFEST_FILE:
+        if not rel.startswith(".promgen"):
             assert text in (old.get(rel), new.get(rel)), f"{rel} is half-written"
-    assert set(manifest(out)) >= set(files) - {MANIFEST_FILE}, "every file left in DIR is claimed"
+    with pytest.raises(OutputError, match="interrupted"):
+        write.compare(plan(SECOND), out)  # --check tells, and writes nothing
 
-    monkeypatch.setattr(write, "_move", real_move)
-    done = write.write(plan(SECOND), out)  # no "promgen did not write it" error
-    assert done.removed == ["prometheus/rules/svc.rules.yml"]
-    assert {k: v for k, v in tree(out).items() if k != MANIFEST_FILE} == new
+    monkeypatch.setattr(OutputDir, "rename", real_rename)
+    done = write.write(plan(), out)  # the next render, even of another plan, first finishes the swap
+    assert sorted(done.written) == sorted(old), "it started from the complete new stack"
+    assert done.removed == ["prometheus/rules/new.rules.yml"]
+    assert {k: v for k, v in tree(out).items() if k != MANIFEST_FILE} == old
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST_FILE, "grafana", "prometheus"]
+
+
+def test_sigterm_while_moving_waits_for_the_swap_then_exits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    out = tmp_path / "monitoring"
+    write.write(plan(), out)
+    real_rename = OutputDir.rename
+
+    def terminated(self: OutputDir, source: str, target: str) -> None:
+        real_rename(self, source, target)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(OutputDir, "rename", terminated)
+    handler = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as raised:
+        write.write(plan(SECOND), out)
+    assert raised.value.code == 128 + signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) == handler, "the previous handler is restored"
+    assert {k: v for k, v in tree(out).items() if k != MANIFEST_FILE} == plan(SECOND).files, "the swap finished first"
+    assert siblings(out) == ["monitoring"]
+
+
+def test_sigterm_while_staging_leaves_the_old_stack_and_no_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    out = tmp_path / "monitoring"
+    write.write(plan(), out)
+    before = tree(out)
+    real_create = OutputDir.create
+
+    def terminated(self: OutputDir, rel: str, data: bytes) -> None:
+        real_create(self, rel, data)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(OutputDir, "create", terminated)
+    with pytest.raises(SystemExit):
+        write.write(plan(SECOND), out)
+    assert tree(out) == before
+    assert not [p for p in out.iterdir() if p.name.startswith(write.RESERVED_PREFIX) and p.name != MANIFEST_FILE]
 
 
 # --- --check --------------------------------------------------------------------------------------
@@ -319,26 +365,3 @@ def test_compare_with_only_reports_removals_of_that_output_alone(tmp_path: Path)
     drift = write.compare(plan({"grafana": {}}, complete=False), out)
     assert drift.changes.removed == ["grafana/dashboards/overview.json"]
     assert not drift.changes.added and not drift.changes.changed
-
-
-def test_sigterm_while_moving_exits_and_cleans_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import signal
-
-    out = tmp_path / "monitoring"
-    write.write(plan(), out)
-    real_move = write._move
-
-    def terminated(source: Path, target: Path) -> None:
-        real_move(source, target)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    monkeypatch.setattr(write, "_move", terminated)
-    handler = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(SystemExit) as raised:
-        write.write(plan(SECOND), out)
-    assert raised.value.code == 128 + signal.SIGTERM
-    assert signal.getsignal(signal.SIGTERM) == handler, "the previous handler is restored"
-    assert siblings(out) == ["monitoring"]
-    monkeypatch.setattr(write, "_move", real_move)
-    write.write(plan(SECOND), out)
-    assert {k: v for k, v in tree(out).items() if k != MANIFEST_FILE} == plan(SECOND).files

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from promgen import outputs, write
 from promgen.commands.validate import load_valid
-from promgen.errors import Problem, PromgenError
+from promgen.errors import Problem, PromgenError, printable
 from promgen.model import Model, RenderOptions, build_model
 
 
 def source_name(spec_path: Path) -> str:
-    """How the spec is named in generated headers: relative to the working directory when inside it."""
-    try:
-        relative = os.path.relpath(spec_path.resolve(), Path.cwd())
-    except ValueError:  # another drive on Windows
-        return spec_path.name
-    return spec_path.name if relative.startswith("..") else Path(relative).as_posix()
+    """How generated headers name the spec: the path as given on the command line (so one command
+    renders the same bytes from any working directory), control characters escaped so a file name
+    can never add a line to a generated file."""
+    return printable(spec_path.as_posix())
 
 
 def produce(
@@ -64,9 +60,11 @@ def parse_targets(items: list[str]) -> dict[str, tuple[str, ...]]:
 
 
 def webhook_url(text: str) -> str:
-    parsed = urlsplit(text)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ValueError(f"{text!r} is not an http(s) URL, e.g. http://127.0.0.1:5001/hook")
+    from promgen.spec.urls import problem
+
+    reason = problem(text)
+    if reason is not None:
+        raise ValueError(f"{reason}; give an http(s) URL without credentials, e.g. http://127.0.0.1:5001/hook")
     return text
 
 
@@ -127,17 +125,20 @@ def _check(planned: write.Plan, out_dir: Path, quiet: bool) -> int:
     found = drift.changes
     if not drift.stale:
         if not quiet:
-            print(f"{out_dir} is up to date ({len(planned.files)} files)")
+            print(f"{printable(str(out_dir))} is up to date ({len(planned.files)} files)")
         return 0
     if not quiet:
         sys.stdout.write(drift.diff)
         sys.stdout.flush()
-        for mark, paths in (("add", found.added), ("change", found.changed), ("remove", found.removed)):
+        marks = (("add", found.added), ("change", found.changed), ("remove", found.removed), ("keep", found.kept))
+        for mark, paths in marks:
             for rel in paths:
                 why = " (not written by promgen: render needs --force)" if rel in found.foreign else ""
-                print(f"  {mark:<7}{out_dir / rel}{why}", file=sys.stderr)
+                if rel in found.kept:
+                    why = " (edited since promgen wrote it, no longer produced: render refuses until it is moved away)"
+                print(f"  {mark:<7}{printable(str(out_dir / rel))}{why}", file=sys.stderr)
     print(
-        f"{out_dir} is stale: {len(found.added)} to add, {len(found.changed)} to change, "
+        f"{printable(str(out_dir))} is stale: {len(found.added)} to add, {len(found.changed)} to change, "
         f"{len(found.removed)} to remove; run `promgen render` to update it",
         file=sys.stderr,
     )

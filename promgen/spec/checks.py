@@ -123,9 +123,6 @@ class _Checker:
         for key in self.spec.service.labels:
             if key in RESERVED_ALERT_LABELS:
                 self.error(("service", "labels", key), f"label {key!r} is set by promgen; choose another name", at_key=True)
-        url = self.spec.service.runbook_url
-        if url is not None and not re.match(r"^https?://", url):
-            self.error(("service", "runbook_url"), "runbook_url must be an http(s) URL")
 
     def metrics(self) -> None:
         for index, metric in enumerate(self.spec.metrics):

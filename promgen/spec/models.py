@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from promgen.spec.units import Duration, Size
+from promgen.spec.urls import OpsgenieURL, ProbeURL, RemoteWriteURL, RunbookURL, ScrapePath, WebhookURL
 
 SERVICE_NAME = r"^[a-z][a-z0-9-]*$"
 NAME = r"^[A-Za-z][A-Za-z0-9_-]*$"
@@ -34,14 +35,14 @@ class Service(Strict):
     name: ServiceName = Field(description="used in file names, job names and dashboard uids")
     environment: str = "production"
     team: str | None = None
-    runbook_url: str | None = Field(default=None, description="URL pattern; {alert} is replaced by the alert name")
+    runbook_url: RunbookURL | None = Field(default=None, description="URL pattern; {alert} is replaced by the alert name")
     labels: Labels = Field(default_factory=dict, description="added to every alert")
 
 
 class ScrapeTarget(Strict):
     job: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
     static: list[Annotated[str, Field(pattern=HOST_PORT)]] = Field(min_length=1)
-    path: Annotated[str, Field(pattern=r"^/")] = "/metrics"
+    path: ScrapePath = "/metrics"
     scheme: Literal["http", "https"] = "http"
     interval: Duration | None = None
     timeout: Duration | None = None
@@ -61,7 +62,7 @@ class BasicAuth(Strict):
 
 
 class RemoteWrite(Strict):
-    url: Annotated[str, Field(pattern=r"^https?://")]
+    url: RemoteWriteURL
     name: Name | None = None
     bearer_token_file: SecretFile | None = None
     basic_auth: BasicAuth | None = None
@@ -133,7 +134,7 @@ class Alert(Strict):
     severity: Name
     summary: str | None = Field(default=None, description="static one-line summary")
     description: str | None = Field(default=None, description="may use {{ $value }} and {{ $labels.x }}")
-    runbook_url: str | None = None
+    runbook_url: RunbookURL | None = None
     labels: Labels = Field(default_factory=dict)
     annotations: dict[LabelName, str] = Field(default_factory=dict)
 
@@ -202,7 +203,7 @@ class PagerDutyChannel(ChannelBase):
 
 class WebhookChannel(ChannelBase):
     type: Literal["webhook"]
-    url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    url: WebhookURL | None = None
     url_file: SecretFile | None = None
     bearer_token_file: SecretFile | None = None
     max_alerts: int = Field(default=0, ge=0)
@@ -217,7 +218,7 @@ class WebhookChannel(ChannelBase):
 class OpsgenieChannel(ChannelBase):
     type: Literal["opsgenie"]
     api_key_file: SecretFile
-    api_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    api_url: OpsgenieURL | None = None
     team: str | None = None
 
 
@@ -324,12 +325,14 @@ class HttpProbe(Strict):
     success_threshold: int = Field(default=1, ge=1)
 
 
-URL = Annotated[str, Field(pattern=r"^https?://")]
-
-
 class ExternalProbe(Strict):
-    url: URL
+    url: ProbeURL
     module: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")] = "http_2xx"
+
+
+def _url_or_probe(schema: dict[str, Any]) -> None:
+    """In the JSON Schema, an external probe may also be written as a bare URL."""
+    schema["items"] = {"anyOf": [{"type": "string", "pattern": "^https?://"}, schema["items"]]}
 
 
 class Probes(Strict):
@@ -338,16 +341,19 @@ class Probes(Strict):
     liveness: HttpProbe | None = None
     readiness: HttpProbe | None = None
     startup: HttpProbe | None = None
-    external: list[Union[ExternalProbe, URL]] = Field(default_factory=list, description="URLs probed by blackbox")
+    external: list[ExternalProbe] = Field(
+        default_factory=list, description="URLs probed by blackbox", json_schema_extra=_url_or_probe
+    )
 
-    @field_validator("external", mode="after")
+    @field_validator("external", mode="before")
     @classmethod
-    def _urls_as_probes(cls, value: list[Any]) -> list[Any]:
-        return [ExternalProbe(url=item) if isinstance(item, str) else item for item in value]
+    def _urls_as_probes(cls, value: Any) -> Any:
+        """A bare URL is a probe with the default module."""
+        return [{"url": item} if isinstance(item, str) else item for item in value] if isinstance(value, list) else value
 
     @property
     def external_probes(self) -> list[ExternalProbe]:
-        return [p for p in self.external if isinstance(p, ExternalProbe)]
+        return list(self.external)
 
 
 class PanelTarget(Strict):
