@@ -6,6 +6,7 @@ from resolved values; the rule file derivation lays the result out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -69,6 +70,8 @@ def coerce(param: Param, value: Any) -> Any:
         number = None
     if number is None:
         raise ValueError(f"`{param.name}` must be a number, not {value!r}")
+    if not math.isfinite(number) or abs(number) > 1e300:
+        raise ValueError(f"`{param.name}` must be a finite number, not {value!r}")
     if kind == "percent" and not 0 < number <= 100:
         raise ValueError(f"`{param.name}` is a percentage: more than 0 and at most 100, not {value!r}")
     if kind == "quantile" and not 0 < number < 1:

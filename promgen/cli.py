@@ -15,7 +15,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from promgen.errors import OutputError, PromgenError, SpecError
+from promgen.errors import PromgenError, SpecError, printable
 
 app = typer.Typer(
     name="promgen",
@@ -49,19 +49,31 @@ class Format(str, Enum):
     json = "json"
 
 
-def _exit_code(action: Callable[[], int]) -> int:
-    """Run a command body; user errors become messages and exit 1, never a traceback."""
+def _exit_code(action: Callable[[], int], subject: str = "") -> int:
+    """Run a command body; user errors become messages and exit 1, never a traceback. A bug (any
+    other exception) is an "internal error" naming the spec, also exit 1; PROMGEN_DEBUG=1 shows
+    its traceback."""
     try:
         return action()
     except SpecError as error:
         for problem in error.problems:
             print(problem.render(), file=sys.stderr)
         return 1
-    except OutputError as error:
-        print(f"error: {error}", file=sys.stderr)
+    except PromgenError as error:  # OutputError and the rest
+        print(printable(f"error: {error}"), file=sys.stderr)
         return 1
-    except PromgenError as error:
-        print(f"error: {error}", file=sys.stderr)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as error:
+        if os.environ.get("PROMGEN_DEBUG") == "1":
+            raise
+        where = f" on {subject}" if subject else ""
+        print(
+            printable(f"internal error{where}: {type(error).__name__}: {error}")
+            + "\nThis is a bug in promgen, not in your spec: please report it with the spec that triggers it"
+            " (PROMGEN_DEBUG=1 shows the traceback).",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -77,7 +89,7 @@ def validate(
     """Check specs: schema, references, PromQL. Exit 0 when valid, 1 when not."""
     from promgen.commands import validate as command
 
-    _finish(_exit_code(lambda: command.run(specs, output_format.value)))
+    _finish(_exit_code(lambda: command.run(specs, output_format.value), ", ".join(map(str, specs))))
 
 
 def _split_csv(values: Optional[list[str]]) -> list[str] | None:
@@ -139,7 +151,8 @@ def render(
         _exit_code(
             lambda: command.run(
                 spec, out, check=check, only=_split_csv(only), options=options, force=force, quiet=quiet
-            )
+            ),
+            str(spec),
         )
     )
 
@@ -172,7 +185,7 @@ def routes(
         parsed = command.parse_labels(labels or [])
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="LABELS") from None
-    _finish(_exit_code(lambda: command.run(spec, parsed, tree=tree)))
+    _finish(_exit_code(lambda: command.run(spec, parsed, tree=tree), str(spec)))
 
 
 @app.command()

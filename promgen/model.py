@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from promgen import alert_templates, conventions
+from promgen.spec.go_template import literal
 from promgen.spec.models import Metric, Severity, Spec
 from promgen.spec.units import Duration, format_duration
 
@@ -93,23 +94,28 @@ class Model:
     def common_labels(self, severity: str) -> dict[str, str]:
         """Labels every alert carries: severity, service, and the service's own labels."""
         labels = {"severity": self.severity_of[severity], "service": self.service}
-        labels.update(self.spec.service.labels)
+        labels.update({name: literal(value) for name, value in self.spec.service.labels.items()})
         return labels
 
-    def runbook(self, alert: str) -> str | None:
+    def runbook(self, alert: str, own: str | None = None) -> str | None:
+        """The alert's runbook link: its own, else the service's pattern with {alert} filled in;
+        escaped so Prometheus, which expands annotations as templates, writes it as it is."""
         pattern = self.spec.service.runbook_url
-        return pattern.replace("{alert}", alert) if pattern else None
+        url = own or (pattern.replace("{alert}", alert) if pattern else None)
+        return literal(url) if url else None
 
     def slo_page_severity(self, slo_index: int) -> str:
         chosen = self.spec.slos[slo_index].alerting.page
         return self.severity_of[chosen] if chosen else self.spec.severities[0].name
 
     def slo_ticket_severity(self, slo_index: int) -> str:
+        """As chosen, else the severity right below the page's (the page's own when it is the last)."""
         chosen = self.spec.slos[slo_index].alerting.ticket
         if chosen:
             return self.severity_of[chosen]
-        ladder = self.spec.severities
-        return ladder[1].name if len(ladder) > 1 else ladder[0].name
+        ladder = [severity.name for severity in self.spec.severities]
+        below = ladder.index(self.slo_page_severity(slo_index)) + 1
+        return ladder[min(below, len(ladder) - 1)]
 
 
 def build_model(spec: Spec, source: str, options: RenderOptions | None = None) -> Model:
@@ -141,7 +147,7 @@ def _resolve_alert(model: Model, index: int) -> ResolvedAlert:
     annotations = {"summary": summary}
     if description:
         annotations["description"] = description
-    runbook = alert.runbook_url or model.runbook(alert.name)
+    runbook = model.runbook(alert.name, alert.runbook_url)
     if runbook:
         annotations["runbook_url"] = runbook
     annotations.update(alert.annotations)

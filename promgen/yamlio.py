@@ -21,6 +21,7 @@ from promgen.errors import Problem, SpecError
 MAX_SPEC_BYTES = 1024 * 1024
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+MAX_INT_DIGITS = 100  # Python refuses to print integers past 4,300 digits; no field needs more than 20
 
 PathKey = tuple[str | int, ...]
 
@@ -229,6 +230,8 @@ def _scalar(value: str, plain: bool) -> Any:
     if _BOOL.match(value):
         return value.lower() == "true"
     if _INT.match(value):
+        if len(value) > MAX_INT_DIGITS:
+            raise ValueError(f"a number with {len(value)} digits is too large for any field of a spec")
         return int(value, 0) if value[:2] in ("0o", "0x") else int(value)
     if _FLOAT.match(value):
         special = value.lstrip("+-").lower()
@@ -279,7 +282,10 @@ class _Walker:
                 self.positions.values[child_path] = (child.start_mark.line + 1, child.start_mark.column + 1)
                 items.append(self.walk(child, child_path, depth + 1))
             return items
-        return _scalar(node.value, plain=not node.style and not self.explicitly_tagged(node))
+        try:
+            return _scalar(node.value, plain=not node.style and not self.explicitly_tagged(node))
+        except ValueError as error:
+            raise self.fail(node, str(error)) from None
 
     def mapping(self, node: Any, path: PathKey, depth: int) -> dict[str, Any]:
         import yaml

@@ -23,12 +23,22 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 
-def judge(binary: str) -> str:
-    """Path of a judge binary. Missing: a failure under CI (never a silent skip), a skip elsewhere."""
-    found = shutil.which(binary)
-    if found:
-        return found
-    message = f"judge `{binary}` is not installed (.ci/run installs it)"
+def judge(binary: str, release: str = "oldest") -> str:
+    """Path of a judge binary. Prometheus' and Alertmanager's tools come at two releases (oldest:
+    Debian 12's, newest: Debian unstable's; see tests/judges.py), fetched on first use; the others
+    from PATH. Missing: a failure under CI (never a silent skip), a skip elsewhere."""
+    from tests import judges
+
+    if binary in judges.BINARIES:
+        try:
+            return str(judges.ensure(release) / binary)
+        except judges.Unavailable as error:
+            message = f"the {release} judges cannot be fetched ({error}); run `{judges.FETCH_COMMAND}`"
+    else:
+        found = shutil.which(binary)
+        if found:
+            return found
+        message = f"judge `{binary}` is not installed (.ci/run installs it)"
     if in_ci():
         pytest.fail(message)
     pytest.skip(message)
@@ -124,3 +134,41 @@ def plan_spec(
     path = tmp_path / "promgen.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return plan(path, only, options)
+
+
+def prometheus_judgements(trees: list[Path], release: str) -> dict[Path, str]:
+    """promtool check config, check rules --lint-fatal and test rules, and amtool check-config, at
+    `release`, over rendered output trees; {tree: what a judge said} for every tree a judge rejects.
+
+    Each judge runs once over all trees (they take many files); when one rejects the batch, the
+    trees are judged one by one to find the culprits."""
+    import subprocess
+
+    promtool, amtool = judge("promtool", release), judge("amtool", release)
+
+    def files(tree: Path, pattern: str) -> list[str]:
+        return [str(p) for p in sorted(tree.glob(pattern))]
+
+    commands = [
+        ([promtool, "check", "config"], "prometheus/prometheus.yml"),
+        ([promtool, "check", "rules", "--lint=all", "--lint-fatal"], "prometheus/rules/*.yml"),
+        ([promtool, "test", "rules"], "prometheus/tests/*.yml"),
+        ([amtool, "check-config"], "alertmanager/alertmanager.yml"),
+    ]
+    verdicts: dict[Path, str] = {}
+
+    def run(command: list[str], paths: list[str]) -> subprocess.CompletedProcess[str] | None:
+        if not paths:
+            return None
+        return subprocess.run([*command, *paths], capture_output=True, text=True, timeout=900)
+
+    for command, pattern in commands:
+        everything = [path for tree in trees for path in files(tree, pattern)]
+        done = run(command, everything)
+        if done is None or done.returncode == 0:
+            continue
+        for tree in trees:
+            alone = run(command, files(tree, pattern))
+            if alone is not None and alone.returncode != 0:
+                verdicts.setdefault(tree, f"{' '.join(command[1:3])}: {(alone.stdout + alone.stderr)[-3000:]}")
+    return verdicts

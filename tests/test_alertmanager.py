@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from promgen.derive.go_format import expand
+
 from promgen import conventions
 from promgen.derive import alertmanager
 from promgen.model import RenderOptions
@@ -260,8 +262,11 @@ def test_user_braces_stay_literal(tmp_path: Path) -> None:
     spec["channels"][1]["username"] = "{{ bot }} {% raw %}"
     config = yaml.safe_load(render_spec(spec, tmp_path))
     receivers = {r["name"]: r for r in config["receivers"]}
-    assert receivers["mail"]["email_configs"][0]["to"] == "{{team}}@example.com"
-    assert receivers["chat"]["slack_configs"][0]["username"] == "{{ bot }} {% raw %}"
+    to, username = receivers["mail"]["email_configs"][0]["to"], receivers["chat"]["slack_configs"][0]["username"]
+    # Alertmanager expands these fields as Go templates: promgen escapes the braces (Jinja never sees them)
+    assert to == '{{ "{{" }}team}}@example.com'
+    assert username == '{{ "{{" }} bot }} {% raw %}'
+    assert expand(to, {}, 0.0) == "{{team}}@example.com" and expand(username, {}, 0.0) == "{{ bot }} {% raw %}"
 
 
 TEMPLATE_DATA = {

@@ -258,7 +258,7 @@ def test_matcher_alertmanager_cannot_parse_is_an_error(tmp_path: Path) -> None:
 
 def test_invalid_regex_is_an_error(tmp_path: Path) -> None:
     errors = messages(problems(with_routes({"matchers": ['team=~"(db"']}), tmp_path), "error")
-    assert len(errors) == 1 and "not a valid regular expression" in errors[0]
+    assert len(errors) == 1 and "not a Go regular expression" in errors[0]
 
 
 def test_lint_warnings_do_not_fail_validate(promgen_cli, tmp_path: Path) -> None:

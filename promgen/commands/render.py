@@ -26,6 +26,7 @@ def produce(
     loaded, warnings = load_valid(spec_path)
     model = build_model(loaded.spec, source_name(spec_path), options)
     check_targets(model)
+    check_compression(model)
     return model, outputs.produce_all(model, only), warnings
 
 
@@ -78,6 +79,34 @@ def check_targets(model: Model) -> None:
                 f"--target {job}: the spec has no scrape job {job!r} (jobs: {', '.join(model.jobs)})"
                 + did_you_mean(job, model.jobs)
             )
+
+
+def _compression_fits(model: Model, factor: int) -> bool:
+    """Every SLO window, divided by `factor`, stays longer than each of its burn-rate windows."""
+    from promgen import burn_rates
+    from promgen.derive.slo import scaled_window_ms
+    from promgen.spec.units import format_duration
+
+    for slo in model.spec.slos:
+        window = scaled_window_ms(slo.window.ms, 1 / factor)
+        if format_duration(window) in burn_rates.recorded_windows(window):
+            return False
+    return True
+
+
+def check_compression(model: Model) -> None:
+    """`--compress-time N` must leave every SLO window longer than its own burn-rate windows."""
+    factor = model.options.time_compression
+    if factor == 1 or _compression_fits(model, factor):
+        return
+    low, high = 1, factor  # the largest factor that fits: low fits, high does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if _compression_fits(model, middle) else (low, middle)
+    raise PromgenError(
+        f"--compress-time {factor} shrinks an SLO window to its own burn-rate windows (every window is "
+        f"at least 1s); use --compress-time {low} or less"
+    )
 
 
 def check_only(only: list[str] | None) -> list[str] | None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from promgen import conventions
 from promgen.errors import OutputError
+from promgen.spec.go_template import literal
 
 if TYPE_CHECKING:
     from promgen.model import Model
@@ -74,7 +75,9 @@ class Matcher:
             return actual == self.value
         if self.op == "!=":
             return actual != self.value
-        found = re.fullmatch(self.value, actual) is not None
+        from promgen.judge.go_regex import fullmatch
+
+        found = fullmatch(self.value, actual)
         return found if self.op == "=~" else not found
 
     def __str__(self) -> str:
@@ -82,7 +85,7 @@ class Matcher:
         return f'{self.name}{self.op}"{escaped}"'
 
 
-def parse_matcher(text: str) -> Matcher:
+def parse_matcher(text: str, *, angle_groups: bool = True) -> Matcher:
     """A matcher as Alertmanager parses it (quoted or bare value); ValueError when it is not one."""
     found = _MATCHER.match(text)
     if found is None:
@@ -109,10 +112,11 @@ def parse_matcher(text: str) -> Matcher:
         raise ValueError(f"{text!r}: the value's closing double quote is missing")
     matcher = Matcher(name, op, "".join(value))
     if op in ("=~", "!~"):
-        try:
-            re.compile(matcher.value)
-        except re.error as error:
-            raise ValueError(f"{text!r}: not a valid regular expression ({error})") from None
+        from promgen.judge.go_regex import problem
+
+        reason = problem(matcher.value, angle_groups=angle_groups)
+        if reason is not None:
+            raise ValueError(f"{text!r}: not a Go regular expression ({reason})")
     return matcher
 
 
@@ -329,12 +333,12 @@ def _integration(channel: Channel) -> tuple[str, dict[str, Any]]:
     """(Alertmanager config key, one config) for a channel; secrets only as *_file paths."""
     sent = {"send_resolved": channel.send_resolved}
     if channel.type == "email":
-        config: dict[str, Any] = {"to": channel.to, **({"from": channel.from_} if channel.from_ else {})}
+        config: dict[str, Any] = {"to": literal(channel.to), **({"from": literal(channel.from_)} if channel.from_ else {})}
         return "email_configs", {**sent, **config, "headers": {"Subject": TITLE}, "text": TEXT}
     if channel.type == "slack":
-        config = {"api_url_file": channel.api_url_file, "channel": channel.channel}
+        config = {"api_url_file": channel.api_url_file, "channel": literal(channel.channel)}
         if channel.username:
-            config["username"] = channel.username
+            config["username"] = literal(channel.username)
         return "slack_configs", {**sent, **config, "color": SLACK_COLOR, "title": TITLE, "text": TEXT}
     if channel.type == "pagerduty":
         key = {"routing_key_file": channel.routing_key_file} if channel.routing_key_file else {
@@ -353,10 +357,10 @@ def _integration(channel: Channel) -> tuple[str, dict[str, Any]]:
         if channel.api_url:
             config["api_url"] = channel.api_url
         if channel.team:
-            config["responders"] = [{"name": channel.team, "type": "team"}]
+            config["responders"] = [{"name": literal(channel.team), "type": "team"}]
         return "opsgenie_configs", {**sent, **config, "message": TITLE, "description": TEXT}
     if channel.type == "webex":
-        config = {"room_id": channel.room_id, "http_config": _bearer(channel.bot_token_file)}
+        config = {"room_id": literal(channel.room_id), "http_config": _bearer(channel.bot_token_file)}
         return "webex_configs", {**sent, **config, "message": TITLE + "\n" + TEXT}
     raise OutputError(f"channel {channel.name}: {NEEDS_NEWER_ALERTMANAGER.get(channel.type, channel.type)}")
 

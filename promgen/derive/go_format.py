@@ -120,6 +120,7 @@ FUNCTIONS = {
 
 
 _ACTION = re.compile(r"\{\{(-\s)?\s*(.*?)\s*(\s-)?\}\}", re.DOTALL)
+_QUOTED = re.compile(r'"([^"\\]*)"')
 _PRINTF = re.compile(r'^printf\s+"(%\.(\d+)[fg])"\s+(\$value|\.Value)$')
 
 
@@ -156,6 +157,9 @@ _TRIM_NEXT = "\x00trim"
 
 
 def _action(action: str, labels: Mapping[str, str], value: float) -> str:
+    quoted = _QUOTED.fullmatch(action)
+    if quoted:  # `{{ "{{" }}`, how promgen writes a literal {{
+        return quoted.group(1)
     printf = _PRINTF.match(action)
     if printf:
         verb = printf.group(1)

@@ -17,6 +17,7 @@ import promql_parser
 from promgen import burn_rates, conventions
 from promgen.derive.go_format import go_g
 from promgen.judge.promql import substitute_window
+from promgen.spec.go_template import literal
 from promgen.model import Model
 from promgen.spec.models import SLO, LatencySLI
 from promgen.spec.units import Duration, format_duration
@@ -201,20 +202,27 @@ def alert_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
     if not slo.alerting.enabled:
         return []
     objective = f"{decimal_text(slo_plan.objective * 100)}% over {slo_plan.window}"
-    rules = [
-        _alert(
-            model, slo, conventions.slo_page_alert(slo.name), burn_expr(slo_plan.page, slo_plan.labels),
-            model.slo_page_severity(slo_plan.index),
-            f"The {slo.name} SLO is burning its error budget fast.",
-            _burn_description(slo_plan.page, objective),
-        ),
-        _alert(
-            model, slo, conventions.slo_ticket_alert(slo.name), burn_expr(slo_plan.ticket, slo_plan.labels),
-            model.slo_ticket_severity(slo_plan.index),
-            f"The {slo.name} SLO is burning its error budget.",
-            _burn_description(slo_plan.ticket, objective),
-        ),
-    ]
+    page, ticket = model.slo_page_severity(slo_plan.index), model.slo_ticket_severity(slo_plan.index)
+    if page == ticket:  # one severity for both: one alert on every burn condition (two would be duplicates)
+        every = slo_plan.page + slo_plan.ticket
+        rules = [_alert(
+            model, slo, conventions.slo_page_alert(slo.name), burn_expr(every, slo_plan.labels), page,
+            f"The {slo.name} SLO is burning its error budget.", _burn_description(every, objective),
+        )]
+    else:
+        rules = [
+            _alert(
+                model, slo, conventions.slo_page_alert(slo.name), burn_expr(slo_plan.page, slo_plan.labels), page,
+                f"The {slo.name} SLO is burning its error budget fast.",
+                _burn_description(slo_plan.page, objective),
+            ),
+            _alert(
+                model, slo, conventions.slo_ticket_alert(slo.name), burn_expr(slo_plan.ticket, slo_plan.labels),
+                ticket,
+                f"The {slo.name} SLO is burning its error budget.",
+                _burn_description(slo_plan.ticket, objective),
+            ),
+        ]
     if slo.alerting.no_data is not None:
         shortest = conventions.slo_error_ratio_series(slo_plan.windows[0]) + selector(slo_plan.labels)
         rules.append(
@@ -250,7 +258,7 @@ def _alert(
 ) -> Rule:
     labels = model.common_labels(severity)
     labels["slo"] = slo.name
-    labels.update({k: v for k, v in slo.labels.items() if k not in labels})  # never over promgen's own
+    labels.update({k: literal(v) for k, v in slo.labels.items() if k not in labels})  # never over promgen's own
     annotations = {"summary": summary, "description": description}
     runbook = model.runbook(name)
     if runbook:

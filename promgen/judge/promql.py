@@ -1,10 +1,19 @@
-"""PromQL parsing with PyPI promql-parser (native; no promtool needed at validate time)."""
+"""PromQL at validate time: parsed with PyPI promql-parser (native; no promtool needed), then held
+to what the target Prometheus reads.
+
+promql-parser follows the newest PromQL, so it accepts functions a Prometheus 2.42 lacks,
+experimental functions no Prometheus enables by default, UTF-8 names and regular expressions
+Go cannot compile; `problems` refuses each of those for the version the spec targets.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Any, Literal
 
 import promql_parser
+
+from promgen.versions import FEATURES, Targets
 
 # Grafana's interval variables, replaced by a plausible duration before parsing a panel query.
 GRAFANA_DURATIONS = {
@@ -15,6 +24,16 @@ GRAFANA_DURATIONS = {
     "__range_s": "3600",
 }
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?\}?")
+# Experimental in every judged Prometheus (they need --enable-feature=promql-experimental-functions,
+# and promtool rejects them without it).
+EXPERIMENTAL = frozenset({
+    "double_exponential_smoothing", "first_over_time", "info", "mad_over_time", "sort_by_label",
+    "sort_by_label_desc", "ts_of_first_over_time", "ts_of_last_over_time", "ts_of_max_over_time",
+    "ts_of_min_over_time", "limitk", "limit_ratio",
+})
+_LEGACY_METRIC = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_LEGACY_LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+Result = Literal["vector", "any"]
 
 
 def parse_error(expr: str) -> str | None:
@@ -26,6 +45,127 @@ def parse_error(expr: str) -> str | None:
     except Exception as error:  # the binding raises ValueError, but any failure is a parse failure
         return str(error) or type(error).__name__
     return None
+
+
+def problems(expr: str, targets: Targets, result: Result = "any") -> list[str]:
+    """Why the target Prometheus cannot run `expr` as a rule (or a panel, with result="any")."""
+    if not expr.strip():
+        return ["the expression is empty"]
+    try:
+        root = promql_parser.parse(expr)
+    except Exception as error:
+        return [f"does not parse: {str(error) or type(error).__name__}"]
+    found: list[str] = []
+    for node in _nodes(root):
+        found.extend(_node_problems(node, targets))
+    kind = value_type(root)
+    if result == "vector" and kind != "vector":
+        found.append(f"a rule needs an instant vector, and this is a {kind}"
+                     + (" (a range selector needs a function such as rate() around it)" if kind == "range vector" else ""))
+    return list(dict.fromkeys(found))
+
+
+def _nodes(node: Any) -> list[Any]:
+    found = [node]
+    if isinstance(node, promql_parser.BinaryExpr):
+        children = [node.lhs, node.rhs]
+    elif isinstance(node, (promql_parser.ParenExpr, promql_parser.UnaryExpr, promql_parser.SubqueryExpr)):
+        children = [node.expr]
+    elif isinstance(node, promql_parser.AggregateExpr):
+        children = [node.expr] + ([node.param] if node.param is not None else [])
+    elif isinstance(node, promql_parser.Call):
+        children = list(node.args)
+    elif isinstance(node, promql_parser.MatrixSelector):
+        children = [node.vector_selector]
+    else:
+        children = []
+    for child in children:
+        found.extend(_nodes(child))
+    return found
+
+
+def _node_problems(node: Any, targets: Targets) -> list[str]:
+    if isinstance(node, promql_parser.Call):
+        return _call_problems(node, targets)
+    if isinstance(node, promql_parser.AggregateExpr) and str(node.op) in EXPERIMENTAL:
+        return [f"{node.op} is an experimental aggregation (Prometheus needs "
+                "--enable-feature=promql-experimental-functions, which promgen does not assume)"]
+    if isinstance(node, promql_parser.VectorSelector):
+        return _selector_problems(node, targets)
+    if isinstance(node, promql_parser.SubqueryExpr) and node.at is not None and _fixed_at(node.at):
+        return ["a rule cannot pin a subquery to a fixed time with @ <timestamp>"]
+    return []
+
+
+def _call_problems(node: Any, targets: Targets) -> list[str]:
+    name = node.func.name
+    if name in EXPERIMENTAL or node.func.experimental:
+        return [f"{name}() is an experimental PromQL function (Prometheus needs "
+                "--enable-feature=promql-experimental-functions, which promgen does not assume)"]
+    if name in FEATURES:
+        reason = targets.lacks(name)
+        if reason is not None:
+            return [f"{name}() {reason}"]
+    if name == "label_replace" and len(node.args) == 5:
+        found: list[str] = []
+        regex = node.args[4]
+        if isinstance(regex, promql_parser.StringLiteral):
+            found += _regex_problems(regex.val, targets, "label_replace's regular expression")
+        target = node.args[1]
+        if isinstance(target, promql_parser.StringLiteral) and not _LEGACY_LABEL.match(target.val):
+            reason = targets.lacks("utf-8 names")
+            if reason is not None:
+                found.append(f"label_replace target label {target.val!r} is not a valid label name: UTF-8 names {reason}")
+        return found
+    return []
+
+
+def _selector_problems(node: Any, targets: Targets) -> list[str]:
+    found: list[str] = []
+    names = [node.name] if node.name else []
+    names += [m.value for m in node.matchers.matchers if m.name == "__name__" and str(m.op).endswith("Equal")]
+    utf8 = targets.lacks("utf-8 names")
+    for name in names:
+        if utf8 is not None and not _LEGACY_METRIC.match(name):
+            found.append(f"metric name {name!r} has characters only UTF-8 names allow, which {utf8}")
+    for matcher in node.matchers.matchers:
+        if utf8 is not None and not _LEGACY_LABEL.match(matcher.name):
+            found.append(f"label name {matcher.name!r} has characters only UTF-8 names allow, which {utf8}")
+        if str(matcher.op).rsplit(".", 1)[-1] in ("Re", "NotRe"):
+            found += _regex_problems(matcher.value, targets, f"the regular expression of {matcher.name}")
+    if node.at is not None and _fixed_at(node.at):
+        found.append("a rule cannot pin a selector to a fixed time with @ <timestamp>; use @ start() or @ end()")
+    return found
+
+
+def _fixed_at(at: Any) -> bool:
+    return not str(at).strip().startswith(("@ start", "@ end"))
+
+
+def _regex_problems(pattern: str, targets: Targets, what: str) -> list[str]:
+    from promgen.judge.go_regex import problem
+
+    reason = problem(pattern, angle_groups=targets.has("angle named groups in PromQL"))
+    return [f"{what} is not a Go regular expression: {reason}"] if reason else []
+
+
+def value_type(node: Any) -> str:
+    """PromQL's type of an expression: vector, scalar, string or range vector."""
+    if isinstance(node, promql_parser.NumberLiteral):
+        return "scalar"
+    if isinstance(node, promql_parser.StringLiteral):
+        return "string"
+    if isinstance(node, (promql_parser.MatrixSelector, promql_parser.SubqueryExpr)):
+        return "range vector"
+    if isinstance(node, (promql_parser.ParenExpr, promql_parser.UnaryExpr)):
+        return value_type(node.expr)
+    if isinstance(node, promql_parser.BinaryExpr):
+        sides = (value_type(node.lhs), value_type(node.rhs))
+        return "vector" if "vector" in sides else "scalar"
+    if isinstance(node, promql_parser.Call):
+        kind = str(node.func.return_type).rsplit(".", 1)[-1].lower()
+        return {"matrix": "range vector"}.get(kind, kind)
+    return "vector"
 
 
 def substitute_grafana_variables(expr: str) -> str:

@@ -10,7 +10,8 @@ from promgen import alert_templates
 from promgen.conventions import custom_dashboard_uid, dashboard_uid, metric_unit
 from promgen.errors import Problem
 from promgen.judge.dashboards import rate_interval_problem, unit_known
-from promgen.judge.promql import parse_error, substitute_grafana_variables, substitute_window
+from promgen.judge.promql import Result, problems, substitute_grafana_variables, substitute_window
+from promgen.spec import go_template, time_ranges
 from promgen.spec.loader import LoadedSpec
 from promgen.spec.models import Spec
 from promgen.spec.suggest import did_you_mean
@@ -31,6 +32,7 @@ class _Checker:
     def __init__(self, loaded: LoadedSpec) -> None:
         self.doc = loaded.document
         self.spec: Spec = loaded.spec
+        self.targets = loaded.spec.versions.targets()
         self.problems: list[Problem] = []
 
     def error(self, path: PathKey, message: str, *, at_key: bool = False) -> None:
@@ -41,6 +43,7 @@ class _Checker:
 
     def run(self) -> list[Problem]:
         self.unique_names()
+        self.scrape()
         self.service()
         self.metrics()
         self.severity_references()
@@ -73,10 +76,25 @@ class _Checker:
             listing = ", ".join(sorted(known)) or "none declared"
             self.error(path, f"unknown {what} {name!r}{did_you_mean(name, known)} (known: {listing})")
 
-    def promql(self, path: PathKey, expr: str, shown: str | None = None) -> None:
-        reason = parse_error(expr)
+    def promql(self, path: PathKey, expr: str, shown: str | None = None, result: Result = "any") -> None:
+        """Parses, runs on the target Prometheus, and (for rules) returns an instant vector."""
+        for reason in problems(expr, self.targets, result):
+            prefix = "PromQL " if reason.startswith("does not parse") else "PromQL: "
+            self.error(path, f"{prefix}{reason}: {shown or expr}")
+
+    def template(self, path: PathKey, text: str, what: str) -> None:
+        """`text` is expanded by Prometheus as a Go template: it must parse as one."""
+        reason = go_template.problem(text)
         if reason is not None:
-            self.error(path, f"PromQL does not parse: {reason}: {shown or expr}")
+            self.error(path, f"{what} is a Go template Prometheus expands, and it does not parse: {reason} "
+                             '(write {{ "{{" }} for a literal {{)')
+
+    def group_by(self, path: PathKey, labels: list[str] | None) -> None:
+        seen: set[str] = set()
+        for index, label in enumerate(labels or []):
+            if label in seen:
+                self.error(path + (index,), f"group_by lists {label!r} twice (Alertmanager refuses duplicates)")
+            seen.add(label)
 
     def duplicates(self, section: str, names: list[str], what: str, field: str = "name") -> None:
         seen: dict[str, int] = {}
@@ -119,6 +137,35 @@ class _Checker:
             if alert.name in generated:
                 self.error(("alerts", index, "name"), f"alert name {alert.name!r} clashes with a generated SLO alert")
 
+    def scrape(self) -> None:
+        """A scrape timeout longer than its interval is refused by Prometheus."""
+        scrape = self.spec.scrape
+        if scrape.timeout is not None and scrape.timeout.ms > scrape.interval.ms:
+            self.error(("scrape", "timeout"), f"scrape timeout {scrape.timeout} is longer than the interval {scrape.interval}")
+        for index, target in enumerate(scrape.targets):
+            interval = target.interval or scrape.interval
+            timeout = target.timeout or scrape.timeout
+            if timeout is not None and timeout.ms > interval.ms and (target.timeout or target.interval):
+                field = "timeout" if target.timeout else "interval"
+                self.error(("scrape", "targets", index, field),
+                           f"scrape timeout {timeout} is longer than job {target.job}'s interval {interval}")
+            if interval.ms == 0:
+                self.error(("scrape", "targets", index, "interval"), "a scrape interval must be longer than 0")
+        if scrape.interval.ms == 0:
+            self.error(("scrape", "interval"), "a scrape interval must be longer than 0")
+        if scrape.evaluation_interval is not None and scrape.evaluation_interval.ms == 0:
+            self.error(("scrape", "evaluation_interval"), "an evaluation interval must be longer than 0")
+        if self.spec.alertmanager.resolve_timeout.ms == 0:
+            self.error(("alertmanager", "resolve_timeout"), "resolve_timeout must be longer than 0")
+        names: dict[str, int] = {}
+        for index, remote in enumerate(self.spec.remote_write):
+            if remote.name is None:
+                continue
+            if remote.name in names:
+                self.error(("remote_write", index, "name"),
+                           f"remote_write name {remote.name!r} is already remote_write[{names[remote.name]}]'s")
+            names.setdefault(remote.name, index)
+
     def service(self) -> None:
         for key in self.spec.service.labels:
             if key in RESERVED_ALERT_LABELS:
@@ -129,7 +176,7 @@ class _Checker:
             if metric.buckets is not None:
                 if metric.type != "histogram":
                     self.error(("metrics", index, "buckets"), f"buckets only go with histograms; {metric.name} is a {metric.type}")
-                elif list(metric.buckets) != sorted(set(metric.buckets)):
+                elif any(b >= a for b, a in zip(metric.buckets, metric.buckets[1:])):
                     self.error(("metrics", index, "buckets"), "buckets must be strictly increasing")
             for label_index, label in enumerate(metric.labels):
                 if label in ("le", "quantile") and metric.type in ("histogram", "summary"):
@@ -160,12 +207,15 @@ class _Checker:
     def time_intervals(self) -> None:
         for name, interval in self.spec.time_intervals.items():
             for i, weekday in enumerate(interval.weekdays):
-                for day in weekday.split(":"):
-                    if day not in WEEKDAYS:
-                        self.error(
-                            ("time_intervals", name, "weekdays", i),
-                            f"unknown weekday {day!r}{did_you_mean(day, WEEKDAYS)}",
-                        )
+                unknown = [day for day in weekday.split(":") if day not in WEEKDAYS]
+                for day in unknown:
+                    self.error(
+                        ("time_intervals", name, "weekdays", i),
+                        f"unknown weekday {day!r}{did_you_mean(day, WEEKDAYS)}",
+                    )
+                empty = None if unknown else time_ranges.weekday_order(weekday)
+                if empty is not None:
+                    self.error(("time_intervals", name, "weekdays", i), empty)
             for i, span in enumerate(interval.times):
                 start, end = span.split("-")
                 if not (_valid_clock(start) and _valid_clock(end)) or start >= end:
@@ -192,8 +242,10 @@ class _Checker:
                 if "{{window}}" not in query.replace("{{ window }}", "{{window}}"):
                     self.error(path, "a ratio SLI query needs the {{window}} placeholder in its range, e.g. [{{window}}]")
                     continue
-                self.promql(path, substitute_window(query, "5m"), query)
+                self.promql(path, substitute_window(query, "5m"), query, result="vector")
             if sli.latency is not None:
+                if sli.latency.threshold.ms == 0:
+                    self.error(here + ("sli", "latency", "threshold"), "a latency threshold must be longer than 0")
                 path = here + ("sli", "latency", "metric")
                 metric = metrics.get(sli.latency.metric)
                 histograms = [m.name for m in self.spec.metrics if m.type == "histogram"]
@@ -241,8 +293,15 @@ class _Checker:
                 if key in RESERVED_ALERT_LABELS:
                     advice = "use the alert's `severity` field" if key == "severity" else "choose another label name"
                     self.error(here + ("labels", key), f"label {key!r} is set by promgen; {advice}", at_key=True)
+            for key, value in alert.labels.items():
+                self.template(here + ("labels", key), value, f"label {key}")
+            for key in ("summary", "description"):
+                if getattr(alert, key):
+                    self.template(here + (key,), getattr(alert, key), key)
+            for key, value in alert.annotations.items():
+                self.template(here + ("annotations", key), value, f"annotation {key}")
             if alert.expr is not None:
-                self.promql(here + ("expr",), alert.expr)
+                self.promql(here + ("expr",), alert.expr, result="vector")
                 self.annotation_labels(index)
             else:
                 self.template_alert(index)
@@ -306,7 +365,7 @@ class _Checker:
                 self.spec.service.name, tuple(jobs), {m.name: _unit(m) for m in self.spec.metrics}
             )
             expr = template.build(alert_templates.resolve_params(template, alert.params), ctx)
-            self.promql(here + ("template",), expr)
+            self.promql(here + ("template",), expr, result="vector")
 
     def dashboards(self) -> None:
         service = self.spec.service.name
@@ -339,6 +398,10 @@ class _Checker:
                     self.error(("alertmanager", "routes", r, "matchers", m), f'{matcher!r} is not a matcher like team="database" or env=~"prod|staging"')
             for n, name in enumerate(route.notify):
                 self.reference(("alertmanager", "routes", r, "notify", n), name, channels, "channel")
+            self.group_by(("alertmanager", "routes", r, "group_by"), route.group_by)
+        self.group_by(("alertmanager", "group_by"), self.spec.alertmanager.group_by)
+        for index, severity in enumerate(self.spec.severities):
+            self.group_by(("severities", index, "group_by"), severity.group_by)
 
     def probes(self) -> None:
         """Kubernetes probe timings are whole seconds; external probes use blackbox modules promgen writes."""
@@ -433,7 +496,7 @@ class _Checker:
             for m, text in enumerate(route.matchers):
                 if MATCHER.match(text):  # else routes() reported it
                     try:
-                        parsed.append(am.parse_matcher(text))
+                        parsed.append(am.parse_matcher(text, angle_groups=self.targets.has("angle named groups")))
                     except ValueError as error:
                         self.error(here + ("matchers", m), str(error))
             if len(parsed) < len(route.matchers):

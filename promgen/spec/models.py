@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
+from promgen.spec import time_ranges
 from promgen.spec.units import Duration, Size
 from promgen.spec.urls import OpsgenieURL, ProbeURL, RemoteWriteURL, RunbookURL, ScrapePath, WebhookURL
 
@@ -19,13 +20,36 @@ HOST_PORT = r"^[A-Za-z0-9._\[\]:-]+:[0-9]{1,5}$"
 ServiceName = Annotated[str, Field(pattern=SERVICE_NAME, min_length=1, max_length=40)]
 Name = Annotated[str, Field(pattern=NAME, min_length=1, max_length=63)]
 MetricName = Annotated[str, Field(pattern=METRIC_NAME)]
-LabelName = Annotated[str, Field(pattern=LABEL_NAME)]
-Labels = dict[LabelName, str]
-SecretFile = Annotated[str, Field(min_length=1, description="path of a file holding the secret")]
+INT32_MAX = 2**31 - 1
+
+
+def _not_reserved(name: str) -> str:
+    if name.startswith("__"):
+        raise ValueError(f"label names starting with __ are reserved for Prometheus' own use, not {name!r}")
+    return name
+
+
+_UNSAFE_IN_PATHS = frozenset(':$"\'`\\')
+
+
+def _secret_path(path: str) -> str:
+    """A secret file's path goes into Alertmanager's config, Prometheus' and the compose stack's
+    volume list (`host:container:ro`, where `$` interpolates): keep it to plain path characters."""
+    if not path.isprintable() or any(char in path for char in _UNSAFE_IN_PATHS):
+        raise ValueError("a secret file path cannot hold control characters, `:`, `$`, quotes or backslashes")
+    if path.endswith("/"):
+        raise ValueError("a secret file path names a file, not a directory")
+    return path
+
+
+LabelName = Annotated[str, Field(pattern=LABEL_NAME), AfterValidator(_not_reserved)]
+LabelValue = Annotated[str, Field(min_length=1, description="Prometheus drops labels with empty values")]
+Labels = dict[LabelName, LabelValue]
+SecretFile = Annotated[str, Field(min_length=1, description="path of a file holding the secret"), AfterValidator(_secret_path)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True, allow_inf_nan=False)
 
 
 # --- service and scraping -------------------------------------------------------------------
@@ -206,7 +230,7 @@ class WebhookChannel(ChannelBase):
     url: WebhookURL | None = None
     url_file: SecretFile | None = None
     bearer_token_file: SecretFile | None = None
-    max_alerts: int = Field(default=0, ge=0)
+    max_alerts: int = Field(default=0, ge=0, le=INT32_MAX)
 
     @model_validator(mode="after")
     def _one_url(self) -> WebhookChannel:
@@ -235,7 +259,7 @@ class DiscordChannel(ChannelBase):
 class TelegramChannel(ChannelBase):
     type: Literal["telegram"]
     bot_token_file: SecretFile
-    chat_id: int
+    chat_id: int = Field(ge=-(2**63), le=2**63 - 1)
 
 
 class WebexChannel(ChannelBase):
@@ -280,9 +304,15 @@ class TimeInterval(Strict):
     times: list[Annotated[str, Field(pattern=r"^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$")]] = Field(
         default_factory=list
     )
-    days_of_month: list[str] = Field(default_factory=list)
-    months: list[str] = Field(default_factory=list)
-    years: list[str] = Field(default_factory=list)
+    days_of_month: list[Annotated[str, BeforeValidator(time_ranges._as_text), AfterValidator(time_ranges.day_of_month)]] = Field(
+        default_factory=list, description="1 to 31, or -1 to -31 from the end of the month; ranges start:end"
+    )
+    months: list[Annotated[str, BeforeValidator(time_ranges._as_text), AfterValidator(time_ranges.month)]] = Field(
+        default_factory=list, description="names or 1 to 12; ranges start:end"
+    )
+    years: list[Annotated[str, BeforeValidator(time_ranges._as_text), AfterValidator(time_ranges.year)]] = Field(
+        default_factory=list
+    )
     location: str | None = Field(default=None, description="IANA time zone, e.g. Europe/Berlin")
 
 
@@ -321,8 +351,8 @@ class HttpProbe(Strict):
     initial_delay: Duration = Duration("0s")
     period: Duration = Duration("10s")
     timeout: Duration = Duration("1s")
-    failure_threshold: int = Field(default=3, ge=1)
-    success_threshold: int = Field(default=1, ge=1)
+    failure_threshold: int = Field(default=3, ge=1, le=INT32_MAX)
+    success_threshold: int = Field(default=1, ge=1, le=INT32_MAX)
 
 
 class ExternalProbe(Strict):
@@ -435,6 +465,44 @@ class Kubernetes(Strict):
     )
 
 
+# --- versions -------------------------------------------------------------------------------
+
+
+def _version_text(value: Any) -> Any:
+    if isinstance(value, float):
+        raise ValueError('write the version in quotes, e.g. "3.5": YAML reads an unquoted 3.10 as the number 3.1')
+    return value
+
+
+def _supported(tool: str) -> Any:
+    from promgen.versions import FLOOR, TITLES, Version
+
+    def check(text: str) -> str:
+        version = Version.parse(text)
+        if version < FLOOR[tool]:  # type: ignore[index]
+            raise ValueError(f"promgen supports {TITLES[tool]} {FLOOR[tool]} and later, not {version}")  # type: ignore[index]
+        return text
+
+    return AfterValidator(check)
+
+
+class Versions(Strict):
+    prometheus: Annotated[str, BeforeValidator(_version_text), _supported("prometheus")] | None = Field(
+        default=None, description="oldest Prometheus the output must work on, MAJOR.MINOR (default: the newest promgen is judged against)"
+    )
+    alertmanager: Annotated[str, BeforeValidator(_version_text), _supported("alertmanager")] | None = Field(
+        default=None, description="oldest Alertmanager the output must work on, MAJOR.MINOR (default: the newest promgen is judged against)"
+    )
+
+    def targets(self) -> Any:
+        from promgen.versions import NEWEST, Targets, Version
+
+        return Targets(
+            Version.parse(self.prometheus) if self.prometheus else NEWEST["prometheus"],
+            Version.parse(self.alertmanager) if self.alertmanager else NEWEST["alertmanager"],
+        )
+
+
 # --- the spec -------------------------------------------------------------------------------
 
 
@@ -465,6 +533,7 @@ class Spec(Strict):
     dashboards: Dashboards = Field(default_factory=Dashboards)
     stack: Stack = Field(default_factory=Stack)
     kubernetes: Kubernetes = Field(default_factory=Kubernetes)
+    versions: Versions = Field(default_factory=Versions)
 
 
 __all__ = ["Spec", "Size", "Duration"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -18,6 +19,8 @@ DURATION_UNITS_MS: dict[str, int] = {
     "s": 1_000,
     "ms": 1,
 }
+# Go's time.Duration counts nanoseconds in an int64: about 292 years.
+MAX_DURATION_MS = (2**63 - 1) // 1_000_000
 DURATION_PATTERN = r"^(0|([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?)$"
 _DURATION_RE = re.compile(DURATION_PATTERN)
 _DURATION_PART_RE = re.compile(r"([0-9]+)(ms|y|w|d|h|m|s)")
@@ -46,7 +49,10 @@ def parse_duration(text: str) -> int:
             f"invalid duration {text!r}: use a number and a unit from ms, s, m, h, d, w, y, "
             "largest unit first (for example 30s, 5m, 1h30m, 30d)"
         )
-    return sum(int(n) * DURATION_UNITS_MS[u] for n, u in _DURATION_PART_RE.findall(text))
+    total = sum(int(n) * DURATION_UNITS_MS[u] for n, u in _DURATION_PART_RE.findall(text))
+    if total > MAX_DURATION_MS:
+        raise ValueError(f"duration {text!r} is longer than Prometheus and Alertmanager can hold (about 292y)")
+    return total
 
 
 def format_duration(ms: int) -> str:
@@ -124,7 +130,7 @@ def parse_size(value: str | int | float) -> float:
     if isinstance(value, (int, float)):
         if value < 0:
             raise ValueError("a size cannot be negative")
-        return float(value)
+        return _finite(float(value), value)
     match = _SIZE_RE.match(value.strip())
     unit = match.group(2).lower() if match else None
     if match is None or unit not in SIZE_UNITS:
@@ -132,7 +138,13 @@ def parse_size(value: str | int | float) -> float:
             f"invalid size {value!r}: use a number and a unit from B, KB, MB, GB, TB, KiB, MiB, GiB, TiB "
             "(for example 1GB or 512MiB)"
         )
-    return float(match.group(1)) * SIZE_UNITS[unit]
+    return _finite(float(match.group(1)) * SIZE_UNITS[unit], value)
+
+
+def _finite(size: float, written: object) -> float:
+    if not math.isfinite(size) or size > 1e300:
+        raise ValueError(f"size {written!r} is not a finite number of bytes")
+    return size
 
 
 class Size:
