@@ -15,7 +15,7 @@ NAME = r"^[A-Za-z][A-Za-z0-9_-]*$"
 METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 ALERT_NAME = r"^[A-Z][A-Za-z0-9]*$"
-HOST_PORT = r"^[A-Za-z0-9._\[\]:-]+:[0-9]{1,5}$"
+HOST_PORT = r"^([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}$"  # an IPv6 host goes in brackets
 
 ServiceName = Annotated[str, Field(pattern=SERVICE_NAME, min_length=1, max_length=40)]
 Name = Annotated[str, Field(pattern=NAME, min_length=1, max_length=63)]
@@ -42,6 +42,14 @@ def _secret_path(path: str) -> str:
     return path
 
 
+def _port_in_range(address: str) -> str:
+    port = int(address.rsplit(":", 1)[1])
+    if not 0 < port < 65536:
+        raise ValueError(f"port {port} is not between 1 and 65535")
+    return address
+
+
+HostPort = Annotated[str, Field(pattern=HOST_PORT), AfterValidator(_port_in_range)]
 LabelName = Annotated[str, Field(pattern=LABEL_NAME), AfterValidator(_not_reserved)]
 LabelValue = Annotated[str, Field(min_length=1, description="Prometheus drops labels with empty values")]
 Labels = dict[LabelName, LabelValue]
@@ -65,7 +73,7 @@ class Service(Strict):
 
 class ScrapeTarget(Strict):
     job: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
-    static: list[Annotated[str, Field(pattern=HOST_PORT)]] = Field(min_length=1)
+    static: list[HostPort] = Field(min_length=1)
     path: ScrapePath = "/metrics"
     scheme: Literal["http", "https"] = "http"
     interval: Duration | None = None
@@ -317,7 +325,7 @@ class TimeInterval(Strict):
 
 
 class Smtp(Strict):
-    smarthost: Annotated[str, Field(pattern=HOST_PORT)]
+    smarthost: HostPort
     from_: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = Field(alias="from")
     auth_username: str | None = None
     auth_password_file: SecretFile | None = None
@@ -457,7 +465,7 @@ class Kubernetes(Strict):
     container: K8sName | None = Field(default=None, description="its container that gets the probes (default: the service name)")
     labels: K8sLabels = Field(default_factory=dict, description="added to every operator object")
     service_monitor: ServiceMonitorSettings = Field(default_factory=ServiceMonitorSettings)
-    blackbox_exporter: Annotated[str, Field(pattern=HOST_PORT)] = Field(
+    blackbox_exporter: HostPort = Field(
         default="blackbox-exporter.monitoring.svc:9115", description="host:port of the blackbox exporter Service the Probes use"
     )
     alertmanager_secret: K8sName | None = Field(
