@@ -12,6 +12,7 @@ from promgen import alert_templates, conventions
 from promgen.spec.go_template import literal
 from promgen.spec.models import Metric, Severity, Spec
 from promgen.spec.units import Duration, format_duration
+from promgen.versions import Targets
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class ResolvedAlert:
     template: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     spec_index: int | None = None
+    keep_firing_for: Duration | None = None
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,20 @@ class Model:
         return self.spec.service.name
 
     @property
+    def targets(self) -> Targets:
+        """The Prometheus and Alertmanager versions the output is for (spec `versions`)."""
+        return self.spec.versions.targets()
+
+    @property
     def header(self) -> str:
         return conventions.GENERATED_HEADER.format(spec=self.source)
+
+    def header_for(self, *tools: str) -> str:
+        """The header of a file written for these tools' target versions ("for Prometheus 3.5")."""
+        from promgen.versions import TITLES
+
+        targets = " and ".join(f"{TITLES[tool]} {getattr(self.targets, tool)}" for tool in tools)  # type: ignore[index]
+        return conventions.GENERATED_FOR_HEADER.format(spec=self.source, targets=targets)
 
     @property
     def jobs(self) -> tuple[str, ...]:
@@ -161,4 +175,5 @@ def _resolve_alert(model: Model, index: int) -> ResolvedAlert:
         template=alert.template,
         params=params,
         spec_index=index,
+        keep_firing_for=model.options.compressed(alert.keep_firing_for) if alert.keep_firing_for else None,
     )

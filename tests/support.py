@@ -23,7 +23,7 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 
-def judge(binary: str, release: str = "oldest") -> str:
+def judge(binary: str, release: str = "newest") -> str:
     """Path of a judge binary. Prometheus' and Alertmanager's tools come at two releases (oldest:
     Debian 12's, newest: Debian unstable's; see tests/judges.py), fetched on first use; the others
     from PATH. Missing: a failure under CI (never a silent skip), a skip elsewhere."""
@@ -49,13 +49,59 @@ def example_path(name: str) -> Path:
     return ROOT / "examples" / name / "promgen.yaml"
 
 
+# The judges come at two releases (tests/judges.py): "newest" judges what an example renders as it
+# is (its versions default to the newest promgen is judged against), "oldest" what it renders with
+# `versions` pinned to the floor (Debian 12's Prometheus 2.42 and Alertmanager 0.25).
+RELEASES = ("oldest", "newest")
+FLOOR_VERSIONS = {"prometheus": "2.42", "alertmanager": "0.25"}
+
+
+def example_versions(name: str) -> dict[str, str]:
+    import yaml
+
+    data = yaml.safe_load(example_path(name).read_text(encoding="utf-8"))
+    return dict(data.get("versions") or {})
+
+
+def release_cases(names: list[str] | None = None) -> list[Any]:
+    """(example, release) for parametrizing: the oldest release only for examples that can target the
+    floor (an example whose own `versions` ask for more is judged by the newest alone)."""
+    cases = []
+    for name in names or EXAMPLE_NAMES:
+        for release in RELEASES:
+            if release == "oldest" and example_versions(name):
+                continue
+            cases.append(pytest.param(name, release, id=f"{name}-{release}"))
+    return cases
+
+
 @lru_cache(maxsize=None)
-def rendered(name: str, only: tuple[str, ...] = ()) -> dict[str, str]:
-    """Every output file of an example, rendered in-process (the same code the CLI runs)."""
+def spec_for(name: str, release: str) -> Path:
+    """The example's spec for a judge release: as it is (newest), or a copy with `versions` pinned to
+    the floor (oldest)."""
+    if release == "newest":
+        return example_path(name)
+    import tempfile
+
+    import yaml
+
+    data = yaml.safe_load(example_path(name).read_text(encoding="utf-8"))
+    data["versions"] = dict(FLOOR_VERSIONS)
+    spec = Path(tempfile.mkdtemp(prefix=f"promgen-{name}-oldest-")) / "promgen.yaml"
+    spec.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return spec
+
+
+@lru_cache(maxsize=None)
+def rendered(name: str, only: tuple[str, ...] = (), release: str = "newest") -> dict[str, str]:
+    """Every output file of an example, rendered in-process (the same code the CLI runs); for the
+    oldest release with `versions` pinned to the floor."""
     from promgen.commands.render import plan
 
+    if release == "oldest":
+        return plan(spec_for(name, release), list(only) or None)
     cwd = os.getcwd()
-    os.chdir(ROOT)  # headers name the spec relative to the working directory
+    os.chdir(ROOT)  # the path as given names the spec in headers: examples/NAME/promgen.yaml
     try:
         return plan(Path("examples") / name / "promgen.yaml", list(only) or None)
     finally:
@@ -85,11 +131,18 @@ class TextSnapshot(SingleFileSnapshotExtension):
     file_extension = "txt"
 
 
+class AlloySnapshot(SingleFileSnapshotExtension):
+    _write_mode = WriteMode.TEXT
+    file_extension = "alloy"
+
+
 def snapshot_extension(path: str) -> type[SingleFileSnapshotExtension]:
     if path.endswith((".yml", ".yaml")):
         return YamlSnapshot
     if path.endswith(".json"):
         return JsonSnapshot
+    if path.endswith(".alloy"):
+        return AlloySnapshot
     return TextSnapshot
 
 
@@ -172,3 +225,27 @@ def prometheus_judgements(trees: list[Path], release: str) -> dict[Path, str]:
             if alone is not None and alone.returncode != 0:
                 verdicts.setdefault(tree, f"{' '.join(command[1:3])}: {(alone.stdout + alone.stderr)[-3000:]}")
     return verdicts
+
+
+def node_packages(folder: Path) -> Path:
+    """`folder/node_modules`, installed with `npm ci` (from its package-lock.json) on first use, so the
+    README's test command needs no step of its own; a failure to install fails under CI, skips elsewhere."""
+    import fcntl
+    import subprocess
+
+    modules = folder / "node_modules"
+    stamp = modules / ".package-lock.json"
+    if stamp.is_file() and stamp.stat().st_mtime >= (folder / "package-lock.json").stat().st_mtime:
+        return modules
+    npm = judge("npm")
+    with open(folder / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (stamp.is_file() and stamp.stat().st_mtime >= (folder / "package-lock.json").stat().st_mtime):
+            done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=folder,
+                                  capture_output=True, text=True, timeout=900)
+            if done.returncode != 0:
+                message = f"`npm ci` in {folder.relative_to(ROOT)} failed: {done.stderr.strip()[-500:]}"
+                if in_ci():
+                    pytest.fail(message)
+                pytest.skip(message)
+    return modules

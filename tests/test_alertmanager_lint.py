@@ -115,25 +115,31 @@ NEWER = [
 
 
 @pytest.mark.parametrize(("channel", "version"), NEWER, ids=[c["type"] for c, _ in NEWER])
-def test_channel_types_needing_a_newer_alertmanager_are_rejected(channel: dict[str, Any], version: str, tmp_path: Path) -> None:
+def test_channel_types_needing_a_newer_alertmanager_are_rejected_for_the_floor(
+    channel: dict[str, Any], version: str, tmp_path: Path
+) -> None:
     spec = base_spec()
+    spec["versions"] = {"alertmanager": "0.25"}
     spec["channels"].append({"name": "newer", **channel})
     spec["severities"][1]["notify"].append("newer")
     errors = [p for p in problems(spec, tmp_path) if p.level == "error"]
     assert len(errors) == 1, errors
-    assert f"cannot render a {channel['type']} channel without an inline secret" in errors[0].message
-    assert "Alertmanager 0.25" in errors[0].message and version in errors[0].message
+    assert errors[0].message == (
+        f"a {channel['type']} channel needs Alertmanager {version} or later (versions.alertmanager is 0.25)")
     line, column = position(tmp_path / "promgen.yaml", f"type: {channel['type']}")
     assert (errors[0].line, errors[0].column) == (line, column + len("type: "))
+    spec.pop("versions")  # the default target, the newest Alertmanager promgen is judged against, has them
+    assert not [p for p in problems(spec, tmp_path) if p.level == "error"]
 
 
-def test_webhook_url_file_is_rejected(tmp_path: Path) -> None:
+def test_webhook_url_file_is_rejected_for_the_floor(tmp_path: Path) -> None:
     spec = base_spec()
+    spec["versions"] = {"alertmanager": "0.25"}
     spec["channels"].append({"name": "hook", "type": "webhook", "url_file": "/s/hook"})
     spec["severities"][1]["notify"].append("hook")
     errors = messages(problems(spec, tmp_path), "error")
     assert errors == [
-        "Alertmanager 0.25 cannot read a webhook URL from a file (url_file arrived in 0.26); use `url` "
+        "a webhook's url_file needs Alertmanager 0.26 or later (versions.alertmanager is 0.25); use `url` "
         "(with `bearer_token_file` for the credential) when the URL itself holds no secret"
     ]
 

@@ -15,6 +15,7 @@ from promgen.derive.blackbox import MODULES
 from promgen.spec.loader import load_spec
 from tests.support import (
     EXAMPLE_NAMES,
+    RELEASES,
     case_id,
     example_path,
     judge,
@@ -28,10 +29,10 @@ BLACKBOX_FILE = conventions.BLACKBOX_CONFIG_FILE
 CASES = output_cases("blackbox/")
 
 
-def config_check(text: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def config_check(text: str, tmp_path: Path, release: str = "newest") -> subprocess.CompletedProcess[str]:
     path = tmp_path / "blackbox.yml"
     path.write_text(text, encoding="utf-8")
-    binary = judge("prometheus-blackbox-exporter")
+    binary = judge("prometheus-blackbox-exporter", release)
     return subprocess.run([binary, "--config.check", f"--config.file={path}"], capture_output=True, text=True,
                           timeout=60)
 
@@ -62,10 +63,11 @@ def test_snapshot(case: tuple[str, str], snapshot) -> None:
 
 
 @pytest.mark.judge
+@pytest.mark.parametrize("release", RELEASES)
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_blackbox_exporter_accepts_every_example(case: tuple[str, str], tmp_path: Path) -> None:
+def test_blackbox_exporter_accepts_every_example(case: tuple[str, str], release: str, tmp_path: Path) -> None:
     name, path = case
-    result = config_check(rendered(name)[path], tmp_path)
+    result = config_check(rendered(name)[path], tmp_path, release)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

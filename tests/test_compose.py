@@ -126,8 +126,8 @@ def test_every_mounted_file_is_rendered_and_read_only(example: str) -> None:
     files = rendered(example)
     for name, service in stack(example)["services"].items():
         for source, target, mode in bind_mounts(service):
-            if source.startswith("/"):  # the node exporter reads the host; promtail asks the Docker socket
-                assert name in ("node-exporter", "promtail"), (name, source)
+            if source.startswith("/"):  # the node exporter reads the host; Alloy asks the Docker socket
+                assert name in ("node-exporter", "alloy"), (name, source)
                 assert mode.startswith("ro")
                 continue
             rel = source.removeprefix("./")
@@ -239,7 +239,7 @@ def test_services_follow_the_spec(example: str) -> None:
     if "node" in spec.stack.exporters:
         expected.add("node-exporter")
     if spec.stack.logs:
-        expected |= {"loki", "promtail"}
+        expected |= {"loki", "alloy"}
     if spec.stack.tracing:
         expected.add("jaeger")
     assert set(services) == expected
@@ -288,12 +288,13 @@ def test_optional_services(tmp_path: Path) -> None:
     files = render_spec(everything, tmp_path)
     services = yaml.safe_load(files[COMPOSE_FILE])["services"]
     assert list(services) == ["prometheus", "alertmanager", "grafana", "blackbox-exporter", "node-exporter", "loki",
-                              "promtail", "jaeger"]
+                              "alloy", "jaeger"]
     assert "command" not in services["blackbox-exporter"]  # no external probes: the image's own modules
     sources = yaml.safe_load(files[conventions.COMPOSE_GRAFANA_DATASOURCES_FILE])["datasources"]
     assert [(s["type"], s["url"]) for s in sources] == [("loki", "http://loki:3100"), ("jaeger", "http://jaeger:16686")]
-    promtail = yaml.safe_load(files[conventions.COMPOSE_PROMTAIL_FILE])
-    assert promtail["clients"] == [{"url": "http://loki:3100/loki/api/v1/push"}]
+    alloy = files[conventions.COMPOSE_ALLOY_FILE]
+    assert 'loki.write "local" {\n  endpoint {\n    url = "http://loki:3100/loki/api/v1/push"\n  }\n}' in alloy
+    assert "forward_to = [loki.write.local.receiver]" in alloy and alloy.count("{") == alloy.count("}")
     assert conventions.SECRETS_GITIGNORE_FILE not in files  # no channel, no secret
 
 
@@ -317,7 +318,7 @@ def test_the_stack_writes_to_no_remote_store(tmp_path: Path) -> None:
 def test_no_secret_values(example: str) -> None:
     """Only paths to secrets, never values: no password, key or token field in any stack file."""
     for path, text in rendered(example).items():
-        if path == COMPOSE_FILE or path.startswith("compose/"):
+        if path == COMPOSE_FILE or (path.startswith("compose/") and path.endswith(".yml")):
             lowered = yaml.safe_dump(yaml.safe_load(text)).lower()
             assert "password" not in lowered and "api_key" not in lowered and "token:" not in lowered, path
 

@@ -36,7 +36,7 @@ from tests.e2e.harness import (
     process,
     wait_until,
 )
-from tests.support import EXAMPLE_NAMES, example_path, judge, snapshot_extension
+from tests.support import RELEASES, example_path, judge, release_cases, snapshot_extension, spec_for
 
 PROMETHEUS_CONFIG = conventions.PROMETHEUS_CONFIG_FILE
 AM_CONFIG = conventions.ALERTMANAGER_FILE
@@ -47,8 +47,9 @@ def spec_of(example: str) -> str:
     return f"examples/{example}/promgen.yaml"  # relative to ROOT, where run_promgen runs
 
 
-def render_cli(example: str, out: Path, *options: str) -> dict[str, str]:
-    result = run_promgen("render", spec_of(example), "-o", str(out), "--only", "prometheus,alertmanager", *options)
+def render_cli(example: str, out: Path, *options: str, release: str = "newest") -> dict[str, str]:
+    spec = spec_of(example) if release == "newest" else str(spec_for(example, release))
+    result = run_promgen("render", spec, "-o", str(out), "--only", "prometheus,alertmanager", *options)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return {
@@ -58,8 +59,8 @@ def render_cli(example: str, out: Path, *options: str) -> dict[str, str]:
     }
 
 
-def promtool(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([judge("promtool"), *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+def promtool(*args: str, cwd: Path, release: str = "newest") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([judge("promtool", release), *args], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 def rules_of(files: dict[str, str], service: str) -> dict[str, dict[str, Any]]:
@@ -204,19 +205,20 @@ def test_bad_render_options(args: tuple[str, ...], code: int, message: str, tmp_
 
 
 @pytest.mark.judge
-@pytest.mark.parametrize("example", EXAMPLE_NAMES)
-def test_judges_accept_a_compressed_dry_run(example: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("example", "release"), release_cases())
+def test_judges_accept_a_compressed_dry_run(example: str, release: str, tmp_path: Path) -> None:
     model = model_of(example)
     targets = [arg for job in model.jobs for arg in ("--target", f"{job}=127.0.0.1:18000")]
     render_cli(example, tmp_path, *targets, "--receivers-to", "http://127.0.0.1:15001/hook",
-               "--alertmanager", "127.0.0.1:19093", "--compress-time", str(COMPRESSION))
+               "--alertmanager", "127.0.0.1:19093", "--compress-time", str(COMPRESSION), release=release)
     prometheus = tmp_path / "prometheus"
-    for args in (("check", "config", "prometheus.yml"),
-                 ("check", "rules", "--lint-fatal", f"rules/{example}.rules.yml"),
-                 ("test", "rules", f"tests/{example}.test.yml")):
-        result = promtool(*args, cwd=prometheus)
+    rules = sorted(p.relative_to(prometheus).as_posix() for p in (prometheus / "rules").glob("*.yml"))
+    tests = sorted(p.relative_to(prometheus).as_posix() for p in (prometheus / "tests").glob("*.yml"))
+    for args in (("check", "config", "prometheus.yml"), ("check", "rules", "--lint-fatal", *rules),
+                 ("test", "rules", *tests)):
+        result = promtool(*args, cwd=prometheus, release=release)
         assert result.returncode == 0, (args, result.stdout + result.stderr)
-    result = subprocess.run([judge("amtool"), "check-config", str(tmp_path / AM_CONFIG)],
+    result = subprocess.run([judge("amtool", release), "check-config", str(tmp_path / AM_CONFIG)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -285,11 +287,12 @@ def servers() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 @pytest.mark.slow
 @pytest.mark.judge
+@pytest.mark.parametrize("release", RELEASES)
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.example)
 def test_stack_alerts_routes_inhibits_and_resolves(
-    scenario: Scenario, tmp_path: Path, servers: list[subprocess.Popen[bytes]]
+    scenario: Scenario, release: str, tmp_path: Path, servers: list[subprocess.Popen[bytes]]
 ) -> None:
-    prometheus_bin, alertmanager_bin = judge("prometheus"), judge("prometheus-alertmanager")
+    prometheus_bin, alertmanager_bin = judge("prometheus", release), judge("prometheus-alertmanager", release)
     began = time.monotonic()
     model = model_of(scenario.example)
     explicit = next(a for a in model.alerts if a.name == scenario.explicit)
@@ -310,6 +313,7 @@ def test_stack_alerts_routes_inhibits_and_resolves(
             "--receivers-to", receiver.url,
             "--alertmanager", f"127.0.0.1:{am_port}",
             "--compress-time", str(COMPRESSION),
+            release=release,
         )
         am = Alertmanager(f"http://127.0.0.1:{am_port}")
         servers.append(stack.enter_context(process(

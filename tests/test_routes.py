@@ -1,6 +1,6 @@
 """`promgen routes` answers as `amtool config routes test` does on the rendered alertmanager.yml.
 
-The oracle is the real amtool (Debian's prometheus-alertmanager 0.25) run on the very file
+The oracle is the real amtool (0.25 and 0.33, on the file rendered for each) run on the very file
 `promgen render` writes, for every example x every severity and alias x a label set without a
 severity, plus label sets that reach each extra route; and for a spec built to exercise every
 matcher operator, escaping, `continue` and shadowing, over a product of label values.
@@ -21,13 +21,13 @@ from promgen.commands.routes import answer, parse_labels
 from promgen.commands.validate import load_valid
 from promgen.derive import alertmanager
 from promgen.model import build_model
-from tests.support import EXAMPLE_NAMES, ROOT, example_path, judge, rendered
+from tests.support import EXAMPLE_NAMES, ROOT, example_path, judge, release_cases, rendered
 
 
-def amtool_receivers(config: Path, args: list[str]) -> list[str]:
+def amtool_receivers(config: Path, args: list[str], release: str = "newest") -> list[str]:
     """Receivers `amtool config routes test` prints (comma-separated, on its last line)."""
     result = subprocess.run(
-        [judge("amtool"), "config", "routes", "test", f"--config.file={config}", *args],
+        [judge("amtool", release), "config", "routes", "test", f"--config.file={config}", *args],
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr
@@ -55,37 +55,44 @@ def label_sets(spec_path: Path) -> list[list[str]]:
     return [service + extra + severity for extra in extras for severity in severities]
 
 
-def example_cases() -> list[tuple[str, list[str]]]:
-    return [(name, labels) for name in EXAMPLE_NAMES for labels in label_sets(example_path(name))]
+def example_cases() -> list[Any]:
+    return [
+        pytest.param(case.values[0], case.values[1], labels, id=f"{case.id}-{' '.join(labels[2:]) or '-'}")
+        for case in release_cases()
+        for labels in label_sets(example_path(case.values[0]))
+    ]
 
 
 @pytest.fixture(scope="module")
-def example_configs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def example_configs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
     out = tmp_path_factory.mktemp("alertmanager")
     paths = {}
-    for name in EXAMPLE_NAMES:
-        paths[name] = out / f"{name}.yml"
-        paths[name].write_text(rendered(name)[conventions.ALERTMANAGER_FILE], encoding="utf-8")
+    for case in release_cases():
+        name, release = case.values
+        paths[name, release] = out / f"{name}-{release}.yml"
+        paths[name, release].write_text(rendered(name, release=release)[conventions.ALERTMANAGER_FILE], encoding="utf-8")
     return paths
 
 
 @pytest.mark.judge
-@pytest.mark.parametrize(("example", "labels"), example_cases(), ids=lambda v: v if isinstance(v, str) else " ".join(v[2:]) or "-")
-def test_examples_agree_with_amtool(example: str, labels: list[str], example_configs: dict[str, Path]) -> None:
-    expected = amtool_receivers(example_configs[example], labels)
+@pytest.mark.parametrize(("example", "release", "labels"), example_cases())
+def test_examples_agree_with_amtool(
+    example: str, release: str, labels: list[str], example_configs: dict[tuple[str, str], Path]
+) -> None:
+    expected = amtool_receivers(example_configs[example, release], labels, release)
     assert promgen_receivers(example_path(example), labels) == expected
 
 
 @pytest.mark.judge
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
-def test_cli_agrees_with_amtool(example: str, example_configs: dict[str, Path], promgen_cli) -> None:
+def test_cli_agrees_with_amtool(example: str, example_configs: dict[tuple[str, str], Path], promgen_cli) -> None:
     """The command as a user runs it, for the most urgent severity by its last alias."""
     loaded, _ = load_valid(example_path(example))
     top = loaded.spec.severities[0]
     labels = [f"severity={[top.name, *top.aliases][-1]}", f"service={loaded.spec.service.name}"]
     result = promgen_cli("routes", f"examples/{example}/promgen.yaml", *labels)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == amtool_receivers(example_configs[example], labels)
+    assert result.stdout.splitlines() == amtool_receivers(example_configs[example, "newest"], labels)
     assert result.stdout.splitlines() == list(top.notify)
 
 

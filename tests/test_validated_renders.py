@@ -168,3 +168,51 @@ def test_a_bug_is_an_internal_error_naming_the_spec_not_a_traceback(debug: bool,
         assert f"internal error on {path}: ZeroDivisionError: a bug" in done.stderr
         assert "PROMGEN_DEBUG=1" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --- version-gated rule features ---------------------------------------------------------------
+
+RULE_FEATURES = [
+    # (spec change, the field the error points at, the version validate names, the last version without)
+    ({"rules": {"labels": {"team": "payments"}}}, ("rules", "labels"), "Prometheus 3.0", "2.55"),
+    ({"rules": {"query_offset": "1m"}}, ("rules", "query_offset"), "Prometheus 2.53", "2.52"),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "needs", "below"), RULE_FEATURES, ids=["group labels", "query_offset"])
+def test_rule_features_the_target_prometheus_lacks_are_refused_naming_the_version(
+    change: dict[str, Any], field: tuple[str, ...], needs: str, below: str, tmp_path: Path
+) -> None:
+    from promgen.spec.checks import check
+    from promgen.spec.loader import load_spec
+
+    path = tmp_path / "promgen.yaml"
+    for version, refused in ((below, True), (needs.split()[-1], False)):
+        spec = {**base(), **copy.deepcopy(change), "versions": {"prometheus": version}}
+        path.write_text(yaml.safe_dump(spec, sort_keys=False))
+        errors = [p for p in check(load_spec(path)) if p.level == "error"]
+        if refused:
+            assert [e.message for e in errors] == [
+                f"rules.{field[1]} needs {needs} or later (versions.prometheus is {version})"]
+        else:
+            assert not errors, errors
+
+
+@pytest.mark.judge
+def test_rule_group_settings_and_keep_firing_for_pass_the_newest_promtool_and_their_tests(tmp_path: Path) -> None:
+    """Group labels reach every rule's series and alerts, query_offset delays what every rule reads;
+    the generated unit tests model both, so promtool's own evaluation agrees with them."""
+    spec = base()
+    spec["rules"] = {"labels": {"team": "payments"}, "query_offset": "2m", "limit": 100}
+    spec["alerts"][0]["keep_firing_for"] = "10m"
+    files = plan_spec(spec, tmp_path, ["prometheus", "alertmanager"])
+    rules = yaml.safe_load(next(text for path, text in files.items() if path.startswith("prometheus/rules/")))
+    for group in rules["groups"]:
+        assert (group["labels"], group["query_offset"], group["limit"]) == ({"team": "payments"}, "2m", 100)
+    alert = next(r for g in rules["groups"] for r in g["rules"] if r.get("alert") == "Errors")
+    assert alert["keep_firing_for"] == "10m"
+    tests = yaml.safe_load(next(text for path, text in files.items() if path.startswith("prometheus/tests/")))
+    fired = [alert for case in tests["tests"] for check in case["alert_rule_test"] for alert in check["exp_alerts"]]
+    assert fired and all(alert["exp_labels"]["team"] == "payments" for alert in fired)
+    verdicts = prometheus_judgements([write_tree(files, tmp_path / "out")], "newest")
+    assert not verdicts, verdicts

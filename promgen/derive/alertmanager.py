@@ -4,8 +4,9 @@ The route tree is a `Route` dataclass rather than a dict because `promgen routes
 same tree (with Alertmanager's matching algorithm, `matching_routes`) that is written to
 alertmanager.yml: what the command prints and what the file does cannot drift apart.
 
-Targets Alertmanager 0.25 (Debian's `prometheus-alertmanager`, the judge): `matchers` only, no
-`match`/`match_re`; secrets only through `*_file` fields that version reads.
+Readable by Alertmanager 0.25 (the floor) and later: `matchers` only, no `match`/`match_re`;
+secrets only through `*_file` fields. Channel types newer than the floor are refused by `validate`
+unless `versions.alertmanager` has them (CHANNEL_FEATURES).
 """
 
 from __future__ import annotations
@@ -24,15 +25,12 @@ if TYPE_CHECKING:
     from promgen.spec.models import Channel
     from promgen.spec.units import Duration
 
-# Channel types whose secret Alertmanager 0.25 only takes inline: `validate` rejects them.
-NEEDS_NEWER_ALERTMANAGER: dict[str, str] = {
-    "msteams": "Alertmanager 0.25 has no Microsoft Teams receiver (msteams_configs arrived in 0.26)",
-    "discord": "Alertmanager 0.25 takes a Discord webhook URL only inline (webhook_url_file arrived in 0.26); "
-    "a slack channel whose api_url_file holds the Discord webhook URL followed by /slack works today",
-    "telegram": "Alertmanager 0.25 takes a Telegram bot token only inline (bot_token_file arrived in 0.26)",
+# The feature (promgen.versions.FEATURES) a channel needs beyond the floor: its type, or, for a
+# webhook, reading its URL from a file.
+CHANNEL_FEATURES: dict[str, str] = {
+    "msteams": "msteams", "msteamsv2": "msteamsv2", "discord": "discord", "telegram": "telegram",
+    "rocketchat": "rocketchat", "jira": "jira",
 }
-WEBHOOK_URL_FILE = "Alertmanager 0.25 cannot read a webhook URL from a file (url_file arrived in 0.26); " \
-    "use `url` (with `bearer_token_file` for the credential) when the URL itself holds no secret"
 
 # Alertmanager's own retention default (--data.retention): repeats longer than this are not honoured.
 DEFAULT_RETENTION_MS = 120 * 3_600_000
@@ -346,9 +344,8 @@ def _integration(channel: Channel) -> tuple[str, dict[str, Any]]:
         details = {"summary": "{{ .CommonAnnotations.summary }}", "runbook": "{{ .CommonAnnotations.runbook_url }}"}
         return "pagerduty_configs", {**sent, **key, "description": TITLE, "details": details}
     if channel.type == "webhook":
-        if channel.url is None:
-            raise OutputError(f"channel {channel.name}: {WEBHOOK_URL_FILE}")
-        config = {"url": channel.url, "max_alerts": channel.max_alerts}
+        config = {"url": channel.url} if channel.url is not None else {"url_file": channel.url_file}
+        config["max_alerts"] = channel.max_alerts
         if channel.bearer_token_file:
             config["http_config"] = _bearer(channel.bearer_token_file)
         return "webhook_configs", {**sent, **config}
@@ -362,7 +359,24 @@ def _integration(channel: Channel) -> tuple[str, dict[str, Any]]:
     if channel.type == "webex":
         config = {"room_id": literal(channel.room_id), "http_config": _bearer(channel.bot_token_file)}
         return "webex_configs", {**sent, **config, "message": TITLE + "\n" + TEXT}
-    raise OutputError(f"channel {channel.name}: {NEEDS_NEWER_ALERTMANAGER.get(channel.type, channel.type)}")
+    if channel.type in ("msteams", "msteamsv2"):
+        return f"{channel.type}_configs", {**sent, "webhook_url_file": channel.webhook_url_file, "title": TITLE, "text": TEXT}
+    if channel.type == "discord":
+        return "discord_configs", {**sent, "webhook_url_file": channel.webhook_url_file, "title": TITLE, "message": TEXT}
+    if channel.type == "telegram":
+        config = {"bot_token_file": channel.bot_token_file, "chat_id": channel.chat_id, "parse_mode": channel.parse_mode}
+        return "telegram_configs", {**sent, **config, "message": TITLE + "\n" + TEXT}
+    if channel.type == "rocketchat":
+        config = {"token_id_file": channel.token_id_file, "token_file": channel.token_file,
+                  "channel": literal(channel.channel)}
+        if channel.api_url:
+            config["api_url"] = channel.api_url
+        return "rocketchat_configs", {**sent, **config, "title": TITLE, "text": TEXT}
+    if channel.type == "jira":
+        config = {"api_url": channel.api_url, "project": channel.project, "issue_type": literal(channel.issue_type)}
+        auth = {"basic_auth": {"username": channel.username, "password_file": channel.password_file}}
+        return "jira_configs", {**sent, **config, "summary": TITLE, "description": TEXT, "http_config": auth}
+    raise OutputError(f"channel {channel.name}: promgen cannot render a {channel.type} channel")
 
 
 def receivers(model: Model) -> list[dict[str, Any]]:

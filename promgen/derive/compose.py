@@ -22,36 +22,54 @@ from promgen import conventions
 from promgen.derive import blackbox
 from promgen.model import Model, RenderOptions
 from promgen.spec.models import ScrapeTarget, Spec
+from promgen.versions import NEWEST
 
-# Pinned images (never :latest). Prometheus and Alertmanager are newer than the judges
-# (promtool 2.42, amtool 0.25) and read every config those accept. Loki stays below 3.6, whose
-# distroless image has no wget for a healthcheck.
+# Pinned images (never :latest): the newest Prometheus and Alertmanager promgen is judged against
+# (they read output for any target from the floor up; a newer target gets its own release), a
+# current Grafana 12, and Grafana Alloy as the log shipper (promtail reached its end of life).
+# Loki stays below 3.6, whose distroless image has no wget for a healthcheck.
 IMAGES: dict[str, str] = {
-    "prometheus": "prom/prometheus:v2.53.2",
-    "alertmanager": "prom/alertmanager:v0.27.0",
-    "grafana": "grafana/grafana:11.3.0",
-    "blackbox-exporter": "prom/blackbox-exporter:v0.25.0",
-    "node-exporter": "prom/node-exporter:v1.8.2",
+    "grafana": "grafana/grafana:12.4.11",
+    "blackbox-exporter": "prom/blackbox-exporter:v0.28.0",
+    "node-exporter": "prom/node-exporter:v1.9.1",
     "loki": "grafana/loki:3.5.0",
-    "promtail": "grafana/promtail:3.5.0",
+    "alloy": "grafana/alloy:v1.18.1",
     "jaeger": "jaegertracing/all-in-one:1.62.0",
 }
+# The release each judged line runs (MAJOR.MINOR -> patch).
+JUDGED_RELEASES: dict[str, tuple[str, str]] = {
+    "prometheus": ("prom/prometheus", "v3.5.3"),
+    "alertmanager": ("prom/alertmanager", "v0.33.1"),
+}
+
+
+def image(name: str, model: Model) -> str:
+    """The pinned image of a stack service; Prometheus and Alertmanager at least the spec's target."""
+    if name not in JUDGED_RELEASES:
+        return IMAGES[name]
+    repository, tag = JUDGED_RELEASES[name]
+    target = getattr(model.targets, name)
+    if target > NEWEST[name]:  # type: ignore[index]
+        tag = f"v{target}.0"
+    return f"{repository}:{tag}"
+
+
 HOST_GATEWAY = "host.docker.internal"
 PROMETHEUS_DIR = "/etc/prometheus"
 ALERTMANAGER_CONFIG = "/etc/alertmanager/alertmanager.yml"
 GRAFANA_PROVISIONING_DIR = "/etc/grafana/provisioning"
 GRAFANA_STACK_DATASOURCES = f"{GRAFANA_PROVISIONING_DIR}/datasources/stack.yml"
 BLACKBOX_CONFIG = "/etc/blackbox_exporter/config.yml"
-PROMTAIL_CONFIG = "/etc/promtail/config.yml"
+ALLOY_CONFIG = "/etc/alloy/config.alloy"
 LOKI_URL = "http://loki:3100"
 JAEGER_URL = "http://jaeger:16686"
-PROMTAIL_PORT = 9080
+ALLOY_PORT = 12345
 
 
 @dataclass
 class ComposeData:
     compose: dict[str, Any]  # the docker-compose.yml document
-    configs: dict[str, dict[str, Any]] = field(default_factory=dict)  # compose-only config files: path -> data
+    configs: dict[str, Any] = field(default_factory=dict)  # compose-only config files: path -> data
     secret_files: list[str] = field(default_factory=list)  # file names expected in SECRETS_DIR
     notes: list[str] = field(default_factory=list)
 
@@ -158,8 +176,8 @@ def _reaches_host(model: Model) -> dict[str, Any]:
     return {}
 
 
-def _service(image: str, **fields: Any) -> dict[str, Any]:
-    return {"image": IMAGES[image], **fields, "restart": "unless-stopped"}
+def _service(image_ref: str, **fields: Any) -> dict[str, Any]:
+    return {"image": image_ref, **fields, "restart": "unless-stopped"}
 
 
 def prometheus(model: Model) -> dict[str, Any]:
@@ -171,7 +189,7 @@ def prometheus(model: Model) -> dict[str, Any]:
     ]
     volumes.append("prometheus-data:/prometheus")
     return _service(
-        "prometheus",
+        image("prometheus", model),
         command=[
             f"--config.file={PROMETHEUS_DIR}/prometheus.yml",
             "--storage.tsdb.path=/prometheus",
@@ -190,7 +208,7 @@ def alertmanager(model: Model) -> dict[str, Any]:
     volumes.extend(secret_mounts(alertmanager_secrets(model), posixpath.dirname(ALERTMANAGER_CONFIG)))
     volumes.append("alertmanager-data:/alertmanager")
     return _service(
-        "alertmanager",
+        image("alertmanager", model),
         command=[f"--config.file={ALERTMANAGER_CONFIG}", "--storage.path=/alertmanager"],
         volumes=volumes,
         ports=[_local_port(9093)],
@@ -212,7 +230,7 @@ def grafana(model: Model, extra_datasources: bool) -> dict[str, Any]:
     volumes.append(f"./{conventions.GRAFANA_DASHBOARDS_DIR}:{conventions.GRAFANA_DASHBOARDS_MOUNT}:ro")
     volumes.append("grafana-data:/var/lib/grafana")
     return _service(
-        "grafana",
+        IMAGES["grafana"],
         environment={
             "GF_AUTH_ANONYMOUS_ENABLED": "true",
             "GF_AUTH_ANONYMOUS_ORG_ROLE": "Viewer",
@@ -232,7 +250,7 @@ def blackbox_exporter(model: Model) -> dict[str, Any]:
         fields["command"] = [f"--config.file={BLACKBOX_CONFIG}"]
         fields["volumes"] = [f"./{conventions.BLACKBOX_CONFIG_FILE}:{BLACKBOX_CONFIG}:ro"]
     return _service(
-        "blackbox-exporter",
+        IMAGES["blackbox-exporter"],
         **fields,
         ports=[_local_port(9115)],
         **_reaches_host(model),
@@ -242,7 +260,7 @@ def blackbox_exporter(model: Model) -> dict[str, Any]:
 
 def node_exporter() -> dict[str, Any]:
     return _service(
-        "node-exporter",
+        IMAGES["node-exporter"],
         command=[
             "--path.procfs=/host/proc",
             "--path.sysfs=/host/sys",
@@ -258,7 +276,7 @@ def node_exporter() -> dict[str, Any]:
 
 def loki() -> dict[str, Any]:
     return _service(
-        "loki",
+        IMAGES["loki"],
         command=["-config.file=/etc/loki/local-config.yaml"],
         volumes=["loki-data:/loki"],
         ports=[_local_port(3100)],
@@ -266,19 +284,21 @@ def loki() -> dict[str, Any]:
     )
 
 
-def promtail() -> dict[str, Any]:
-    # The promtail image (Debian) has no wget or curl: ask /ready over bash's /dev/tcp.
+def alloy() -> dict[str, Any]:
+    """Grafana Alloy shipping every container's log to Loki, with its own config file."""
+    # The Alloy image has no wget or curl: ask /-/ready over bash's /dev/tcp.
     ready = (
-        f"exec 3<>/dev/tcp/127.0.0.1/{PROMTAIL_PORT} && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 "
+        f"exec 3<>/dev/tcp/127.0.0.1/{ALLOY_PORT} && printf 'GET /-/ready HTTP/1.0\\r\\n\\r\\n' >&3 "
         "&& head -n 1 <&3 | grep -q ' 200 '"
     )
     check = healthcheck("")
     check["test"] = ["CMD", "bash", "-c", ready]
     return _service(
-        "promtail",
-        command=[f"-config.file={PROMTAIL_CONFIG}"],
+        IMAGES["alloy"],
+        command=["run", f"--server.http.listen-addr=0.0.0.0:{ALLOY_PORT}", "--storage.path=/var/lib/alloy/data",
+                 ALLOY_CONFIG],
         volumes=[
-            f"./{conventions.COMPOSE_PROMTAIL_FILE}:{PROMTAIL_CONFIG}:ro",
+            f"./{conventions.COMPOSE_ALLOY_FILE}:{ALLOY_CONFIG}:ro",
             "/var/run/docker.sock:/var/run/docker.sock:ro",
         ],
         healthcheck=check,
@@ -288,7 +308,7 @@ def promtail() -> dict[str, Any]:
 
 def jaeger() -> dict[str, Any]:
     return _service(
-        "jaeger",
+        IMAGES["jaeger"],
         environment={"COLLECTOR_OTLP_ENABLED": "true"},
         ports=[_local_port(16686), _local_port(4317), _local_port(4318)],
         healthcheck=healthcheck("http://127.0.0.1:14269/"),
@@ -298,30 +318,46 @@ def jaeger() -> dict[str, Any]:
 # --- compose-only configs --------------------------------------------------------------------
 
 
-def promtail_config() -> dict[str, Any]:
-    """Ships the logs of every container on this Docker host to Loki, labelled by container."""
-    return {
-        "server": {"http_listen_port": PROMTAIL_PORT, "grpc_listen_port": 0},
-        "positions": {"filename": "/tmp/positions.yaml"},
-        "clients": [{"url": f"{LOKI_URL}/loki/api/v1/push"}],
-        "scrape_configs": [
-            {
-                "job_name": "docker",
-                "docker_sd_configs": [{"host": "unix:///var/run/docker.sock", "refresh_interval": "5s"}],
-                "relabel_configs": [
-                    {"source_labels": ["__meta_docker_container_name"], "regex": "/(.*)", "target_label": "container"},
-                    {
-                        "source_labels": ["__meta_docker_container_label_com_docker_compose_project"],
-                        "target_label": "compose_project",
-                    },
-                    {
-                        "source_labels": ["__meta_docker_container_label_com_docker_compose_service"],
-                        "target_label": "compose_service",
-                    },
-                ],
-            }
-        ],
-    }
+def alloy_config() -> list[dict[str, Any]]:
+    """Alloy's components, in order: find the containers on this Docker host, label their logs by
+    container and compose project and service, and push them to Loki. Each component is
+    {"kind", "label", "attributes": [(name, Alloy expression)], "blocks": [...]}; the template
+    lays them out, every string already quoted as an Alloy expression."""
+    socket = alloy_string("unix:///var/run/docker.sock")
+    rules = [
+        {"kind": "rule", "attributes": [("source_labels", alloy_list([source])), *([("regex", alloy_string(regex))] if regex else []),
+                                        ("target_label", alloy_string(target))]}
+        for source, regex, target in (
+            ("__meta_docker_container_name", "/(.*)", "container"),
+            ("__meta_docker_container_label_com_docker_compose_project", "", "compose_project"),
+            ("__meta_docker_container_label_com_docker_compose_service", "", "compose_service"),
+        )
+    ]
+    return [
+        {"kind": "discovery.docker", "label": "containers",
+         "attributes": [("host", socket), ("refresh_interval", alloy_string("5s"))]},
+        {"kind": "discovery.relabel", "label": "containers", "attributes": [("targets", "[]")], "blocks": rules},
+        {"kind": "loki.source.docker", "label": "containers", "attributes": [
+            ("host", socket),
+            ("targets", "discovery.docker.containers.targets"),
+            ("relabel_rules", "discovery.relabel.containers.rules"),
+            ("forward_to", "[loki.write.local.receiver]"),
+        ]},
+        {"kind": "loki.write", "label": "local", "blocks": [
+            {"kind": "endpoint", "attributes": [("url", alloy_string(f"{LOKI_URL}/loki/api/v1/push"))]},
+        ]},
+    ]
+
+
+def alloy_string(text: str) -> str:
+    """A string literal in Alloy's syntax (Go-style escapes)."""
+    import json
+
+    return json.dumps(text)
+
+
+def alloy_list(items: list[str]) -> str:
+    return "[" + ", ".join(alloy_string(item) for item in items) + "]"
 
 
 def stack_datasources(model: Model) -> dict[str, Any] | None:
@@ -357,12 +393,12 @@ def derive(model: Model) -> ComposeData:
         services["blackbox-exporter"] = blackbox_exporter(model)
     if "node" in stack.exporters:
         services["node-exporter"] = node_exporter()
-    configs: dict[str, dict[str, Any]] = {}
+    configs: dict[str, Any] = {}
     if stack.logs == "loki":
         services["loki"] = loki()
-        services["promtail"] = promtail()
+        services["alloy"] = alloy()
         volumes["loki-data"] = {}
-        configs[conventions.COMPOSE_PROMTAIL_FILE] = promtail_config()
+        configs[conventions.COMPOSE_ALLOY_FILE] = alloy_config()
     if stack.tracing == "jaeger":
         services["jaeger"] = jaeger()
     if datasources is not None:

@@ -202,7 +202,15 @@ _RECEIVER_KINDS = {
     "webhook_configs": "webhookConfigs",
     "opsgenie_configs": "opsgenieConfigs",
     "webex_configs": "webexConfigs",
+    "msteams_configs": "msteamsConfigs",
+    "msteamsv2_configs": "msteamsv2Configs",
+    "discord_configs": "discordConfigs",
+    "telegram_configs": "telegramConfigs",
+    "rocketchat_configs": "rocketchatConfigs",
 }
+# Receivers the AlertmanagerConfig CRD has no integration for: the receiver stays (routes name it),
+# without the integration, and the file's header says so.
+_NO_CRD_KIND = {"jira_configs": "Jira"}
 _PLAIN_FIELDS = {
     "send_resolved": "sendResolved",
     "to": "to",
@@ -219,6 +227,8 @@ _PLAIN_FIELDS = {
     "api_url": "apiURL",
     "room_id": "roomID",
     "responders": "responders",
+    "chat_id": "chatID",
+    "parse_mode": "parseMode",
 }
 # Secrets: a *_file path in alertmanager.yml, a SecretKeySelector in the cluster.
 _SECRET_FIELDS = {
@@ -226,6 +236,16 @@ _SECRET_FIELDS = {
     "routing_key_file": "routingKey",
     "service_key_file": "serviceKey",
     "api_key_file": "apiKey",
+    "bot_token_file": "botToken",
+    "token_file": "token",
+    "token_id_file": "tokenID",
+    "url_file": "urlSecret",
+}
+# Where the CRD spells a secret differently for one receiver kind.
+_SECRET_FIELDS_BY_KIND = {
+    "msteams_configs": {"webhook_url_file": "webhookUrl"},
+    "msteamsv2_configs": {"webhook_url_file": "webhookURL"},
+    "discord_configs": {"webhook_url_file": "apiURL"},
 }
 _KEY_VALUE_FIELDS = {"headers": "headers", "details": "details"}
 # alertmanager.yml's global smtp_* settings; the CRD has no global section, so each email config carries them.
@@ -305,11 +325,12 @@ def _http_config(model: Model, config: dict[str, Any]) -> dict[str, Any]:
 def crd_integration(model: Model, kind: str, config: dict[str, Any], global_: dict[str, Any]) -> dict[str, Any]:
     """One receiver integration (a slack config, an email config, ...) in the CRD's spelling."""
     result: dict[str, Any] = {}
+    secrets = {**_SECRET_FIELDS, **_SECRET_FIELDS_BY_KIND.get(kind, {})}
     for key, value in config.items():
         if key in _PLAIN_FIELDS:
             result[_PLAIN_FIELDS[key]] = value
-        elif key in _SECRET_FIELDS:
-            result[_SECRET_FIELDS[key]] = secret_ref(model, value)
+        elif key in secrets:
+            result[secrets[key]] = secret_ref(model, value)
         elif key in _KEY_VALUE_FIELDS:
             result[_KEY_VALUE_FIELDS[key]] = [{"key": k, "value": v} for k, v in value.items()]
         elif key == "http_config":
@@ -325,10 +346,17 @@ def crd_integration(model: Model, kind: str, config: dict[str, Any], global_: di
     return result
 
 
-def crd_receiver(model: Model, receiver: dict[str, Any], global_: dict[str, Any]) -> dict[str, Any]:
+def crd_receiver(
+    model: Model, receiver: dict[str, Any], global_: dict[str, Any], caveats: list[str] | None = None
+) -> dict[str, Any]:
     result: dict[str, Any] = {"name": receiver["name"]}
     for key, configs in receiver.items():
         if key == "name":
+            continue
+        if key in _NO_CRD_KIND:
+            if caveats is not None:
+                caveats.append(f"receiver {receiver['name']}: the CRD has no {_NO_CRD_KIND[key]} integration, so "
+                               "this receiver notifies nobody here (alertmanager.yml has it)")
             continue
         if key not in _RECEIVER_KINDS:
             raise OutputError(f"AlertmanagerConfig: no translation for the receiver kind {key!r}")
@@ -379,7 +407,7 @@ def alertmanager_config(
                 )
         mute_intervals.append({"name": entry["name"], "timeIntervals": converted})
     spec: dict[str, Any] = {"route": crd_route(route)}
-    spec["receivers"] = [crd_receiver(model, receiver, global_) for receiver in receivers]
+    spec["receivers"] = [crd_receiver(model, receiver, global_, caveats) for receiver in receivers]
     if inhibit_rules:
         spec["inhibitRules"] = [
             {

@@ -117,6 +117,8 @@ def alert_rule(alert: ResolvedAlert) -> Rule:
     rule: Rule = {"alert": alert.name, "expr": alert.expr}
     if alert.for_.ms:
         rule["for"] = str(alert.for_)
+    if alert.keep_firing_for is not None and alert.keep_firing_for.ms:
+        rule["keep_firing_for"] = str(alert.keep_firing_for)
     rule["labels"] = dict(alert.labels)
     rule["annotations"] = dict(alert.annotations)
     return rule
@@ -136,20 +138,34 @@ def rule_sections(model: Model) -> list[tuple[str, Group]]:
         about = f"SLO {slo.name}: {slo_rules.decimal_text(plan.objective * 100)}% over {plan.window}"
         sections.append((
             f"{about}; error ratio over each burn-rate window, objective, budget and budget remaining",
-            {"name": conventions.slo_recording_group(model.service, slo.name), "rules": slo_rules.recording_rules(model, plan)},
+            _group(model, conventions.slo_recording_group(model.service, slo.name), slo_rules.recording_rules(model, plan)),
         ))
         alert_rules = slo_rules.alert_rules(model, plan)
         if alert_rules:
             sections.append((
                 f"{about}; multiwindow multi-burn-rate alerts on the recorded error ratios",
-                {"name": conventions.slo_alert_group(model.service, slo.name), "rules": alert_rules},
+                _group(model, conventions.slo_alert_group(model.service, slo.name), alert_rules),
             ))
     alerts = [alert_rule(alert) for alert in model.alerts]
     parts = chunks(alerts)
     for part, rules in enumerate(parts, start=1):
         note = f" (part {part} of {len(parts)})" if len(parts) > 1 else ""
-        sections.append((f"Alerts of the spec{note}", {"name": conventions.alert_group(model.service, part), "rules": rules}))
+        sections.append((f"Alerts of the spec{note}", _group(model, conventions.alert_group(model.service, part), rules)))
     return sections
+
+
+def _group(model: Model, name: str, rules: list[Rule]) -> Group:
+    """A rule group with the service's group settings (rules: labels, query_offset, limit)."""
+    settings = model.spec.rules
+    group: Group = {"name": name}
+    if settings.query_offset is not None:
+        group["query_offset"] = str(model.options.compressed(settings.query_offset))
+    if settings.limit:
+        group["limit"] = settings.limit
+    if settings.labels:
+        group["labels"] = dict(settings.labels)
+    group["rules"] = rules
+    return group
 
 
 def rule_groups(model: Model) -> list[Group]:

@@ -57,6 +57,8 @@ class Evaluator:
     end_ms: int  # last sample time
     recorded: Mapping[str, Sequence[RecordingRule]] = field(default_factory=dict)
     eval_interval_ms: int = 60_000
+    left_open: bool = False  # Prometheus 3: a range ending at t holds samples in (t - range, t]
+    grid_offset_ms: int = 0  # recording rules write at k * eval_interval - grid_offset (query_offset)
     _values: dict[int, list[float]] = field(default_factory=dict, init=False)
 
     # --- samples ---------------------------------------------------------------------------
@@ -72,10 +74,12 @@ class Evaluator:
             self._values[index] = cached
         return cached
 
-    def points(self, index: int, start_ms: int, end_ms: int) -> list[tuple[int, float]]:
-        """Samples with start_ms <= t <= end_ms (Prometheus 2 ranges are closed on both ends)."""
+    def points(self, index: int, start_ms: int, end_ms: int, *, open_start: bool = False) -> list[tuple[int, float]]:
+        """Samples with start_ms <= t <= end_ms (start_ms < t with `open_start`)."""
         values = self.values(index)
         first = max(0, -(-start_ms // self.interval_ms))
+        if open_start and first * self.interval_ms == start_ms:
+            first += 1
         last = min(len(values) - 1, end_ms // self.interval_ms) if end_ms >= 0 else -1
         return [(i * self.interval_ms, values[i]) for i in range(first, last + 1)]
 
@@ -116,12 +120,15 @@ class Evaluator:
                 out.append((labels, pts[-1][1]))
         return out
 
+    def _grid_at_or_before(self, t: int) -> int:
+        """The last time at or before `t` that recording rules write a sample."""
+        return t - (t + self.grid_offset_ms) % self.eval_interval_ms
+
     def recorded_at(self, name: str, t: int) -> Vector:
         """The series recording rules named `name` write at `t` (rules run at every eval step)."""
-        if t < 0 or t % self.eval_interval_ms:
-            t -= t % self.eval_interval_ms
-            if t < 0:
-                return []
+        t = self._grid_at_or_before(t)
+        if t < 0:
+            return []
         out: Vector = []
         for rule in self.recorded[name]:
             value = self.eval(rule.expr, t)
@@ -144,7 +151,10 @@ class Evaluator:
         name, matchers = selector_parts(vs)
         out: list[tuple[Labels, list[tuple[int, float]]]] = []
         if name in self.recorded:
-            first = max(0, -(-start // self.eval_interval_ms) * self.eval_interval_ms)
+            first = self._grid_at_or_before(start)
+            if first < start or (self.left_open and first == start):
+                first += self.eval_interval_ms
+            first = max(first, (-self.grid_offset_ms) % self.eval_interval_ms)  # nothing is recorded before t=0
             steps = range(first, end + 1, self.eval_interval_ms)
             if len(steps) > 2000:
                 raise Unsupported(f"a range over recorded series {name} longer than 2000 evaluations")
@@ -157,7 +167,7 @@ class Evaluator:
         for index, series in enumerate(self.series):
             labels = dict(series.labels)
             if labels["__name__"] == name and matches(labels, matchers):
-                pts = self.points(index, start, end)
+                pts = self.points(index, start, end, open_start=self.left_open)
                 if pts:
                     out.append((labels, pts))
         return out

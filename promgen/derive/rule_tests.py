@@ -80,29 +80,38 @@ class Synthesis:
 
 @dataclass
 class Rules:
+    """The rule file as the tests see it: group labels merged into each rule's (its own win), the
+    groups' query_offset, and whether ranges are left-open (Prometheus 3) or closed (Prometheus 2)."""
+
     alerts: list[AlertRule]
     recorded: dict[str, list[RecordingRule]]
+    offset_ms: int = 0  # rules.query_offset: every rule reads data this far in the past
+    left_open: bool = False
 
     @classmethod
-    def of(cls, groups: Sequence[Mapping[str, Any]]) -> Rules:
+    def of(cls, groups: Sequence[Mapping[str, Any]], *, left_open: bool = False) -> Rules:
         alerts: list[AlertRule] = []
         recorded: dict[str, list[RecordingRule]] = {}
+        offset = 0
         for group in groups:
+            if "query_offset" in group:
+                offset = parse_duration(group["query_offset"])
             for rule in group["rules"]:
                 expr = pq.parse(rule["expr"])
+                labels = {**group.get("labels", {}), **rule.get("labels", {})}
                 if "record" in rule:
-                    recorded.setdefault(rule["record"], []).append(RecordingRule(expr, rule.get("labels", {})))
+                    recorded.setdefault(rule["record"], []).append(RecordingRule(expr, labels))
                 else:
                     for_ms = parse_duration(rule["for"]) if "for" in rule else 0
-                    alerts.append(AlertRule(rule["alert"], expr, for_ms, rule.get("labels", {}), rule.get("annotations", {})))
-        return cls(alerts, recorded)
+                    alerts.append(AlertRule(rule["alert"], expr, for_ms, labels, rule.get("annotations", {})))
+        return cls(alerts, recorded, offset, left_open)
 
     def named(self, name: str) -> list[AlertRule]:
         return [a for a in self.alerts if a.name == name]
 
 
 def synthesise(model: Model, groups: Sequence[Mapping[str, Any]]) -> Synthesis:
-    rules = Rules.of(groups)
+    rules = Rules.of(groups, left_open=model.targets.has("left-open ranges"))
     burn = {conventions.slo_page_alert(slo.name): index for index, slo in enumerate(model.spec.slos)}
     result = Synthesis()
     for name in dict.fromkeys(a.name for a in rules.alerts):
@@ -139,18 +148,21 @@ class Scenario:
     def __init__(self, rules: Rules, found: Sequence[Variable], levels: Sequence[Level], end_ms: int) -> None:
         interval_s = INTERVAL_MS / 1000
         self.series = [s for v, level in zip(found, levels) for s in series_of(v, level, interval_s)]
-        self.evaluator = Evaluator(self.series, INTERVAL_MS, end_ms, rules.recorded, EVAL_INTERVAL_MS)
+        self.evaluator = Evaluator(self.series, INTERVAL_MS, end_ms, rules.recorded, EVAL_INTERVAL_MS,
+                                   left_open=rules.left_open, grid_offset_ms=rules.offset_ms)
+        self.offset_ms = rules.offset_ms
 
     def firing(self, rule: AlertRule, at: int) -> list[tuple[dict[str, str], float]]:
         """Samples of `rule` firing at `at`: pending since an evaluation at least `for` earlier,
-        so present at every evaluation from the last one at or before `at - for` up to `at`."""
-        if rule.for_ms > at:
+        so present at every evaluation from the last one at or before `at - for` up to `at`. Each
+        evaluation at time t reads the data at t - query_offset."""
+        if rule.for_ms > at or at - self.offset_ms < 0:
             return []
-        now = self.evaluator.vector(rule.expr, at)
+        now = self.evaluator.vector(rule.expr, at - self.offset_ms)
         keep = {_key(labels) for labels, _ in now}
         step = (at - rule.for_ms) // EVAL_INTERVAL_MS * EVAL_INTERVAL_MS
         while step < at and keep:
-            keep &= {_key(labels) for labels, _ in self.evaluator.vector(rule.expr, step)}
+            keep &= {_key(labels) for labels, _ in self.evaluator.vector(rule.expr, step - self.offset_ms)}
             step += EVAL_INTERVAL_MS
         return [(labels, value) for labels, value in now if _key(labels) in keep]
 
@@ -175,11 +187,12 @@ def _key(labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v) for k, v in labels.items() if k != "__name__"))
 
 
-def eval_time(warmup_ms: int, for_ms: int) -> int:
-    """When to look: once the condition has held for `for` after ranges have filled, rounded up to
-    a step. Ranges fill for at most WARMUP_CAP_MS: promtool evaluates every rule at every step, so a
-    day of warm-up makes a test slow, and the evaluator models partly filled ranges exactly."""
-    total = max(EVAL_INTERVAL_MS, min(warmup_ms, WARMUP_CAP_MS) + for_ms)
+def eval_time(warmup_ms: int, for_ms: int, offset_ms: int = 0) -> int:
+    """When to look: once the condition has held for `for` after ranges have filled (and the rules'
+    query_offset has passed), rounded up to a step. Ranges fill for at most WARMUP_CAP_MS: promtool
+    evaluates every rule at every step, so a day of warm-up makes a test slow, and the evaluator
+    models partly filled ranges exactly."""
+    total = max(EVAL_INTERVAL_MS, min(warmup_ms, WARMUP_CAP_MS) + for_ms + offset_ms)
     return -(-total // EVAL_INTERVAL_MS) * EVAL_INTERVAL_MS
 
 
@@ -193,7 +206,7 @@ def _generic_cases(model: Model, rules: Rules, named: list[AlertRule]) -> list[C
         _merge(selection, found)
     if selection.uses_regression and any(_uses_value(rule) for rule in named):
         raise Unsupported("its annotations print the value of a linear regression, which promgen cannot predict exactly")
-    at = eval_time(selection.warmup_ms, max(rule.for_ms for rule in named))
+    at = eval_time(selection.warmup_ms, max(rule.for_ms for rule in named), rules.offset_ms)
     if at > MAX_EVAL_MS:
         raise Unsupported(f"its `for` is longer than the tests simulate ({format_duration(MAX_EVAL_MS)})")
     found_vars = variables(model, selection)
@@ -304,7 +317,7 @@ def _burn_cases(model: Model, rules: Rules, named: list[AlertRule], index: int) 
 
     # Input fails from t=0, so every window sees the same error ratio as soon as it has samples:
     # each case looks once the fast page pair's long window (1h for 30 days) is full.
-    at = eval_time(parse_duration(plan.page[0].long), 0)
+    at = eval_time(parse_duration(plan.page[0].long), 0, rules.offset_ms)
     cases: list[Case] = []
     page_min = min(c.threshold for c in plan.page)
     fast = _pick(plan.page, 1)

@@ -13,7 +13,7 @@ def files(model: Model) -> Output:
     config = alertmanager.derive(model)
     text = render_template(
         "alertmanager/alertmanager.yml.j2",
-        header=model.header,
+        header=model.header_for("alertmanager"),
         global_=config.global_,
         route=config.route,
         default_receiver=config.tree.receiver,

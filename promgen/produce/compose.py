@@ -33,7 +33,7 @@ def local_prometheus_config(model: Model) -> str:
 
     Only the config: the rule files are the Prometheus output's own, mounted as they are.
     """
-    return render_template("prometheus/prometheus.yml.j2", header=model.header,
+    return render_template("prometheus/prometheus.yml.j2", header=model.header_for("prometheus"),
                            config=prometheus.config(local_model(model)))
 
 
@@ -52,7 +52,7 @@ def files(model: Model) -> Output:
     found: dict[str, str] = {}
     found[conventions.COMPOSE_FILE] = render_template(
         "compose/docker-compose.yml.j2",
-        header=model.header,
+        header=model.header_for("prometheus", "alertmanager"),
         service=model.service,
         urls=_urls(data.compose["services"]),
         target_host=model.spec.stack.target_host,
@@ -63,7 +63,7 @@ def files(model: Model) -> Output:
     )
     found[conventions.COMPOSE_PROMETHEUS_FILE] = local_prometheus_config(model)
     templates = {
-        conventions.COMPOSE_PROMTAIL_FILE: "compose/promtail.yml.j2",
+        conventions.COMPOSE_ALLOY_FILE: "compose/config.alloy.j2",
         conventions.COMPOSE_GRAFANA_DATASOURCES_FILE: "compose/grafana-datasources.yml.j2",
     }
     for path, config in data.configs.items():

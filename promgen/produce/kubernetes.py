@@ -55,7 +55,7 @@ def _prometheus_rule(model: Model, files: dict[str, str]) -> None:
         return
     files[conventions.KUBERNETES_PROMETHEUS_RULE_FILE] = render_template(
         "kubernetes/prometheusrule.yaml.j2",
-        header=model.header,
+        header=model.header_for("prometheus"),
         obj=obj,
         rules_file=conventions.rules_file(model.service),
     )
@@ -87,7 +87,7 @@ def _alertmanager_config(model: Model, files: dict[str, str], notes: list[str]) 
     namespace = model.spec.kubernetes.namespace
     files[conventions.KUBERNETES_ALERTMANAGER_CONFIG_FILE] = render_template(
         "kubernetes/alertmanagerconfig.yaml.j2",
-        header=model.header,
+        header=model.header_for("alertmanager"),
         obj=obj,
         keys=keys,
         secret=secret,

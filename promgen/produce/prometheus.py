@@ -17,13 +17,13 @@ def files(model: Model) -> Output:
     service = model.service
     rendered = {
         conventions.PROMETHEUS_CONFIG_FILE: render_template(
-            "prometheus/prometheus.yml.j2", header=model.header, config=derive.config(model)
+            "prometheus/prometheus.yml.j2", header=model.header_for("prometheus"), config=derive.config(model)
         ),
         conventions.rules_file(service): render_template(
-            "prometheus/rules.yml.j2", header=model.header, sections=sections
+            "prometheus/rules.yml.j2", header=model.header_for("prometheus"), sections=sections
         ),
         conventions.tests_file(service): render_template(
-            "prometheus/tests.yml.j2", header=model.header, tests=rule_tests.test_file(model, synthesis, groups),
+            "prometheus/tests.yml.j2", header=model.header_for("prometheus"), tests=rule_tests.test_file(model, synthesis, groups),
             untested=synthesis.untested,
         ),
     }

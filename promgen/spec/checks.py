@@ -44,6 +44,7 @@ class _Checker:
     def run(self) -> list[Problem]:
         self.unique_names()
         self.scrape()
+        self.rule_groups()
         self.service()
         self.metrics()
         self.severity_references()
@@ -165,6 +166,25 @@ class _Checker:
                 self.error(("remote_write", index, "name"),
                            f"remote_write name {remote.name!r} is already remote_write[{names[remote.name]}]'s")
             names.setdefault(remote.name, index)
+
+    def rule_groups(self) -> None:
+        """Rule group settings and alert fields the target Prometheus must have."""
+        settings = self.spec.rules
+        gated = [("labels", "rule group labels", bool(settings.labels)),
+                 ("query_offset", "query_offset", settings.query_offset is not None)]
+        for field, feature, used in gated:
+            missing = self.targets.lacks(feature) if used else None
+            if missing is not None:
+                self.error(("rules", field), f"rules.{field} {missing}")
+        for key, value in settings.labels.items():
+            if key in RESERVED_ALERT_LABELS:
+                self.error(("rules", "labels", key), f"label {key!r} is set by promgen; choose another name", at_key=True)
+            if "{{" in value:  # whether Prometheus expands group labels differs by rule kind: keep them plain
+                self.error(("rules", "labels", key), "a rule group label cannot hold {{")
+        for index, alert in enumerate(self.spec.alerts):
+            missing = self.targets.lacks("keep_firing_for") if alert.keep_firing_for is not None else None
+            if missing is not None:
+                self.error(("alerts", index, "keep_firing_for"), f"keep_firing_for {missing}")
 
     def service(self) -> None:
         for key in self.spec.service.labels:
@@ -460,10 +480,15 @@ class _Checker:
         default = settings.default_channel or conventions.UNROUTED_RECEIVER
         for index, channel in enumerate(spec.channels):
             here: PathKey = ("channels", index)
-            if channel.type in am.NEEDS_NEWER_ALERTMANAGER:
-                self.error(here + ("type",), f"cannot render a {channel.type} channel without an inline secret: {am.NEEDS_NEWER_ALERTMANAGER[channel.type]}")
+            feature = am.CHANNEL_FEATURES.get(channel.type)
+            missing = self.targets.lacks(feature) if feature else None
+            if missing is not None:
+                self.error(here + ("type",), f"a {channel.type} channel {missing}")
             if channel.type == "webhook" and channel.url_file is not None:
-                self.error(here + ("url_file",), am.WEBHOOK_URL_FILE)
+                missing = self.targets.lacks("webhook url_file")
+                if missing is not None:
+                    self.error(here + ("url_file",), f"a webhook's url_file {missing}; use `url` (with "
+                               "`bearer_token_file` for the credential) when the URL itself holds no secret")
             if channel.name == conventions.UNROUTED_RECEIVER and settings.default_channel is None:
                 self.error(here + ("name",), f"{channel.name!r} names the receiver of alerts no route matches; rename the channel or set alertmanager.default_channel")
             if channel.name not in used:

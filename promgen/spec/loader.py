@@ -54,14 +54,22 @@ def validate_document(document: Document) -> LoadedSpec:
 def _without_implied_missing(details: list[Any]) -> list[Any]:
     """Drop "missing `x_file`" where the same mapping has an inline `x`: one problem, one message."""
     inline = {
-        (tuple(d["loc"][:-1]), models.INLINE_SECRET_FIELDS[str(d["loc"][-1])])
+        (tuple(d["loc"][:-1]), field)
         for d in details
         if d["type"] == "extra_forbidden" and str(d["loc"][-1]) in models.INLINE_SECRET_FIELDS
+        for field in _file_fields(str(d["loc"][-1]))
     }
     return [
         d for d in details
         if not (d["type"] == "missing" and (tuple(d["loc"][:-1]), str(d["loc"][-1])) in inline)
     ]
+
+
+def _file_fields(key: str) -> set[str]:
+    """Every `*_file` field an inline secret `key` stands for, whatever the channel type."""
+    fields = {models.INLINE_SECRET_FIELDS[key]}
+    fields.update(by_type[key] for by_type in models.INLINE_SECRET_BY_TYPE.values() if key in by_type)
+    return fields
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
@@ -105,7 +113,10 @@ def _problem(document: Document, detail: Any) -> Problem:
         key = str(loc[-1])
         parent = path[:-1] if found else path
         if key in models.INLINE_SECRET_FIELDS:
-            replacement = f"`{models.INLINE_SECRET_FIELDS[key]}`"
+            node = _node_at(document.data, parent)
+            kind = node.get("type") if isinstance(node, dict) else None
+            field = models.INLINE_SECRET_BY_TYPE.get(str(kind), {}).get(key, models.INLINE_SECRET_FIELDS[key])
+            replacement = f"`{field}`"
             if key in ("auth_password", "password") and "to" in _fields_at(document.data, parent):
                 replacement += " in `alertmanager.smtp`"  # email channels share the one SMTP login
             message = (
@@ -142,6 +153,15 @@ def _problem(document: Document, detail: Any) -> Problem:
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     return document.problem(path, f"{where}: {message[0].lower() + message[1:] if message else message}")
+
+
+def _node_at(data: Any, path: PathKey) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _fields_at(data: Any, path: PathKey) -> list[str]:

@@ -163,8 +163,9 @@ class Alert(Strict):
     template: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     for_: Duration = Field(default=Duration("0s"), alias="for")
+    keep_firing_for: Duration | None = Field(default=None, description="keep firing this long after the condition clears")
     severity: Name
-    summary: str | None = Field(default=None, description="static one-line summary")
+    summary: str | None = Field(default=None, description="one-line summary; a Go template like the description")
     description: str | None = Field(default=None, description="may use {{ $value }} and {{ $labels.x }}")
     runbook_url: RunbookURL | None = None
     labels: Labels = Field(default_factory=dict)
@@ -255,7 +256,16 @@ class OpsgenieChannel(ChannelBase):
 
 
 class MSTeamsChannel(ChannelBase):
+    """Microsoft Teams through an incoming-webhook connector (Alertmanager 0.26 or later)."""
+
     type: Literal["msteams"]
+    webhook_url_file: SecretFile
+
+
+class MSTeamsV2Channel(ChannelBase):
+    """Microsoft Teams through a Power Automate workflow webhook (Alertmanager 0.28 or later)."""
+
+    type: Literal["msteamsv2"]
     webhook_url_file: SecretFile
 
 
@@ -268,12 +278,34 @@ class TelegramChannel(ChannelBase):
     type: Literal["telegram"]
     bot_token_file: SecretFile
     chat_id: int = Field(ge=-(2**63), le=2**63 - 1)
+    parse_mode: Literal["HTML", "Markdown", "MarkdownV2"] = "HTML"
 
 
 class WebexChannel(ChannelBase):
     type: Literal["webex"]
     room_id: str
     bot_token_file: SecretFile
+
+
+class RocketChatChannel(ChannelBase):
+    """Rocket.Chat (Alertmanager 0.28 or later): a personal access token and its user id, both files."""
+
+    type: Literal["rocketchat"]
+    channel: Annotated[str, Field(pattern=r"^[#@]?[A-Za-z0-9._-]+$")]
+    api_url: OpsgenieURL | None = Field(default=None, description="the Rocket.Chat server (default open.rocket.chat)")
+    token_id_file: SecretFile
+    token_file: SecretFile
+
+
+class JiraChannel(ChannelBase):
+    """An issue per alert group in Jira (Alertmanager 0.28 or later), with basic auth."""
+
+    type: Literal["jira"]
+    api_url: OpsgenieURL = Field(description="the Jira REST API, e.g. https://example.atlassian.net/rest/api/2")
+    project: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
+    issue_type: str = Field(default="Bug", min_length=1)
+    username: str = Field(min_length=1)
+    password_file: SecretFile = Field(description="the API token or password")
 
 
 Channel = Annotated[
@@ -284,13 +316,17 @@ Channel = Annotated[
         WebhookChannel,
         OpsgenieChannel,
         MSTeamsChannel,
+        MSTeamsV2Channel,
         DiscordChannel,
         TelegramChannel,
         WebexChannel,
+        RocketChatChannel,
+        JiraChannel,
     ],
     Field(discriminator="type"),
 ]
-CHANNEL_TYPES = ("email", "slack", "pagerduty", "webhook", "opsgenie", "msteams", "discord", "telegram", "webex")
+CHANNEL_TYPES = ("email", "slack", "pagerduty", "webhook", "opsgenie", "msteams", "msteamsv2", "discord", "telegram",
+                 "webex", "rocketchat", "jira")
 
 # Inline secrets users are tempted to write, and the field that references a file instead.
 INLINE_SECRET_FIELDS: dict[str, str] = {
@@ -304,7 +340,11 @@ INLINE_SECRET_FIELDS: dict[str, str] = {
     "password": "password_file",
     "bearer_token": "bearer_token_file",
     "token": "bearer_token_file",
+    "token_id": "token_id_file",
+    "url_secret": "url_file",
 }
+# Where a channel type names its file field differently.
+INLINE_SECRET_BY_TYPE: dict[str, dict[str, str]] = {"rocketchat": {"token": "token_file"}}
 
 
 class TimeInterval(Strict):
@@ -473,6 +513,21 @@ class Kubernetes(Strict):
     )
 
 
+# --- rule groups ----------------------------------------------------------------------------
+
+
+class RuleGroups(Strict):
+    """Settings of every rule group the service's rule file holds."""
+
+    labels: Labels = Field(default_factory=dict, description="added to every rule's series and alerts (Prometheus 3.0 or later)")
+    query_offset: Duration | None = Field(
+        default=None, description="evaluate rules this far in the past, for late data (Prometheus 2.53 or later)"
+    )
+    limit: int | None = Field(
+        default=None, ge=0, le=INT32_MAX, description="fail a rule that produces more series or alerts than this (0: no limit)"
+    )
+
+
 # --- versions -------------------------------------------------------------------------------
 
 
@@ -530,6 +585,7 @@ class Spec(Strict):
     service: Service
     scrape: Scrape = Field(default_factory=Scrape)
     remote_write: list[RemoteWrite] = Field(default_factory=list)
+    rules: RuleGroups = Field(default_factory=RuleGroups)
     metrics: list[Metric] = Field(default_factory=list)
     slos: list[SLO] = Field(default_factory=list)
     alerts: list[Alert] = Field(default_factory=list)
