@@ -13,12 +13,27 @@ def blackbox_job(service: str) -> str:
     return f"{service}-blackbox"
 
 
-def rules_file(service: str) -> str:
-    return f"prometheus/rules/{service}.rules.yml"
+RULES_DIR = "prometheus/rules"
+TESTS_DIR = "prometheus/tests"
 
 
-def tests_file(service: str) -> str:
-    return f"prometheus/tests/{service}.test.yml"
+def rules_dir(service: str) -> str:
+    """A service's rule files: one per SLO and one per group of its own alerts."""
+    return f"{RULES_DIR}/{service}"
+
+
+def slo_rules_file(service: str, slo: str) -> str:
+    return f"{rules_dir(service)}/slo-{slo}.rules.yml"
+
+
+def alert_rules_file(service: str, part: int = 1) -> str:
+    return f"{rules_dir(service)}/alerts.rules.yml" if part == 1 else f"{rules_dir(service)}/alerts-{part}.rules.yml"
+
+
+def tests_file(rules_file: str) -> str:
+    """The promtool test file of a rule file: prometheus/tests/SVC/NAME.test.yml."""
+    name = rules_file.removeprefix(RULES_DIR + "/").removesuffix(".rules.yml")
+    return f"{TESTS_DIR}/{name}.test.yml"
 
 
 ALERTMANAGER_FILE = "alertmanager/alertmanager.yml"
@@ -69,7 +84,11 @@ def slo_no_data_alert(slo: str) -> str:
 # --- Prometheus ------------------------------------------------------------------------------
 
 PROMETHEUS_CONFIG_FILE = "prometheus/prometheus.yml"
-RULE_FILES_GLOB = "rules/*.rules.yml"  # relative to prometheus.yml, as Prometheus resolves it
+def rule_files_glob(service: str) -> str:
+    """A service's rule files as prometheus.yml lists them: relative to prometheus.yml, as Prometheus
+    resolves them, with the glob in the last component only (Prometheus refuses one elsewhere)."""
+    return f"rules/{service}/*.rules.yml"
+
 # Compose service names: the stack's Prometheus reaches these by name (RenderOptions may override).
 ALERTMANAGER_ADDRESS = "alertmanager:9093"
 BLACKBOX_EXPORTER_ADDRESS = "blackbox-exporter:9115"

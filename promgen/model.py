@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from promgen import alert_templates, conventions
@@ -103,7 +104,25 @@ class Model:
         return next(s for s in self.spec.severities if s.name == canonical)
 
     def metric(self, name: str) -> Metric | None:
-        return next((m for m in self.spec.metrics if m.name == name), None)
+        return self._metrics_by_name.get(name)
+
+    @cached_property
+    def _metrics_by_name(self) -> dict[str, Metric]:
+        return {m.name: m for m in self.spec.metrics}
+
+    @cached_property
+    def slo_of_burn_alert(self) -> dict[str, int]:
+        """The burn-rate alert's name (page and ticket share it) -> the index of its SLO."""
+        return {conventions.slo_page_alert(slo.name): index for index, slo in enumerate(self.spec.slos)}
+
+    @cached_property
+    def latency_thresholds(self) -> dict[str, set[float]]:
+        """Histogram name -> the thresholds (seconds) of the latency SLOs on it."""
+        found: dict[str, set[float]] = {}
+        for slo in self.spec.slos:
+            if slo.sli.latency is not None:
+                found.setdefault(slo.sli.latency.metric, set()).add(slo.sli.latency.threshold.seconds)
+        return found
 
     def common_labels(self, severity: str) -> dict[str, str]:
         """Labels every alert carries: severity, service, and the service's own labels."""

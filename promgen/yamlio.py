@@ -324,28 +324,106 @@ class _Walker:
 
 
 def dump_yaml(data: Any) -> str:
-    """Deterministic YAML for generated files: insertion order, block style, literal multi-line strings."""
+    """Deterministic YAML for generated files: insertion order, block style, literal multi-line strings.
+
+    The same bytes as `yaml.dump(data, Dumper=CSafeDumper, sort_keys=False, default_flow_style=False,
+    allow_unicode=True, width=4096)` with literal-style multi-line strings, several times faster on
+    the large, regular structures of rule and test files: the events go straight to libyaml's
+    emitter, skipping PyYAML's Python representer and serializer, and whether a string needs quotes
+    (whether YAML would read it as something else) is decided once per distinct string.
+    """
     import yaml
 
-    return yaml.dump(
-        data, Dumper=_output_dumper(), sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096
-    )
+    return str(yaml.emit(_events(data), Dumper=_emitter(), width=4096, allow_unicode=True))
+
+
+STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _events(data: Any) -> list[Any]:
+    import yaml
+
+    events: list[Any] = [yaml.StreamStartEvent(), yaml.DocumentStartEvent(explicit=None)]
+    _add_node(data, events.append, yaml.ScalarEvent, yaml)
+    events += [yaml.DocumentEndEvent(explicit=None), yaml.StreamEndEvent()]
+    return events
+
+
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+def _add_node(data: Any, add: Any, scalar: Any, yaml: Any) -> None:
+    """Append the events of `data`; dispatch on the exact type first (it runs once per value)."""
+    kind = type(data)
+    if kind is str:
+        add(scalar(None, STR_TAG, (_reads_as(data) == STR_TAG, True), data, style="|" if "\n" in data else None))
+    elif kind is dict:
+        add(yaml.MappingStartEvent(None, _MAP_TAG, True, flow_style=False))
+        for key, value in data.items():
+            if type(key) is str:
+                add(scalar(None, STR_TAG, (_reads_as(key) == STR_TAG, True), key, style="|" if "\n" in key else None))
+            else:
+                _add_node(key, add, scalar, yaml)
+            if type(value) is str:
+                add(scalar(None, STR_TAG, (_reads_as(value) == STR_TAG, True), value,
+                           style="|" if "\n" in value else None))
+            else:
+                _add_node(value, add, scalar, yaml)
+        add(yaml.MappingEndEvent())
+    elif kind is list or kind is tuple:
+        add(yaml.SequenceStartEvent(None, _SEQ_TAG, True, flow_style=False))
+        for item in data:
+            _add_node(item, add, scalar, yaml)
+        add(yaml.SequenceEndEvent())
+    elif isinstance(data, str):
+        _add_node(str(data), add, scalar, yaml)
+    elif isinstance(data, dict):
+        _add_node(dict(data), add, scalar, yaml)
+    else:
+        tag, text = _scalar_text(data)
+        add(scalar(None, tag, (_reads_as(text) == tag, tag == STR_TAG), text, style=None))
+
+
+def _scalar_text(value: Any) -> tuple[str, str]:
+    """(tag, text) of a non-string scalar, as PyYAML's SafeRepresenter writes it."""
+    if value is None:
+        return "tag:yaml.org,2002:null", "null"
+    if isinstance(value, bool):
+        return "tag:yaml.org,2002:bool", "true" if value else "false"
+    if isinstance(value, int):
+        return "tag:yaml.org,2002:int", str(value)
+    if isinstance(value, float):
+        if value != value:
+            text = ".nan"
+        elif value in (float("inf"), float("-inf")):
+            text = ".inf" if value > 0 else "-.inf"
+        else:
+            text = repr(value).lower()
+            if "." not in text and "e" in text:
+                text = text.replace("e", ".0e", 1)
+        return "tag:yaml.org,2002:float", text
+    raise TypeError(f"cannot write a {type(value).__name__} as YAML")
+
+
+@lru_cache(maxsize=65536)
+def _reads_as(text: str) -> str:
+    """The tag YAML reads a plain scalar `text` as (str unless it looks like a number, bool, null...)."""
+    from yaml.nodes import ScalarNode
+
+    return str(_resolver().resolve(ScalarNode, text, (True, False)))
 
 
 @lru_cache(maxsize=1)
-def _output_dumper() -> Any:
+def _resolver() -> Any:
+    import yaml
+
+    return yaml.resolver.Resolver()
+
+
+@lru_cache(maxsize=1)
+def _emitter() -> Any:
     """libyaml's emitter when available (several times faster than PyYAML's; same bytes)."""
     import yaml
 
-    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-    class OutputDumper(base):  # type: ignore[misc, valid-type]
-        def ignore_aliases(self, data: Any) -> bool:
-            return True
-
-    def represent_str(dumper: Any, value: str) -> Any:
-        style = "|" if "\n" in value else None
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-    OutputDumper.add_representer(str, represent_str)
-    return OutputDumper
+    return getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -249,3 +249,14 @@ def node_packages(folder: Path) -> Path:
                     pytest.fail(message)
                 pytest.skip(message)
     return modules
+
+
+def rule_file_order(path: str) -> tuple[int, int, str]:
+    """Rule files as promgen writes them: the SLOs' first, then the alert groups' by part number."""
+    import re
+
+    name = path.rsplit("/", 1)[-1]
+    part = re.fullmatch(r"alerts(?:-(\d+))?\.rules\.yml", name)
+    if part is None:
+        return (0, 0, name)
+    return (1, int(part.group(1) or 1), name)

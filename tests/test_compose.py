@@ -156,7 +156,7 @@ def test_prometheus_container_config_and_rules_pass_promtool(example: str, tmp_p
     config = root / "etc/prometheus/prometheus.yml"
     result = run(judge("promtool"), "check", "config", str(config))
     assert result.returncode == 0, result.stdout + result.stderr
-    rules = sorted((root / "etc/prometheus/rules").glob("*.rules.yml"))
+    rules = sorted((root / "etc/prometheus/rules").rglob("*.rules.yml"))
     assert rules, "the rule files are mounted where prometheus.yml's rule_files glob finds them"
     assert f"SUCCESS: {len(rules)} rule files found" in result.stdout
 

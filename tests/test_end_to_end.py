@@ -64,8 +64,10 @@ def promtool(*args: str, cwd: Path, release: str = "newest") -> subprocess.Compl
 
 
 def rules_of(files: dict[str, str], service: str) -> dict[str, dict[str, Any]]:
-    """alert/record name (+ severity for alerts) -> rule, from the rendered rule file."""
-    groups = yaml.safe_load(files[conventions.rules_file(service)])["groups"]
+    """alert/record name (+ severity for alerts) -> rule, from the service's rendered rule files."""
+    prefix = conventions.rules_dir(service) + "/"
+    groups = [group for path, text in sorted(files.items()) if path.startswith(prefix)
+              for group in yaml.safe_load(text)["groups"]]
     found: dict[str, dict[str, Any]] = {}
     for group in groups:
         for rule in group["rules"]:
@@ -212,8 +214,8 @@ def test_judges_accept_a_compressed_dry_run(example: str, release: str, tmp_path
     render_cli(example, tmp_path, *targets, "--receivers-to", "http://127.0.0.1:15001/hook",
                "--alertmanager", "127.0.0.1:19093", "--compress-time", str(COMPRESSION), release=release)
     prometheus = tmp_path / "prometheus"
-    rules = sorted(p.relative_to(prometheus).as_posix() for p in (prometheus / "rules").glob("*.yml"))
-    tests = sorted(p.relative_to(prometheus).as_posix() for p in (prometheus / "tests").glob("*.yml"))
+    rules = sorted(p.relative_to(prometheus).as_posix() for p in (prometheus / "rules").rglob("*.yml"))
+    tests = sorted(p.relative_to(prometheus).as_posix() for p in (prometheus / "tests").rglob("*.yml"))
     for args in (("check", "config", "prometheus.yml"), ("check", "rules", "--lint-fatal", *rules),
                  ("test", "rules", *tests)):
         result = promtool(*args, cwd=prometheus, release=release)
@@ -223,7 +225,7 @@ def test_judges_accept_a_compressed_dry_run(example: str, release: str, tmp_path
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("path", [PROMETHEUS_CONFIG, conventions.rules_file("promptforge"), AM_CONFIG],
+@pytest.mark.parametrize("path", [PROMETHEUS_CONFIG, conventions.slo_rules_file("promptforge", "availability"), AM_CONFIG],
                          ids=lambda path: path.rsplit(".", 1)[0].replace("/", "__"))
 def test_dry_run_snapshot(path: str, dry_run: dict[str, str], snapshot: Any) -> None:
     assert dry_run[path] == snapshot(extension_class=snapshot_extension(path))

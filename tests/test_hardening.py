@@ -350,8 +350,8 @@ def test_promtool_accepts_rules_and_tests_with_awkward_labels(tmp_path: Path) ->
     produced = render_spec(awkward_spec(), tmp_path)
     prometheus = require(produced, "prometheus")
     tree = write_tree(prometheus.files, tmp_path / "out")
-    rules = sorted((tree / "prometheus" / "rules").glob("*.yml"))
-    tests = sorted((tree / "prometheus" / "tests").glob("*.yml"))
+    rules = sorted((tree / "prometheus" / "rules").rglob("*.yml"))
+    tests = sorted((tree / "prometheus" / "tests").rglob("*.yml"))
     assert rules
     done = subprocess.run([promtool, "check", "rules", *map(str, rules)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr

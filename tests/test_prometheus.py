@@ -28,6 +28,7 @@ from tests.support import (
     release_cases,
     render_in_fresh_process,
     rendered,
+    rule_file_order,
     snapshot_extension,
     write_tree,
 )
@@ -36,16 +37,20 @@ CASES = output_cases("prometheus/")
 CONFIG = conventions.PROMETHEUS_CONFIG_FILE
 
 
-def rules_path(example: str) -> str:
-    return conventions.rules_file(yaml.safe_load(rendered(example)[CONFIG])["global"]["external_labels"]["service"])
+def rule_files_of(example: str) -> dict[str, dict[str, Any]]:
+    paths = sorted((p for p in rendered(example) if p.startswith("prometheus/rules/")), key=rule_file_order)
+    return {path: yaml.safe_load(rendered(example)[path]) for path in paths}
 
 
 def rule_file(example: str) -> dict[str, Any]:
-    return yaml.safe_load(rendered(example)[rules_path(example)])
+    """Every group of the example's rule files, in file order, as one rule file would hold them."""
+    return {"groups": [group for data in rule_files_of(example).values() for group in data["groups"]]}
 
 
 def unit_tests_of(example: str) -> dict[str, Any]:
-    return yaml.safe_load(rendered(example)[rules_path(example).replace("/rules/", "/tests/").replace(".rules.", ".test.")])
+    """Every case of the example's test files, as one test file would hold them."""
+    files = [yaml.safe_load(text) for path, text in rendered(example).items() if path.startswith("prometheus/tests/")]
+    return {"tests": [case for data in files for case in data["tests"]]}
 
 
 def alerts_of(example: str) -> list[dict[str, Any]]:
@@ -113,7 +118,7 @@ def test_promtool_check_rules_lint_fatal(example: str, release: str, tmp_path: P
 @pytest.mark.parametrize(("example", "release"), release_cases())
 def test_promtool_runs_the_generated_unit_tests(example: str, release: str, tmp_path: Path) -> None:
     tree = write_tree(rendered(example, release=release), tmp_path)
-    tests = sorted(str(p) for p in (tree / "prometheus" / "tests").glob("*.test.yml"))
+    tests = sorted(str(p) for p in (tree / "prometheus" / "tests").rglob("*.test.yml"))
     assert tests
     result = promtool("test", "rules", *tests, release=release)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
@@ -160,7 +165,7 @@ def test_render_twice_gives_the_same_bytes(example: str) -> None:
 def test_render_is_the_same_in_processes_with_different_hash_seeds(tmp_path: Path) -> None:
     written = [render_in_fresh_process("pynomaly", "prometheus", tmp_path / seed, seed) for seed in ("1", "2")]
     assert written[0] == written[1]
-    assert len(written[0]) == 3
+    assert len(written[0]) == 13  # prometheus.yml, six rule files and their six test files
 
 
 def test_every_file_starts_with_the_generated_header() -> None:
@@ -179,7 +184,7 @@ def test_config_of_pynomaly() -> None:
         "evaluation_interval": "15s",
         "external_labels": {"service": "pynomaly", "environment": "production"},
     }
-    assert config["rule_files"] == ["rules/*.rules.yml"]
+    assert config["rule_files"] == ["rules/pynomaly/*.rules.yml"]
     assert config["alerting"] == {"alertmanagers": [{"static_configs": [{"targets": ["alertmanager:9093"]}]}]}
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert list(jobs) == ["pynomaly-api", "pynomaly-worker", "pynomaly-postgres", "pynomaly-redis", "kubelet-cadvisor",
@@ -247,15 +252,13 @@ def test_remote_write_and_probe_modules(tmp_path: Path) -> None:
 
 
 @pytest.mark.judge
-def test_a_spec_with_no_alerts_still_renders_valid_files(tmp_path: Path) -> None:
+def test_a_spec_with_no_alerts_has_no_rule_files_and_a_valid_config(tmp_path: Path) -> None:
     files = render_spec(minimal_spec(), tmp_path)
-    assert yaml.safe_load(files["prometheus/rules/shop.rules.yml"]) == {"groups": []}
-    assert yaml.safe_load(files["prometheus/tests/shop.test.yml"])["tests"] == []
+    assert sorted(files) == [CONFIG]
     tree = write_tree(files, tmp_path / "out")
-    for args in (("check", "config", CONFIG), ("check", "rules", "--lint-fatal", "prometheus/rules/shop.rules.yml"),
-                 ("test", "rules", "prometheus/tests/shop.test.yml")):
-        result = promtool(*args, cwd=tree)
-        assert result.returncode == 0, (args, result.stdout + result.stderr)
+    result = promtool("check", "config", CONFIG, cwd=tree)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout and "rules found" not in result.stdout
 
 
 # --- the rule file: mixin conventions ---------------------------------------------------------
@@ -375,10 +378,37 @@ def test_every_alert_is_tested_or_reported_untested(example: str) -> None:
         assert fired == severities, name
 
 
-def test_the_test_file_points_at_the_rule_file_relative_to_itself() -> None:
-    data = unit_tests_of("promptforge")
-    assert data["rule_files"] == ["../rules/promptforge.rules.yml"]
-    assert data["evaluation_interval"] == "5m"
+def test_each_rule_file_has_a_test_file_loading_it_relative_to_itself() -> None:
+    files = rendered("promptforge")
+    rules = sorted(p for p in files if p.startswith("prometheus/rules/"))
+    assert rules == ["prometheus/rules/promptforge/alerts.rules.yml",
+                     "prometheus/rules/promptforge/slo-availability.rules.yml",
+                     "prometheus/rules/promptforge/slo-latency.rules.yml"]
+    for path in rules:
+        data = yaml.safe_load(files[path.replace("/rules/", "/tests/").replace(".rules.yml", ".test.yml")])
+        assert data["rule_files"] == [f"../../rules/promptforge/{path.rsplit('/', 1)[1]}"]
+        assert data["evaluation_interval"] == "5m"
+        groups = [group["name"] for group in yaml.safe_load(files[path])["groups"]]
+        assert data["group_eval_order"] == groups
+
+
+def test_an_alert_on_an_slo_series_loads_that_slo_file_too(tmp_path: Path) -> None:
+    """A test file loads the rule files its alerts read recorded series from, and only those."""
+    spec = minimal_spec(
+        slos=[{"name": name, "objective": 99, "sli": {
+            "errors": 'sum(rate(http_requests_total{code=~"5.."}[{{window}}]))',
+            "total": "sum(rate(http_requests_total[{{window}}]))"}} for name in ("checkout", "search")],
+        alerts=[{"name": "CheckoutRatioHigh", "severity": "critical", "summary": "High.",
+                 "expr": 'slo:sli_error:ratio_rate5m{slo="checkout"} > 0.5'}],
+    )
+    files = render_spec(spec, tmp_path)
+    data = yaml.safe_load(files["prometheus/tests/shop/alerts.test.yml"])
+    assert data["rule_files"] == ["../../rules/shop/slo-checkout.rules.yml", "../../rules/shop/alerts.rules.yml"]
+    assert [case["alert_rule_test"][0]["alertname"] for case in data["tests"]] == ["CheckoutRatioHigh"] * 2
+    tree = write_tree(files, tmp_path / "out")
+    tests = sorted(str(p) for p in (tree / "prometheus" / "tests").rglob("*.test.yml"))
+    result = promtool("test", "rules", *tests)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_slo_burn_cases_drive_ratios_between_the_thresholds() -> None:

@@ -277,14 +277,15 @@ def test_untested_alerts_are_reported_with_their_reason(shapes: tuple[dict[str, 
 
 def test_the_test_file_lists_the_untested_alerts_in_its_header(shapes: tuple[dict[str, str], list[str]]) -> None:
     files, _notes = shapes
-    text = files["prometheus/tests/shop.test.yml"]
+    text = files["prometheus/tests/shop/alerts.test.yml"]
     header = text.split("\nrule_files:", 1)[0].splitlines()
     assert header[2:] == [f"# untested: {k} ({v})" for k, v in UNTESTED.items()]
 
 
 def test_every_other_shape_fires_and_stays_silent(shapes: tuple[dict[str, str], list[str]]) -> None:
     files, _notes = shapes
-    cases = yaml.safe_load(files["prometheus/tests/shop.test.yml"])["tests"]
+    cases = [case for path, text in files.items() if path.startswith("prometheus/tests/")
+             for case in yaml.safe_load(text)["tests"]]
     names = [a["name"] for a in SHAPES["alerts"] if a["name"] not in UNTESTED]
     names += ["AvailabilityErrorBudgetBurn", "AvailabilitySLINoData", "LatencyErrorBudgetBurn"]
     for name in names:
@@ -295,7 +296,8 @@ def test_every_other_shape_fires_and_stays_silent(shapes: tuple[dict[str, str], 
 
 def test_synthesised_values_read_like_the_alert(shapes: tuple[dict[str, str], list[str]]) -> None:
     files, _notes = shapes
-    cases = {t["name"]: t for t in yaml.safe_load(files["prometheus/tests/shop.test.yml"])["tests"]}
+    cases = {t["name"]: t for path, text in files.items() if path.startswith("prometheus/tests/")
+             for t in yaml.safe_load(text)["tests"]}
 
     def description(name: str) -> str:
         return cases[name]["alert_rule_test"][0]["exp_alerts"][0]["exp_annotations"]["description"]
@@ -315,11 +317,11 @@ def test_promtool_passes_the_tests_synthesised_for_every_shape(shapes: tuple[dic
     files, _notes = shapes
     tree = write_tree(files, tmp_path)
     promtool = judge("promtool")
-    check = subprocess.run([promtool, "check", "rules", "--lint-fatal", str(tree / "prometheus/rules/shop.rules.yml")],
-                           capture_output=True, text=True, timeout=120)
+    rules = sorted(str(p) for p in (tree / "prometheus/rules").rglob("*.rules.yml"))
+    tests = sorted(str(p) for p in (tree / "prometheus/tests").rglob("*.test.yml"))
+    check = subprocess.run([promtool, "check", "rules", "--lint-fatal", *rules], capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
-    result = subprocess.run([promtool, "test", "rules", str(tree / "prometheus/tests/shop.test.yml")],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 

@@ -7,6 +7,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,10 +137,14 @@ def test_pre_commit_runs_both_hooks_from_this_repository(tmp_path: Path) -> None
     config = {"repos": [{"repo": str(ROOT), "rev": head.stdout.strip(),
                          "hooks": [{"id": "promgen-validate"}, {"id": "promgen-render-check"}]}]}
     (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
-    # run from ROOT so this checkout's promgen renders (whatever `promgen` the environment has installed);
-    # the spec lies outside ROOT, so headers name it `promgen.yaml` as the hook's run in `repo` does
+    # rendered as the hook renders it: in `repo`, naming the spec `promgen.yaml` (headers name the spec
+    # as given), with this checkout's promgen first on the path whatever the environment has installed
     assert run_promgen("init", str(repo / "promgen.yaml"), "--service", "checkout").returncode == 0
-    assert run_promgen("render", str(repo / "promgen.yaml"), "-o", str(repo / "monitoring"), "-q").returncode == 0
+    rendered = subprocess.run(
+        [sys.executable, "-m", "promgen", "render", "promgen.yaml", "-o", "monitoring", "-q"],
+        cwd=repo, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
+    )
+    assert rendered.returncode == 0, rendered.stderr
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "monitoring")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never"}

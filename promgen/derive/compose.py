@@ -181,11 +181,10 @@ def _service(image_ref: str, **fields: Any) -> dict[str, Any]:
 
 
 def prometheus(model: Model) -> dict[str, Any]:
-    rules_dir = conventions.rules_file(model.service).rsplit("/", 1)[0]
     volumes = [
         f"./{conventions.COMPOSE_PROMETHEUS_FILE}:{PROMETHEUS_DIR}/prometheus.yml:ro",
-        # where prometheus.yml's rule_files glob (relative to it) finds them
-        f"./{rules_dir}:{PROMETHEUS_DIR}/{conventions.RULE_FILES_GLOB.rsplit('/', 1)[0]}:ro",
+        # where prometheus.yml's rule_files globs (rules/SERVICE/*.rules.yml, relative to it) find them
+        f"./{conventions.RULES_DIR}:{PROMETHEUS_DIR}/rules:ro",
     ]
     volumes.append("prometheus-data:/prometheus")
     return _service(

@@ -83,8 +83,14 @@ def target(expr: str, legend: str | None = None, index: int = 0, *, fmt: str | N
 
 
 def ref_id(index: int) -> str:
+    """A, B, ..., Z, AA, AB, ..., ZZ, AAA, ...: spreadsheet-style ids, as many as a panel needs."""
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    return letters[index] if index < len(letters) else f"{letters[index // len(letters) - 1]}{letters[index % len(letters)]}"
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, len(letters))
+        name = letters[rest] + name
+    return name
 
 
 def targets(*queries: tuple[str, str | None]) -> list[dict[str, Any]]:

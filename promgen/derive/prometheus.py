@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from promgen import conventions
@@ -30,7 +31,7 @@ def config(model: Model) -> dict[str, Any]:
     global_["external_labels"] = {"service": model.service, "environment": spec.service.environment}
     data: dict[str, Any] = {
         "global": global_,
-        "rule_files": [conventions.RULE_FILES_GLOB],
+        "rule_files": [conventions.rule_files_glob(model.service)],
         "alerting": {"alertmanagers": [{"static_configs": [{"targets": [model.options.alertmanager]}]}]},
         "scrape_configs": scrape_configs(model),
     }
@@ -128,30 +129,44 @@ def chunks(rules: list[Rule], size: int = conventions.MAX_RULES_PER_GROUP) -> li
     return [rules[start:start + size] for start in range(0, len(rules), size)]
 
 
-def rule_sections(model: Model) -> list[tuple[str, Group]]:
-    """Every rule group with a one-line comment, in evaluation order: each SLO's recording rules,
-    its alerts, then the spec's alerts. The generated tests make promtool evaluate them in this
-    order, so every alert reads series recorded at the same instant (as the test synthesis assumes)."""
-    sections: list[tuple[str, Group]] = []
+@dataclass(frozen=True)
+class RuleFile:
+    """One rule file: its path below the output directory and its groups, each with a one-line comment."""
+
+    path: str
+    sections: tuple[tuple[str, Group], ...]
+
+    @property
+    def groups(self) -> list[Group]:
+        return [group for _, group in self.sections]
+
+
+def rule_files(model: Model) -> list[RuleFile]:
+    """The service's rule files: one per SLO (its recording rules, then its alerts) and one per group
+    of the spec's alerts (at most MAX_RULES_PER_GROUP rules each). Small files keep promtool's tests
+    linear: a test loads only the files its alert needs, and promtool evaluates every rule of the
+    files it loads at every step."""
+    files: list[RuleFile] = []
     for index, slo in enumerate(model.spec.slos):
         plan = slo_rules.plan(model, index)
         about = f"SLO {slo.name}: {slo_rules.decimal_text(plan.objective * 100)}% over {plan.window}"
-        sections.append((
+        sections = [(
             f"{about}; error ratio over each burn-rate window, objective, budget and budget remaining",
             _group(model, conventions.slo_recording_group(model.service, slo.name), slo_rules.recording_rules(model, plan)),
-        ))
+        )]
         alert_rules = slo_rules.alert_rules(model, plan)
         if alert_rules:
             sections.append((
                 f"{about}; multiwindow multi-burn-rate alerts on the recorded error ratios",
                 _group(model, conventions.slo_alert_group(model.service, slo.name), alert_rules),
             ))
-    alerts = [alert_rule(alert) for alert in model.alerts]
-    parts = chunks(alerts)
+        files.append(RuleFile(conventions.slo_rules_file(model.service, slo.name), tuple(sections)))
+    parts = chunks([alert_rule(alert) for alert in model.alerts])
     for part, rules in enumerate(parts, start=1):
         note = f" (part {part} of {len(parts)})" if len(parts) > 1 else ""
-        sections.append((f"Alerts of the spec{note}", _group(model, conventions.alert_group(model.service, part), rules)))
-    return sections
+        section = (f"Alerts of the spec{note}", _group(model, conventions.alert_group(model.service, part), rules))
+        files.append(RuleFile(conventions.alert_rules_file(model.service, part), (section,)))
+    return files
 
 
 def _group(model: Model, name: str, rules: list[Rule]) -> Group:
@@ -169,8 +184,8 @@ def _group(model: Model, name: str, rules: list[Rule]) -> Group:
 
 
 def rule_groups(model: Model) -> list[Group]:
-    """The rule file's groups (also what a Kubernetes PrometheusRule carries)."""
-    return [group for _, group in rule_sections(model)]
+    """Every group of every rule file, in file order (what a Kubernetes PrometheusRule carries)."""
+    return [group for rule_file in rule_files(model) for group in rule_file.groups]
 
 
 def counts(groups: list[Group]) -> dict[str, int]:

@@ -18,6 +18,7 @@ from typing import Any, Union
 import promql_parser as pq
 
 from promgen.derive.promql_functions import ELEMENTWISE, RANGE, duration_ms, go_div, histogram_quantile
+from promgen.judge.promql import parsed as parse
 
 LOOKBACK_MS = 300_000  # Prometheus' default lookback delta (5m)
 
@@ -60,6 +61,7 @@ class Evaluator:
     left_open: bool = False  # Prometheus 3: a range ending at t holds samples in (t - range, t]
     grid_offset_ms: int = 0  # recording rules write at k * eval_interval - grid_offset (query_offset)
     _values: dict[int, list[float]] = field(default_factory=dict, init=False)
+    _recorded: dict[tuple[str, int], Vector] = field(default_factory=dict, init=False)
 
     # --- samples ---------------------------------------------------------------------------
 
@@ -81,7 +83,8 @@ class Evaluator:
         if open_start and first * self.interval_ms == start_ms:
             first += 1
         last = min(len(values) - 1, end_ms // self.interval_ms) if end_ms >= 0 else -1
-        return [(i * self.interval_ms, values[i]) for i in range(first, last + 1)]
+        step = self.interval_ms
+        return list(zip(range(first * step, (last + 1) * step, step), values[first:last + 1]))
 
     # --- evaluation ------------------------------------------------------------------------
 
@@ -125,10 +128,19 @@ class Evaluator:
         return t - (t + self.grid_offset_ms) % self.eval_interval_ms
 
     def recorded_at(self, name: str, t: int) -> Vector:
-        """The series recording rules named `name` write at `t` (rules run at every eval step)."""
+        """The series recording rules named `name` write at `t` (rules run at every eval step);
+        each is computed once per evaluator, as Prometheus records it once."""
         t = self._grid_at_or_before(t)
         if t < 0:
             return []
+        key = (name, t)
+        cached = self._recorded.get(key)
+        if cached is None:
+            cached = self._record(name, t)
+            self._recorded[key] = cached
+        return cached
+
+    def _record(self, name: str, t: int) -> Vector:
         out: Vector = []
         for rule in self.recorded[name]:
             value = self.eval(rule.expr, t)
@@ -180,7 +192,23 @@ Matcher = tuple[str, str, str]  # (label, op, value) with op in = != =~ !~
 _OPS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}
 
 
+# Parsed expressions are cached for the process (judge.promql.parsed), so a selector node lives as
+# long as the cache and its id is a stable key; the node itself is kept alongside, to be sure.
+_SELECTORS: dict[int, tuple[Any, tuple[str, list[Matcher]]]] = {}
+
+
 def selector_parts(vs: Any) -> tuple[str, list[Matcher]]:
+    """(metric name, matchers other than the name) of a selector node; the matchers list is shared:
+    callers only read it."""
+    cached = _SELECTORS.get(id(vs))
+    if cached is not None and cached[0] is vs:
+        return cached[1]
+    parts = _selector_parts(vs)
+    _SELECTORS[id(vs)] = (vs, parts)
+    return parts
+
+
+def _selector_parts(vs: Any) -> tuple[str, list[Matcher]]:
     if vs.matchers.or_matchers:
         raise Unsupported("`or` inside a selector")
     name = vs.name

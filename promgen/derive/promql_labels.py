@@ -14,6 +14,7 @@ from typing import Any
 import promql_parser as pq
 
 from promgen.derive.promql_eval import constant, selector_parts
+from promgen.judge.promql import parsed
 
 Kept = frozenset[str] | None  # None: not known (a selector keeps every label its series have)
 
@@ -30,7 +31,7 @@ def used_labels(annotations: Mapping[str, str]) -> list[str]:
 def dropped_labels(expr: str, annotations: Mapping[str, str]) -> list[str]:
     """Labels the annotations use that the expression's result cannot carry."""
     try:
-        node = pq.parse(expr)
+        node = parsed(expr)
     except Exception:
         return []
     found = kept(node)

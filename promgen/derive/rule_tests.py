@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 import posixpath
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from itertools import combinations
 from typing import Any, cast
 
@@ -23,7 +24,7 @@ import promql_parser as pq
 from promgen import conventions
 from promgen.derive import slo as slo_rules
 from promgen.derive.go_format import TemplateUnsupported, expand, go_g
-from promgen.derive.promql_eval import Evaluator, RecordingRule, Series, Unsupported
+from promgen.derive.promql_eval import Evaluator, RecordingRule, Series, Unsupported, parse
 from promgen.derive.series_synthesis import (
     Absent,
     GaugeLevel,
@@ -97,7 +98,7 @@ class Rules:
             if "query_offset" in group:
                 offset = parse_duration(group["query_offset"])
             for rule in group["rules"]:
-                expr = pq.parse(rule["expr"])
+                expr = parse(rule["expr"])
                 labels = {**group.get("labels", {}), **rule.get("labels", {})}
                 if "record" in rule:
                     recorded.setdefault(rule["record"], []).append(RecordingRule(expr, labels))
@@ -107,14 +108,23 @@ class Rules:
         return cls(alerts, recorded, offset, left_open)
 
     def named(self, name: str) -> list[AlertRule]:
-        return [a for a in self.alerts if a.name == name]
+        return self._by_name.get(name, [])
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[AlertRule]]:
+        found: dict[str, list[AlertRule]] = {}
+        for alert in self.alerts:
+            found.setdefault(alert.name, []).append(alert)
+        return found
 
 
-def synthesise(model: Model, groups: Sequence[Mapping[str, Any]]) -> Synthesis:
+def synthesise(model: Model, groups: Sequence[Mapping[str, Any]], only: Collection[str] | None = None) -> Synthesis:
+    """Test cases for the alerts of `groups` (those named in `only`, when given); the other groups'
+    recording rules feed them."""
     rules = Rules.of(groups, left_open=model.targets.has("left-open ranges"))
-    burn = {conventions.slo_page_alert(slo.name): index for index, slo in enumerate(model.spec.slos)}
+    burn = model.slo_of_burn_alert
     result = Synthesis()
-    for name in dict.fromkeys(a.name for a in rules.alerts):
+    for name in dict.fromkeys(a.name for a in rules.alerts if only is None or a.name in only):
         named = rules.named(name)
         try:
             if name in burn:
@@ -296,7 +306,8 @@ def _burn_cases(model: Model, rules: Rules, named: list[AlertRule], index: int) 
             " one-a-minute input (the SLO time scale shrank it)"
         )
     shortest = conventions.slo_error_ratio_series(plan.windows[0])
-    ratio_rules = [r for r in rules.recorded.get(shortest, []) if dict(r.labels) == plan.labels]
+    ratio_rules = [r for r in rules.recorded.get(shortest, [])
+                   if all(r.labels.get(key) == value for key, value in plan.labels.items())]
     if len(ratio_rules) != 1:
         raise Unsupported("its error ratio recording rule is missing")
     ratio_expr = ratio_rules[0].expr
@@ -305,9 +316,14 @@ def _burn_cases(model: Model, rules: Rules, named: list[AlertRule], index: int) 
     probe_at = eval_time(selection.warmup_ms, 0)
     options = [[level for level in candidates(v, selection, probe_at / 1000) if level is not Absent] for v in found_vars]
 
+    ratios: dict[tuple[Any, ...], float | None] = {}
+
     def ratio(levels: list[Level]) -> float | None:
-        values = Scenario(rules, found_vars, levels, probe_at).evaluator.vector(ratio_expr, probe_at)
-        return values[0][1] if len(values) == 1 else None
+        key = tuple(levels)
+        if key not in ratios:
+            values = Scenario(rules, found_vars, levels, probe_at).evaluator.vector(ratio_expr, probe_at)
+            ratios[key] = values[0][1] if len(values) == 1 else None
+        return ratios[key]
 
     bad = _search(options, lambda ls: (r := ratio(ls)) is not None and r == 1.0)
     good = _search(options, lambda ls: (r := ratio(ls)) is not None and r == 0.0)
@@ -424,15 +440,17 @@ def _scaled(variable: Variable, level: Any, scale: int) -> Level:
 # --- the test file ---------------------------------------------------------------------------
 
 
-def test_file(model: Model, synthesis: Synthesis, groups: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The promtool test file as data; rule_files is relative to the test file itself.
+def test_file(
+    path: str, rule_paths: Sequence[str], groups: Sequence[Mapping[str, Any]], synthesis: Synthesis
+) -> dict[str, Any]:
+    """The promtool test file at `path` as data; its rule_files are relative to the test file itself.
 
     promtool evaluates groups in random order unless told: group_eval_order runs them in file
     order, recording groups before the alerts that read them, as the evaluator assumes.
     """
-    here = posixpath.dirname(conventions.tests_file(model.service))
+    here = posixpath.dirname(path)
     data: dict[str, Any] = {
-        "rule_files": [posixpath.relpath(conventions.rules_file(model.service), here)],
+        "rule_files": [posixpath.relpath(rule_path, here) for rule_path in rule_paths],
         "evaluation_interval": format_duration(EVAL_INTERVAL_MS),
     }
     if groups:

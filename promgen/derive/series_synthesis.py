@@ -191,11 +191,7 @@ def histogram_bounds(model: Model, name: str) -> tuple[float, ...]:
     if metric is not None and metric.buckets:
         return tuple(float(b) for b in metric.buckets)
     scale = 1000 if model.metric_units.get(name) == "milliseconds" else 1
-    thresholds = {
-        slo.sli.latency.threshold.seconds * scale
-        for slo in model.spec.slos
-        if slo.sli.latency is not None and slo.sli.latency.metric == name
-    }
+    thresholds = {seconds * scale for seconds in model.latency_thresholds.get(name, ())}
     return tuple(sorted(set(DEFAULT_BUCKETS) | thresholds))
 
 

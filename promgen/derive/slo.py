@@ -16,7 +16,7 @@ import promql_parser
 
 from promgen import burn_rates, conventions
 from promgen.derive.go_format import go_g
-from promgen.judge.promql import substitute_window
+from promgen.judge.promql import parsed, substitute_window
 from promgen.spec.go_template import literal
 from promgen.model import Model
 from promgen.spec.models import SLO, LatencySLI
@@ -117,7 +117,7 @@ def _operand(query: str) -> str:
     """`query` as an operand of `/`: parenthesised unless it is a single call, aggregation or selector."""
     query = query.strip()
     try:
-        node = promql_parser.parse(query)
+        node = parsed(query)
     except Exception:  # validate has parsed it already; parenthesise to stay safe
         return f"({query})"
     if isinstance(node, (promql_parser.BinaryExpr, promql_parser.UnaryExpr)):

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from promgen.judge.promql import parse_error, substitute_grafana_variables
+from promgen.judge.promql import parse_error, parsed, substitute_grafana_variables
 
 GRID_COLUMNS = 24
 MIN_SCHEMA_VERSION = 39
@@ -131,7 +131,7 @@ def rate_interval_problem(expr: str) -> str | None:
 
     text = substitute_grafana_variables(_RATE_INTERVAL.sub(f"{_RATE_INTERVAL_MS}ms", expr))
     try:
-        tree = promql_parser.parse(text)
+        tree = parsed(text)
     except Exception:
         return None
     wanted = timedelta(milliseconds=_RATE_INTERVAL_MS)

@@ -9,6 +9,7 @@ Go cannot compile; `problems` refuses each of those for the version the spec tar
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Literal
 
 import promql_parser
@@ -36,12 +37,20 @@ _LEGACY_LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 Result = Literal["vector", "any"]
 
 
+@lru_cache(maxsize=None)
+def parsed(expr: str) -> Any:
+    """`expr` parsed once per process: checks, rules, tests and dashboards read the same expressions
+    many times, and the parser's nodes are never modified, so they can be shared. Raises as
+    promql_parser.parse does."""
+    return promql_parser.parse(expr)
+
+
 def parse_error(expr: str) -> str | None:
     """None when `expr` parses as PromQL, else the parser's reason."""
     if not expr.strip():
         return "the expression is empty"
     try:
-        promql_parser.parse(expr)
+        parsed(expr)
     except Exception as error:  # the binding raises ValueError, but any failure is a parse failure
         return str(error) or type(error).__name__
     return None
@@ -52,7 +61,7 @@ def problems(expr: str, targets: Targets, result: Result = "any") -> list[str]:
     if not expr.strip():
         return ["the expression is empty"]
     try:
-        root = promql_parser.parse(expr)
+        root = parsed(expr)
     except Exception as error:
         return [f"does not parse: {str(error) or type(error).__name__}"]
     found: list[str] = []

@@ -57,7 +57,7 @@ def _prometheus_rule(model: Model, files: dict[str, str]) -> None:
         "kubernetes/prometheusrule.yaml.j2",
         header=model.header_for("prometheus"),
         obj=obj,
-        rules_file=conventions.rules_file(model.service),
+        rules_dir=conventions.rules_dir(model.service),
     )
 
 

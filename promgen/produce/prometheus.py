@@ -1,33 +1,31 @@
-"""The Prometheus output: prometheus.yml, the rule file and its promtool unit tests."""
+"""The Prometheus output: prometheus.yml, the service's rule files and their promtool unit tests."""
 
 from __future__ import annotations
 
 from promgen import conventions
 from promgen.derive import prometheus as derive
-from promgen.derive import rule_tests
+from promgen.derive.test_layout import test_files
 from promgen.model import Model
 from promgen.outputs import Output
 from promgen.render import render_template
 
 
 def files(model: Model) -> Output:
-    sections = derive.rule_sections(model)
-    groups = [group for _, group in sections]
-    synthesis = rule_tests.synthesise(model, groups)
-    service = model.service
+    header = model.header_for("prometheus")
+    rule_files = derive.rule_files(model)
     rendered = {
         conventions.PROMETHEUS_CONFIG_FILE: render_template(
-            "prometheus/prometheus.yml.j2", header=model.header_for("prometheus"), config=derive.config(model)
-        ),
-        conventions.rules_file(service): render_template(
-            "prometheus/rules.yml.j2", header=model.header_for("prometheus"), sections=sections
-        ),
-        conventions.tests_file(service): render_template(
-            "prometheus/tests.yml.j2", header=model.header_for("prometheus"), tests=rule_tests.test_file(model, synthesis, groups),
-            untested=synthesis.untested,
+            "prometheus/prometheus.yml.j2", header=header, config=derive.config(model)
         ),
     }
+    for rule_file in rule_files:
+        rendered[rule_file.path] = render_template("prometheus/rules.yml.j2", header=header, sections=rule_file.sections)
+    tests = test_files(model, rule_files)
+    for test in tests:
+        rendered[test.path] = render_template("prometheus/tests.yml.j2", header=header, tests=test.data,
+                                              untested=test.untested)
+    groups = [group for rule_file in rule_files for group in rule_file.groups]
     stats = derive.counts(groups)
-    stats["tests"] = len(synthesis.cases)
-    notes = [f"untested: {entry}" for entry in synthesis.untested] + derive.label_notes(groups)
+    stats["tests"] = sum(test.cases for test in tests)
+    notes = [f"untested: {entry}" for test in tests for entry in test.untested] + derive.label_notes(groups)
     return Output(files=rendered, notes=notes, stats=stats)

@@ -34,6 +34,12 @@ class _Checker:
         self.spec: Spec = loaded.spec
         self.targets = loaded.spec.versions.targets()
         self.problems: list[Problem] = []
+        # Looked up by every SLO and alert: built once, so checks stay linear in the spec's size.
+        self.metric_of = {m.name: m for m in self.spec.metrics}
+        self.units = {m.name: _unit(m) for m in self.spec.metrics}
+        self.jobs = [t.job for t in self.spec.scrape.targets]
+        self.histograms = [m.name for m in self.spec.metrics if m.type == "histogram"]
+        self.slo_alert_owner: dict[str, int] = {}  # generated SLO alert name -> first SLO raising it
 
     def error(self, path: PathKey, message: str, *, at_key: bool = False) -> None:
         self.problems.append(self.doc.problem(path, message, at_key=at_key))
@@ -245,7 +251,7 @@ class _Checker:
 
     def slos(self) -> None:
         severities = self.severity_names
-        metrics = {m.name: m for m in self.spec.metrics}
+        metrics = self.metric_of
         for index, slo in enumerate(self.spec.slos):
             here = ("slos", index)
             if not 0 < slo.objective < 100:
@@ -268,7 +274,7 @@ class _Checker:
                     self.error(here + ("sli", "latency", "threshold"), "a latency threshold must be longer than 0")
                 path = here + ("sli", "latency", "metric")
                 metric = metrics.get(sli.latency.metric)
-                histograms = [m.name for m in self.spec.metrics if m.type == "histogram"]
+                histograms = self.histograms
                 if metric is None or metric.type != "histogram":
                     found = f"is a {metric.type}" if metric else "is not declared in `metrics`"
                     self.error(path, f"latency SLI metric {sli.latency.metric!r} {found}; it must be a declared histogram{did_you_mean(sli.latency.metric, histograms)}")
@@ -295,9 +301,12 @@ class _Checker:
         longest = max(names, key=len)
         if len(longest) > conventions.ALERT_NAME_MAX:
             self.error(("slos", index, "name"), f"SLO name too long: its alert {longest} has {len(longest)} characters, alert names have at most {conventions.ALERT_NAME_MAX}")
-        for other in self.spec.slos[:index]:
-            if other.name != slo.name and set(_slo_alert_names(other.name)) & set(names):
-                self.error(("slos", index, "name"), f"SLOs {other.name!r} and {slo.name!r} would both raise {names[0]}; rename one")
+        clash = next((self.slo_alert_owner[n] for n in names if n in self.slo_alert_owner), None)
+        if clash is not None and self.spec.slos[clash].name != slo.name:
+            other = self.spec.slos[clash]
+            self.error(("slos", index, "name"), f"SLOs {other.name!r} and {slo.name!r} would both raise {names[0]}; rename one")
+        for name in names:
+            self.slo_alert_owner.setdefault(name, index)
         if slo.alerting.enabled and 0 < slo.objective < 100:
             budget = 1 - slo.objective / 100
             factor = min(factor for kind, _, _, factor, _ in burn_rates.TABLE if kind == "page")
@@ -354,8 +363,7 @@ class _Checker:
             if key not in accepted:
                 self.error(here + ("params", key), f"template {template.name} has no parameter {key!r}{did_you_mean(key, accepted)} (parameters: {', '.join(accepted)})", at_key=True)
                 ok = False
-        metrics = {m.name: m for m in self.spec.metrics}
-        jobs = [t.job for t in self.spec.scrape.targets]
+        metrics, jobs = self.metric_of, self.jobs
         for param in template.params:
             if param.name not in alert.params:
                 if param.required:
@@ -381,9 +389,7 @@ class _Checker:
                 self.reference(path, value, jobs, "job")
                 ok = False
         if ok:
-            ctx = alert_templates.TemplateContext(
-                self.spec.service.name, tuple(jobs), {m.name: _unit(m) for m in self.spec.metrics}
-            )
+            ctx = alert_templates.TemplateContext(self.spec.service.name, tuple(jobs), self.units)
             expr = template.build(alert_templates.resolve_params(template, alert.params), ctx)
             self.promql(here + ("template",), expr, result="vector")
 

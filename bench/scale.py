@@ -1,0 +1,105 @@
+"""How render, render --check, validate and the generated promtool tests grow with the spec.
+
+Usage: python bench/scale.py [--sizes 10,100,1000] [--runs 3] [--promtool-sizes 10,30,100]
+
+For each N, a synthetic spec (bench/synthetic.py: N metrics, N SLOs, 5N alerts) is validated,
+rendered into an empty directory and checked with `render --check`, each as a cold process,
+`--runs` times; the report gives the median CPU seconds (user + system of the process), its peak
+RSS, and each figure beside `python -c pass`. For the sizes in --promtool-sizes the generated unit
+tests run in the newest promtool (fetched into .judges/ by tests/judges.py), also in CPU seconds,
+per alert. Growth is printed as the ratio to the previous size. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import synthetic  # noqa: E402
+from timing import ROOT, promgen_command  # noqa: E402
+
+
+def cpu_run(command: list[str]) -> tuple[float, float, float]:
+    """(CPU seconds, wall seconds, peak RSS in MB) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 1) or (done.returncode == 1 and "--check" not in command):
+        sys.exit(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr.decode()[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall, after.ru_maxrss / 1024  # ru_maxrss of the largest child so far, in kB on Linux
+
+
+def peak_rss(command: list[str]) -> float:
+    """Peak RSS (MB) of one run, measured alone with /usr/bin/time when it is there."""
+    if not Path("/usr/bin/time").exists():
+        return float("nan")
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", *command], cwd=ROOT, capture_output=True, text=True)
+    return int(done.stderr.strip().splitlines()[-1]) / 1024
+
+
+def median_cpu(command: list[str], runs: int) -> float:
+    return statistics.median(cpu_run(command)[0] for _ in range(runs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10,100,1000")
+    parser.add_argument("--promtool-sizes", default="10,30,100")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    promtool_sizes = [int(s) for s in args.promtool_sizes.split(",") if s]
+    promgen = promgen_command()
+    baseline = median_cpu([sys.executable, "-c", "pass"], max(args.runs, 5))
+    print(f"python -c pass: {baseline * 1000:.0f} ms CPU")
+    print(f"{'N':>6} {'spec KB':>8} {'validate s':>11} {'render s':>9} {'--check s':>10} {'peak MB':>8} "
+          f"{'files':>6}  growth (render vs previous N)")
+    previous: float | None = None
+    with tempfile.TemporaryDirectory(prefix="promgen-scale-") as scratch:
+        work = Path(scratch)
+        for n in sizes:
+            spec = synthetic.write(n, work / f"n{n}.yaml")
+            validate = median_cpu([*promgen, "validate", str(spec)], args.runs)
+            renders = []
+            for run in range(args.runs):
+                out = work / f"out-{n}-{run}"
+                renders.append(cpu_run([*promgen, "render", str(spec), "-o", str(out), "-q"])[0])
+            render = statistics.median(renders)
+            check = median_cpu([*promgen, "render", str(spec), "-o", str(work / f"out-{n}-0"), "--check", "-q"], args.runs)
+            rss = peak_rss([*promgen, "render", str(spec), "-o", str(work / f"rss-{n}"), "-q"])
+            files = sum(1 for p in (work / f"out-{n}-0").rglob("*") if p.is_file())
+            growth = f"x{render / previous:.1f}" if previous else ""
+            print(f"{n:>6} {spec.stat().st_size / 1024:>8.0f} {validate:>11.2f} {render:>9.2f} {check:>10.2f} "
+                  f"{rss:>8.0f} {files:>6}  {growth}  (render = {render / baseline:.0f}x python -c pass)")
+            previous = render
+        promtool = ROOT / ".judges" / "newest" / "usr" / "bin" / "promtool"
+        if promtool_sizes and not promtool.exists():
+            print(f"no promtool at {promtool}: run `python -m tests.judges fetch newest`")
+            return
+        for n in promtool_sizes:
+            spec = synthetic.write(n, work / f"p{n}.yaml")
+            out = work / f"promtool-{n}"
+            cpu_run([*promgen, "render", str(spec), "-o", str(out), "-q", "--only", "prometheus"])
+            tests = sorted(str(p) for p in (out / "prometheus" / "tests").rglob("*.test.yml"))
+            cpu, wall, _ = cpu_run([str(promtool), "test", "rules", *tests])
+            alerts = 5 * n + 2 * n  # explicit/template alerts + page and ticket per SLO
+            print(f"promtool test rules, N={n}: {cpu:.1f} s CPU ({wall:.1f} s wall), {len(tests)} test files, "
+                  f"{cpu / alerts:.3f} s CPU per alert")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
