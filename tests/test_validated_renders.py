@@ -100,8 +100,10 @@ def test_tricky_specs_render_output_every_judge_accepts(release: str, tmp_path: 
 
 
 def rule_file(spec: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    """Every group of the spec's rule files, as one rule file would hold them."""
     files = plan_spec(spec, tmp_path, ["prometheus"])
-    return yaml.safe_load(next(text for path, text in files.items() if path.startswith("prometheus/rules/")))
+    return {"groups": [group for path, text in files.items() if path.startswith("prometheus/rules/")
+                       for group in yaml.safe_load(text)["groups"]]}
 
 
 def test_literal_labels_are_escaped_so_prometheus_writes_them_as_given(tmp_path: Path) -> None:
@@ -206,13 +208,17 @@ def test_rule_group_settings_and_keep_firing_for_pass_the_newest_promtool_and_th
     spec["rules"] = {"labels": {"team": "payments"}, "query_offset": "2m", "limit": 100}
     spec["alerts"][0]["keep_firing_for"] = "10m"
     files = plan_spec(spec, tmp_path, ["prometheus", "alertmanager"])
-    rules = yaml.safe_load(next(text for path, text in files.items() if path.startswith("prometheus/rules/")))
+    rules = {"groups": [group for path, text in files.items() if path.startswith("prometheus/rules/")
+                        for group in yaml.safe_load(text)["groups"]]}
     for group in rules["groups"]:
         assert (group["labels"], group["query_offset"], group["limit"]) == ({"team": "payments"}, "2m", 100)
     alert = next(r for g in rules["groups"] for r in g["rules"] if r.get("alert") == "Errors")
     assert alert["keep_firing_for"] == "10m"
-    tests = yaml.safe_load(next(text for path, text in files.items() if path.startswith("prometheus/tests/")))
-    fired = [alert for case in tests["tests"] for check in case["alert_rule_test"] for alert in check["exp_alerts"]]
-    assert fired and all(alert["exp_labels"]["team"] == "payments" for alert in fired)
+    cases = [case for path, text in files.items() if path.startswith("prometheus/tests/")
+             for case in yaml.safe_load(text)["tests"]]
+    fired = {check["alertname"]: check["exp_alerts"] for case in cases for check in case["alert_rule_test"]
+             if check["exp_alerts"]}
+    assert set(fired) == {"Errors", "AvailabilityErrorBudgetBurn"}, "the SLO's burn alert is tested too"
+    assert all(alert["exp_labels"]["team"] == "payments" for alerts in fired.values() for alert in alerts)
     verdicts = prometheus_judgements([write_tree(files, tmp_path / "out")], "newest")
     assert not verdicts, verdicts

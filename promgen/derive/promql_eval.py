@@ -192,9 +192,10 @@ Matcher = tuple[str, str, str]  # (label, op, value) with op in = != =~ !~
 _OPS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}
 
 
-# Parsed expressions are cached for the process (judge.promql.parsed), so a selector node lives as
-# long as the cache and its id is a stable key; the node itself is kept alongside, to be sure.
+# Keyed by the node's id; the node itself is kept alongside, so the id cannot be reused while the
+# entry lives, and a lookup checks it is the very same node.
 _SELECTORS: dict[int, tuple[Any, tuple[str, list[Matcher]]]] = {}
+_SELECTORS_MAX = 16384
 
 
 def selector_parts(vs: Any) -> tuple[str, list[Matcher]]:
@@ -204,6 +205,8 @@ def selector_parts(vs: Any) -> tuple[str, list[Matcher]]:
     if cached is not None and cached[0] is vs:
         return cached[1]
     parts = _selector_parts(vs)
+    if len(_SELECTORS) >= _SELECTORS_MAX:  # bounded like the parse cache: a fleet has many selectors
+        _SELECTORS.clear()
     _SELECTORS[id(vs)] = (vs, parts)
     return parts
 

@@ -161,11 +161,18 @@ class Scenario:
         self.evaluator = Evaluator(self.series, INTERVAL_MS, end_ms, rules.recorded, EVAL_INTERVAL_MS,
                                    left_open=rules.left_open, grid_offset_ms=rules.offset_ms)
         self.offset_ms = rules.offset_ms
+        self._firing: dict[tuple[int, int], list[tuple[dict[str, str], float]]] = {}
 
     def firing(self, rule: AlertRule, at: int) -> list[tuple[dict[str, str], float]]:
         """Samples of `rule` firing at `at`: pending since an evaluation at least `for` earlier,
         so present at every evaluation from the last one at or before `at - for` up to `at`. Each
         evaluation at time t reads the data at t - query_offset."""
+        key = (id(rule), at)
+        if key not in self._firing:
+            self._firing[key] = self._evaluate_firing(rule, at)
+        return self._firing[key]
+
+    def _evaluate_firing(self, rule: AlertRule, at: int) -> list[tuple[dict[str, str], float]]:
         if rule.for_ms > at or at - self.offset_ms < 0:
             return []
         now = self.evaluator.vector(rule.expr, at - self.offset_ms)
@@ -191,6 +198,22 @@ class Scenario:
                 annotations = {name: expand(text, sample_labels, value) for name, text in rule.annotations.items()}
                 alerts.append({"exp_labels": dict(sorted(labels.items())), "exp_annotations": annotations})
         return sorted(alerts, key=lambda a: sorted(a["exp_labels"].items()))
+
+
+class Scenarios:
+    """One Scenario per set of levels at one end time: the searches try the same levels again (the
+    silent search, then a firing search per rule that starts from the silent levels)."""
+
+    def __init__(self, rules: Rules, found: Sequence[Variable], end_ms: int) -> None:
+        self.rules, self.found, self.end_ms = rules, found, end_ms
+        self._built: dict[tuple[Any, ...], Scenario] = {}
+
+    def __call__(self, levels: Sequence[Level]) -> Scenario:
+        key = tuple(levels)
+        scenario = self._built.get(key)
+        if scenario is None:
+            scenario = self._built[key] = Scenario(self.rules, self.found, levels, self.end_ms)
+        return scenario
 
 
 def _key(labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -222,9 +245,8 @@ def _generic_cases(model: Model, rules: Rules, named: list[AlertRule]) -> list[C
     found_vars = variables(model, selection)
     options = [candidates(v, selection, at / 1000) for v in found_vars]
     name = named[0].name
-    quiet = _search(
-        options, lambda ls: not any(Scenario(rules, found_vars, ls, at).firing(rule, at) for rule in named)
-    )
+    scenario_of = Scenarios(rules, found_vars, at)
+    quiet = _search(options, lambda ls: not any(scenario_of(ls).firing(rule, at) for rule in named))
     if quiet is None:
         raise Unsupported("found no input that keeps it silent")
     # Fire by changing the healthy input as little as possible: the test then shows what breaks it.
@@ -234,15 +256,15 @@ def _generic_cases(model: Model, rules: Rules, named: list[AlertRule]) -> list[C
     ]
     cases: list[Case] = []
     for rule in named:
-        levels = _search(from_quiet, lambda ls: bool(Scenario(rules, found_vars, ls, at).firing(rule, at)))
+        levels = _search(from_quiet, lambda ls: bool(scenario_of(ls).firing(rule, at)))
         if levels is None:
             reason = "it compares with the past (offset), which constant input cannot change" if selection.has_offset \
                 else "found no input that fires it"
             raise Unsupported(reason)
-        scenario = Scenario(rules, found_vars, levels, at)
+        scenario = scenario_of(levels)
         label = f"{name} fires" if len(named) == 1 else f"{name} ({rule.labels.get('severity')}) fires"
         cases.append(Case(label, name, at, scenario.series, scenario.expected(named, at)))
-    cases.append(Case(f"{name} stays silent on healthy input", name, at, Scenario(rules, found_vars, quiet, at).series, []))
+    cases.append(Case(f"{name} stays silent on healthy input", name, at, scenario_of(quiet).series, []))
     return cases
 
 

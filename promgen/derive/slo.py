@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import promql_parser
 
 from promgen import burn_rates, conventions
 from promgen.derive.go_format import go_g
-from promgen.judge.promql import parsed, substitute_window
+from promgen.judge.promql import substitute_window
 from promgen.spec.go_template import literal
 from promgen.model import Model
 from promgen.spec.models import SLO, LatencySLI
@@ -107,22 +108,27 @@ def error_ratio_query(model: Model, slo: SLO, window: str) -> str:
     sli = slo.sli
     if sli.latency is not None:
         return latency_error_ratio(model, sli.latency, window)
-    total = _operand(substitute_window(sli.total or "", window))
+    total = _operand(sli.total or "", window)
     if sli.errors is not None:
-        return f"{_operand(substitute_window(sli.errors, window))} / {total}"
-    return f"1 - {_operand(substitute_window(sli.good or '', window))} / {total}"
+        return f"{_operand(sli.errors, window)} / {total}"
+    return f"1 - {_operand(sli.good or '', window)} / {total}"
 
 
-def _operand(query: str) -> str:
-    """`query` as an operand of `/`: parenthesised unless it is a single call, aggregation or selector."""
-    query = query.strip()
+def _operand(query: str, window: str) -> str:
+    """The SLI `query` over `window` as an operand of `/`: parenthesised unless it is a single call,
+    aggregation or selector."""
+    text = substitute_window(query, window).strip()
+    return f"({text})" if _needs_parentheses(query) else text
+
+
+@lru_cache(maxsize=4096)
+def _needs_parentheses(query: str) -> bool:
+    """Whether the SLI query (its shape does not depend on the window) is a binary or unary expression."""
     try:
-        node = parsed(query)
+        node = promql_parser.parse(substitute_window(query, "5m").strip())
     except Exception:  # validate has parsed it already; parenthesise to stay safe
-        return f"({query})"
-    if isinstance(node, (promql_parser.BinaryExpr, promql_parser.UnaryExpr)):
-        return f"({query})"
-    return query
+        return True
+    return isinstance(node, (promql_parser.BinaryExpr, promql_parser.UnaryExpr))
 
 
 def latency_error_ratio(model: Model, latency: LatencySLI, window: str) -> str:

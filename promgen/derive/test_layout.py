@@ -7,8 +7,9 @@ SLO's file too), never the others, so `promtool test rules` evaluates only the r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import promql_parser as pq
@@ -16,7 +17,8 @@ import promql_parser as pq
 from promgen import conventions
 from promgen.derive import rule_tests
 from promgen.derive.prometheus import RuleFile
-from promgen.derive.promql_eval import Unsupported, matcher_ok, parse, selector_parts, walk
+from promgen.derive.promql_eval import Unsupported, matcher_ok, selector_parts, walk
+from promgen.judge.promql import parsed
 from promgen.model import Model
 
 
@@ -67,10 +69,11 @@ class _RecordedIndex:
                        for label, op, value in matchers if label in entry.labels)]
 
 
+@lru_cache(maxsize=65536)
 def _reads(expr: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """(metric name, matchers) of every selector in `expr`."""
     found = []
-    for node in walk(parse(expr)):
+    for node in walk(parsed(expr)):  # Rules.of parses the same expressions right after
         if isinstance(node, pq.VectorSelector):
             try:
                 found.append(selector_parts(node))
@@ -94,9 +97,10 @@ def dependencies(number: int, files: list[RuleFile], index: _RecordedIndex) -> l
     return sorted(needed)
 
 
-def test_files(model: Model, files: list[RuleFile]) -> list[TestFile]:
+def test_files(model: Model, files: list[RuleFile]) -> Iterator[TestFile]:
+    """The test files, one at a time: a fleet's cases are large, and each file is written out (and its
+    data dropped) before the next is synthesised."""
     index = _RecordedIndex(files)
-    result: list[TestFile] = []
     for number, rule_file in enumerate(files):
         alerts = [rule["alert"] for group in rule_file.groups for rule in group["rules"] if "alert" in rule]
         if not alerts:
@@ -106,5 +110,4 @@ def test_files(model: Model, files: list[RuleFile]) -> list[TestFile]:
         synthesis = rule_tests.synthesise(model, groups, only=set(alerts))
         path = conventions.tests_file(rule_file.path)
         data = rule_tests.test_file(path, [loaded.path for loaded in needed], groups, synthesis)
-        result.append(TestFile(path, data, synthesis.untested, len(synthesis.cases)))
-    return result
+        yield TestFile(path, data, synthesis.untested, len(synthesis.cases))

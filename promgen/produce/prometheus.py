@@ -20,12 +20,14 @@ def files(model: Model) -> Output:
     }
     for rule_file in rule_files:
         rendered[rule_file.path] = render_template("prometheus/rules.yml.j2", header=header, sections=rule_file.sections)
-    tests = test_files(model, rule_files)
-    for test in tests:
+    cases, untested = 0, []
+    for test in test_files(model, rule_files):
         rendered[test.path] = render_template("prometheus/tests.yml.j2", header=header, tests=test.data,
                                               untested=test.untested)
+        cases += test.cases
+        untested += test.untested
     groups = [group for rule_file in rule_files for group in rule_file.groups]
     stats = derive.counts(groups)
-    stats["tests"] = sum(test.cases for test in tests)
-    notes = [f"untested: {entry}" for test in tests for entry in test.untested] + derive.label_notes(groups)
+    stats["tests"] = cases
+    notes = [f"untested: {entry}" for entry in untested] + derive.label_notes(groups)
     return Output(files=rendered, notes=notes, stats=stats)
