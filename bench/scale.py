@@ -102,4 +102,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    # Time promgen as installed promgens run: with their bytecode cached (some sandboxes turn that off).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     main()

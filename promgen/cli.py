@@ -84,10 +84,10 @@ def _finish(code: int) -> None:
 
 @app.command()
 def validate(
-    specs: Annotated[list[Path], typer.Argument(help="spec files to check", show_default=False)],
+    specs: Annotated[list[Path], typer.Argument(help="spec files or directories of specs", show_default=False)],
     output_format: Annotated[Format, typer.Option("--format", help="text (file:line:col: message) or json")] = Format.text,
 ) -> None:
-    """Check specs: schema, references, PromQL. Exit 0 when valid, 1 when not."""
+    """Check specs: schema, references, PromQL, and conflicts between them. Exit 0 when valid, 1 when not."""
     from promgen.commands import validate as command
 
     _finish(_exit_code(lambda: command.run(specs, output_format.value), ", ".join(map(str, specs))))
@@ -109,7 +109,9 @@ def _option(name: str, parse: Callable[[Any], Any], value: Any) -> Any:
 
 @app.command()
 def render(
-    spec: Annotated[Path, typer.Argument(help="the service's spec", show_default=False)],
+    specs: Annotated[
+        list[Path], typer.Argument(help="the services' specs (files or directories): one stack", show_default=False)
+    ],
     out: Annotated[Path, typer.Option("-o", "--out", help="output directory")] = Path("monitoring"),
     check: Annotated[bool, typer.Option("--check", help="write nothing; exit 1 with a diff when OUT is stale")] = False,
     only: Annotated[
@@ -137,7 +139,7 @@ def render(
         ),
     ] = 1,
 ) -> None:
-    """Render the monitoring stack of SPEC into OUT."""
+    """Render the monitoring stack of the SPECS (one service or many) into OUT."""
     from promgen.commands import render as command
     from promgen.model import RenderOptions
 
@@ -151,9 +153,9 @@ def render(
     _finish(
         _exit_code(
             lambda: command.run(
-                spec, out, check=check, only=_split_csv(only), options=options, force=force, quiet=quiet
+                specs, out, check=check, only=_split_csv(only), options=options, force=force, quiet=quiet
             ),
-            str(spec),
+            ", ".join(map(str, specs)),
         )
     )
 
@@ -173,20 +175,25 @@ def init(
 
 @app.command()
 def routes(
-    spec: Annotated[Path, typer.Argument(help="the service's spec", show_default=False)],
-    labels: Annotated[
-        Optional[list[str]], typer.Argument(help="the alert's labels, e.g. severity=critical", show_default=False)
-    ] = None,
+    arguments: Annotated[
+        list[str],
+        typer.Argument(metavar="SPEC... [LABEL=VALUE...]",
+                       help="the specs (files or directories) and the alert's labels, e.g. severity=critical",
+                       show_default=False),
+    ],
     tree: Annotated[bool, typer.Option("--tree", help="print the route tree, marking the routes LABELS reach")] = False,
 ) -> None:
     """Which receivers an alert with LABELS reaches, in tree order (as amtool config routes test)."""
     from promgen.commands import routes as command
 
+    specs, labels = command.split_arguments(arguments)
+    if not specs:
+        raise typer.BadParameter("name at least one spec before the labels", param_hint="SPEC")
     try:
-        parsed = command.parse_labels(labels or [])
+        parsed = command.parse_labels(labels)
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="LABELS") from None
-    _finish(_exit_code(lambda: command.run(spec, parsed, tree=tree), str(spec)))
+    _finish(_exit_code(lambda: command.run(specs, parsed, tree=tree), ", ".join(map(str, specs))))
 
 
 @app.command()

@@ -129,8 +129,15 @@ def custom_dashboard_uid(service: str, title: str, uid: str | None) -> str:
     return uid or dashboard_uid(service, title)
 
 
-def dashboard_file(uid: str) -> str:
-    return f"{GRAFANA_DASHBOARDS_DIR}/{uid}.json"
+def dashboard_file(uid: str, folder: str | None = None) -> str:
+    """A dashboard's file; a stack of several services keeps each service's in its own folder."""
+    return f"{GRAFANA_DASHBOARDS_DIR}/{folder + '/' if folder else ''}{uid}.json"
+
+
+# The fleet dashboard of a stack of several services, in a folder no service name can take.
+FLEET_DASHBOARD_UID = "promgen-fleet"
+FLEET_DASHBOARD_FOLDER = "_fleet"
+FLEET_GRAFANA_FOLDER = "promgen fleet"
 
 
 _UNIT_SUFFIXES = (
@@ -162,6 +169,11 @@ KUBERNETES_SERVICE_MONITOR_FILE = "kubernetes/servicemonitor.yaml"
 KUBERNETES_PROMETHEUS_RULE_FILE = "kubernetes/prometheusrule.yaml"
 KUBERNETES_PROBE_FILE = "kubernetes/probe.yaml"
 KUBERNETES_ALERTMANAGER_CONFIG_FILE = "kubernetes/alertmanagerconfig.yaml"
+
+
+def kubernetes_file(path: str, service: str) -> str:
+    """Where a Kubernetes file of one service goes in a stack of several: kubernetes/<service>/..."""
+    return path.replace("kubernetes/", f"kubernetes/{service}/", 1)
 COMPOSE_FILE = "docker-compose.yml"
 # Configs only the compose stack reads (its Prometheus scrapes stack.target_host, not the spec's hosts).
 COMPOSE_PROMETHEUS_FILE = "compose/prometheus.yml"

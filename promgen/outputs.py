@@ -1,7 +1,8 @@
 """The registry of outputs `render` can write.
 
-Each producer is pure: `files(model) -> Output`, the files of one output (paths relative to the
-output directory) plus notes for the render summary and counts for its table.
+Each producer is pure: `files(stack) -> Output`, the files of one output for every service of the
+stack (paths relative to the output directory) plus notes for the render summary and counts for its
+table.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
 
-from promgen.model import Model
+from promgen.stack import Stack
 
 
 @dataclass
@@ -20,7 +21,7 @@ class Output:
     stats: dict[str, int] = field(default_factory=dict)  # e.g. {"rules": 40, "alerts": 12}
 
 
-Producer = Callable[[Model], Output]
+Producer = Callable[[Stack], Output]
 
 # output name -> "module:function"; imported only when that output is rendered. Order is render order.
 PRODUCERS: dict[str, str] = {
@@ -43,14 +44,14 @@ def producer(name: str) -> Producer:
     return found
 
 
-def produce_all(model: Model, only: list[str] | None = None) -> dict[str, Output]:
+def produce_all(stack: Stack, only: list[str] | None = None) -> dict[str, Output]:
     """Each selected output by name; raises when two outputs claim the same file."""
     results: dict[str, Output] = {}
     owners: dict[str, str] = {}
     for name in PRODUCERS:
         if only and name not in only:
             continue
-        output = producer(name)(model)
+        output = producer(name)(stack)
         for path in output.files:
             if path in owners:
                 raise RuntimeError(f"outputs {owners[path]} and {name} both write {path}")
@@ -59,9 +60,9 @@ def produce_all(model: Model, only: list[str] | None = None) -> dict[str, Output
     return results
 
 
-def produce(model: Model, only: list[str] | None = None) -> dict[str, str]:
+def produce(stack: Stack, only: list[str] | None = None) -> dict[str, str]:
     """Every file of the selected outputs, sorted by path."""
     files: dict[str, str] = {}
-    for output in produce_all(model, only).values():
+    for output in produce_all(stack, only).values():
         files.update(output.files)
     return dict(sorted(files.items()))

@@ -28,21 +28,35 @@ PathKey = tuple[str | int, ...]
 
 @dataclass
 class Positions:
-    """1-based (line, column) of every key and value in a loaded document, by path."""
+    """1-based (line, column) of every key and value in a loaded document, by path; for a spec merged
+    with its base (`extends`), also the file each value was written in."""
 
     values: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    files: dict[PathKey, str] = field(default_factory=dict)  # only where not the document's own file
+
+    def _nearest(self, path: PathKey, table: dict[PathKey, tuple[int, int]]) -> PathKey | None:
+        for end in range(len(path), -1, -1):
+            if path[:end] in table:
+                return path[:end]
+        return None
 
     def of_value(self, path: PathKey) -> tuple[int, int]:
         """Position of the value at `path`, or of the nearest enclosing value that has one."""
-        for end in range(len(path), -1, -1):
-            found = self.values.get(path[:end])
-            if found is not None:
-                return found
-        return (1, 1)
+        found = self._nearest(path, self.values)
+        return self.values[found] if found is not None else (1, 1)
 
     def of_key(self, path: PathKey) -> tuple[int, int]:
         return self.keys.get(path) or self.of_value(path)
+
+    def locate(self, path: PathKey, default_file: str, *, at_key: bool = False) -> tuple[str, int, int]:
+        """(file, line, column) of the key or value at `path` (or the nearest enclosing value)."""
+        if at_key and path in self.keys:
+            return self.files.get(path, default_file), *self.keys[path]
+        found = self._nearest(path, self.values)
+        if found is None:
+            return default_file, 1, 1
+        return self.files.get(found, default_file), *self.values[found]
 
 
 @dataclass(frozen=True)
@@ -54,8 +68,8 @@ class Document:
     positions: Positions
 
     def problem(self, path: PathKey, message: str, *, at_key: bool = False, level: str = "error") -> Problem:
-        line, col = self.positions.of_key(path) if at_key else self.positions.of_value(path)
-        return Problem(self.file, line, col, message, level)  # type: ignore[arg-type]
+        file, line, col = self.positions.locate(path, self.file, at_key=at_key)
+        return Problem(file, line, col, message, level)  # type: ignore[arg-type]
 
 
 def _fail(file: str, line: int, col: int, message: str) -> SpecError:

@@ -455,10 +455,11 @@ def test_amtool_accepts_receivers_to(tmp_path: Path) -> None:
 def test_stats_count_routes_receivers_and_rules() -> None:
     from promgen.commands.validate import load_valid
     from promgen.model import build_model
+    from promgen.stack import Stack
     from promgen.produce.alertmanager import files
 
     loaded, _ = load_valid(ROOT / "examples" / "promptforge" / "promgen.yaml")
-    output = files(build_model(loaded.spec, "x"))
+    output = files(Stack((build_model(loaded.spec, "x"),)))
     # 3 severity routes + 2 channel routes under critical; unrouted + 4 channels
     assert output.stats == {"routes": 5, "receivers": 5}
     assert output.notes == []
@@ -466,6 +467,7 @@ def test_stats_count_routes_receivers_and_rules() -> None:
 
 def test_long_repeat_interval_is_noted_at_render(tmp_path: Path) -> None:
     from promgen.model import build_model
+    from promgen.stack import Stack
     from promgen.produce.alertmanager import files
     from promgen.spec.loader import load_spec
 
@@ -473,7 +475,7 @@ def test_long_repeat_interval_is_noted_at_render(tmp_path: Path) -> None:
     spec["severities"][2]["repeat_interval"] = "1w"
     path = tmp_path / "promgen.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    output = files(build_model(load_spec(path).spec, "x"))
+    output = files(Stack((build_model(load_spec(path).spec, "x"),)))
     assert output.notes == [
         "severity info repeat_interval 1w is longer than Alertmanager's default --data.retention of 120h, "
         "which resends after 120h; run alertmanager with a longer --data.retention"

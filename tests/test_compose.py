@@ -339,10 +339,11 @@ def test_stack_prometheus_config_is_the_prometheus_outputs_own(example: str) -> 
     the compose output only chooses the addresses, never how a config is written."""
     from promgen import outputs
     from promgen.model import build_model
-    from promgen.produce import compose as produce_compose
+    from promgen.derive import compose
+    from promgen.stack import Stack
 
-    model = build_model(spec_of(example), f"examples/{example}/promgen.yaml")
-    own = outputs.producer("prometheus")(produce_compose.local_model(model)).files[conventions.PROMETHEUS_CONFIG_FILE]
+    stack = Stack((build_model(spec_of(example), f"examples/{example}/promgen.yaml"),))
+    own = outputs.producer("prometheus")(compose.local_stack(stack)).files[conventions.PROMETHEUS_CONFIG_FILE]
     assert rendered(example)[conventions.COMPOSE_PROMETHEUS_FILE] == own
 
 

@@ -34,8 +34,15 @@ def test_example_has_no_warnings(example) -> None:
     assert report["files"][0]["problems"] == []
 
 
-def test_all_examples_in_one_run() -> None:
+def test_seed_examples_together_are_one_stack_with_conflicts() -> None:
+    """Specs given together are one stack: the five seed examples, each valid alone, each name their
+    own `slack-alerts` channel and SMTP server, which one Alertmanager cannot hold; validate says so
+    for each later spec, pointing at both files."""
     rels = [p.relative_to(ROOT).as_posix() for p in EXAMPLES]
     result = run_promgen("validate", *rels)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count(": ok (") == len(rels)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{rels[0]}: ok (" in result.stdout
+    conflicts = [line for line in result.stdout.splitlines() if "is defined differently in" in line]
+    assert conflicts and all(rels[0] in line or any(r in line for r in rels[1:]) for line in conflicts)
+    assert "channel 'slack-alerts' is defined differently in automation-orchestrator (examples/automation-orchestrator/promgen.yaml:" in result.stdout

@@ -25,6 +25,7 @@ from promgen import outputs, write
 from promgen.commands.init import starter_spec
 from promgen.errors import Problem, SpecError
 from promgen.model import build_model
+from promgen.stack import Stack
 from promgen.spec.checks import check
 from promgen.spec.loader import validate_document
 from promgen.yamlio import parse_document
@@ -68,7 +69,7 @@ def pipeline(text: str) -> str:
     if any(p.level == "error" for p in problems):
         return "invalid"
     model = build_model(loaded.spec, DISPLAY)
-    produced = outputs.produce_all(model)
+    produced = outputs.produce_all(Stack((model,)))
     plan = write.Plan.of({name: output.files for name, output in produced.items()})  # refuses unsafe paths
     for path, rendered in plan.files.items():
         if path.endswith(".json"):

@@ -18,6 +18,7 @@ from promgen.commands.validate import load_valid
 from promgen.derive import grafana
 from promgen.judge import dashboards as judge
 from promgen.model import RenderOptions, build_model
+from promgen.stack import Stack
 from promgen.spec.models import Spec
 from tests.support import (
     EXAMPLE_NAMES,
@@ -219,13 +220,13 @@ def test_no_slo_dashboard_without_slos() -> None:
     assert "grafana/dashboards/promethium-slo.json" not in files
     model = build_model(spec_of("promethium").model_copy(update={"dashboards": spec_of("promethium").dashboards.model_copy(
         update={"generate": ["overview", "slo"]})}), "promgen.yaml")
-    assert grafana.derive(model).notes == ["no SLOs declared: the SLO dashboard is not generated"]
+    assert grafana.derive(Stack((model,))).notes == ["no SLOs declared: the SLO dashboard is not generated"]
 
 
 def test_slo_windows_follow_the_time_scale() -> None:
     spec = spec_of("promptforge")
     model = build_model(spec, "promgen.yaml", RenderOptions(slo_time_scale=1 / 720))  # 30d -> 1h
-    dashboard = grafana.derive(model).dashboards["grafana/dashboards/promptforge-slo.json"]
+    dashboard = grafana.derive(Stack((model,))).dashboards["grafana/dashboards/promptforge-slo.json"]
     queries = "\n".join(exprs(dashboard))
     assert "30d" not in queries
     for window in ("1h", *burn_rates.recorded_windows(3_600_000)):
@@ -237,9 +238,9 @@ def test_slo_windows_follow_the_time_scale() -> None:
 
 def test_uids_are_stable_when_the_spec_changes() -> None:
     spec = spec_of("promptforge")
-    before = set(grafana.derive(build_model(spec, "a.yaml")).dashboards)
+    before = set(grafana.derive(Stack((build_model(spec, "a.yaml"),))).dashboards)
     changed = spec.model_copy(update={"metrics": spec.metrics[:2], "slos": spec.slos[:1]})
-    after = set(grafana.derive(build_model(changed, "b.yaml")).dashboards)
+    after = set(grafana.derive(Stack((build_model(changed, "b.yaml"),))).dashboards)
     assert before == after == {
         "grafana/dashboards/promptforge-overview.json",
         "grafana/dashboards/promptforge-slo.json",

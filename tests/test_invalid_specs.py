@@ -243,9 +243,13 @@ def test_missing_file(tmp_path: Path) -> None:
     expect_single_problem(tmp_path, "nowhere.yaml", 1, 1, "no such file")
 
 
-def test_directory_instead_of_file(tmp_path: Path) -> None:
+def test_directory_without_specs(tmp_path: Path) -> None:
+    """A directory stands for the specs in it; one with none (only a base, or nothing) is an error."""
     (tmp_path / "specs").mkdir()
-    expect_single_problem(tmp_path, "specs", 1, 1, "is a directory")
+    (tmp_path / "specs" / "base.yaml").write_text("version: 1\nseverities: [{name: page}]\n", encoding="utf-8")
+    code, output, problems = validate_text("specs", cwd=tmp_path)
+    assert code == 1 and not problems, output
+    assert "specs: no spec in this directory" in output and "Traceback" not in output
 
 
 # --- reporting everything at once ---------------------------------------------------------

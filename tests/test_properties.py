@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from promgen import outputs, write
 from promgen.errors import SpecError
 from promgen.model import build_model
+from promgen.stack import Stack
 from promgen.spec.checks import check
 from promgen.spec.loader import validate_document
 from promgen.yamlio import parse_document
@@ -224,7 +225,7 @@ def outcome(spec: Any) -> tuple[str, dict[str, str]]:
         assert all(p.line >= 1 and p.column >= 1 and p.message for p in problems)
         return "rejected", {}
     model = build_model(loaded.spec, DISPLAY)
-    produced = outputs.produce_all(model, ["prometheus", "alertmanager"])
+    produced = outputs.produce_all(Stack((model,)), ["prometheus", "alertmanager"])
     plan = write.Plan.of({name: output.files for name, output in produced.items()})
     return "accepted", plan.files
 

@@ -1,15 +1,16 @@
-"""`promgen render SPEC -o DIR`: the whole stack, or `--check` that DIR is up to date."""
+"""`promgen render SPEC... -o DIR`: the whole stack of one or many services, or `--check` that DIR is up to date."""
 
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from promgen import outputs, write
-from promgen.commands.validate import load_valid
 from promgen.errors import Problem, PromgenError, printable
 from promgen.model import Model, RenderOptions, build_model
+from promgen.stack import Stack
 
 
 def source_name(spec_path: Path) -> str:
@@ -19,20 +20,33 @@ def source_name(spec_path: Path) -> str:
     return printable(spec_path.as_posix())
 
 
+SpecPaths = Path | Sequence[Path]
+
+
+def load_stack(spec_paths: SpecPaths, options: RenderOptions | None = None) -> tuple[Stack, list[Problem]]:
+    """The stack of every spec the paths name (files, directories), and the specs' warnings."""
+    from promgen.commands.inputs import load_all
+
+    arguments = [spec_paths] if isinstance(spec_paths, Path) else list(spec_paths)
+    specs, warnings = load_all(arguments)
+    stack = Stack(tuple(build_model(loaded.spec, source_name(path), options) for path, loaded in specs))
+    check_targets(stack)
+    for model in stack.services:
+        check_compression(model)
+    return stack, warnings
+
+
 def produce(
-    spec_path: Path, only: list[str] | None = None, options: RenderOptions | None = None
-) -> tuple[Model, dict[str, outputs.Output], list[Problem]]:
-    """The model, each selected output, and the spec's warnings."""
-    loaded, warnings = load_valid(spec_path)
-    model = build_model(loaded.spec, source_name(spec_path), options)
-    check_targets(model)
-    check_compression(model)
-    return model, outputs.produce_all(model, only), warnings
+    spec_paths: SpecPaths, only: list[str] | None = None, options: RenderOptions | None = None
+) -> tuple[Stack, dict[str, outputs.Output], list[Problem]]:
+    """The stack, each selected output, and the specs' warnings."""
+    stack, warnings = load_stack(spec_paths, options)
+    return stack, outputs.produce_all(stack, only), warnings
 
 
-def plan(spec_path: Path, only: list[str] | None = None, options: RenderOptions | None = None) -> dict[str, str]:
+def plan(spec_paths: SpecPaths, only: list[str] | None = None, options: RenderOptions | None = None) -> dict[str, str]:
     """Every output file's text, keyed by its path below the output directory."""
-    _model, produced, _warnings = produce(spec_path, only, options)
+    _stack, produced, _warnings = produce(spec_paths, only, options)
     return write.Plan.of({name: output.files for name, output in produced.items()}).files
 
 
@@ -69,15 +83,16 @@ def webhook_url(text: str) -> str:
     return text
 
 
-def check_targets(model: Model) -> None:
-    """Every job of RenderOptions.targets is a scrape job of the spec."""
-    for job in model.options.targets:
-        if job not in model.jobs:
+def check_targets(stack: Stack) -> None:
+    """Every job of RenderOptions.targets is a scrape job of a spec."""
+    jobs = [job for model in stack.services for job in model.jobs]
+    for job in stack.options.targets:
+        if job not in jobs:
             from promgen.spec.suggest import did_you_mean
 
+            whose = "the spec has" if not stack.fleet else "no spec has"
             raise PromgenError(
-                f"--target {job}: the spec has no scrape job {job!r} (jobs: {', '.join(model.jobs)})"
-                + did_you_mean(job, model.jobs)
+                f"--target {job}: {whose} no scrape job {job!r} (jobs: {', '.join(jobs)})" + did_you_mean(job, jobs)
             )
 
 
@@ -124,7 +139,7 @@ def check_only(only: list[str] | None) -> list[str] | None:
 
 
 def run(
-    spec_path: Path,
+    spec_paths: SpecPaths,
     out_dir: Path,
     *,
     check: bool = False,
@@ -134,7 +149,7 @@ def run(
     quiet: bool = False,
 ) -> int:
     selected = check_only(only)
-    model, produced, warnings = produce(spec_path, selected, options)
+    stack, produced, warnings = produce(spec_paths, selected, options)
     if not quiet:
         for warning in warnings:
             print(warning.render(), file=sys.stderr)
@@ -145,7 +160,8 @@ def run(
     if not quiet:
         from promgen import summary
 
-        summary.show(summary.Rendered(model.service, model.source, out_dir, produced, done))
+        title = stack.first.service if not stack.fleet else f"{len(stack.services)} services"
+        summary.show(summary.Rendered(title, stack.source, out_dir, produced, done))
     return 0
 
 

@@ -1,6 +1,6 @@
-"""`promgen routes SPEC label=value...`: the receivers an alert with these labels reaches.
+"""`promgen routes SPEC... label=value...`: the receivers an alert with these labels reaches.
 
-Walks the route tree promgen writes to alertmanager.yml (derive.alertmanager.route_tree) with
+Walks the route tree promgen writes to alertmanager.yml (derive.alertmanager.stack_route_tree) with
 Alertmanager's own matching algorithm, so it answers as `amtool config routes test` does on the
 rendered file, without amtool or a render.
 """
@@ -10,10 +10,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from promgen.commands.validate import load_valid
 from promgen.derive import alertmanager
 from promgen.derive.alertmanager import Route
-from promgen.model import build_model
+
+
+def split_arguments(items: Sequence[str]) -> tuple[list[Path], list[str]]:
+    """Specs (files and directories) and labels: an argument naming an existing path, or a YAML file,
+    is a spec; any other is a label (so a malformed label is reported as one)."""
+    specs: list[Path] = []
+    labels: list[str] = []
+    for item in items:
+        if Path(item).exists() or item.endswith((".yaml", ".yml")):
+            specs.append(Path(item))
+        else:
+            labels.append(item)
+    return specs, labels
 
 
 def parse_labels(items: Sequence[str]) -> dict[str, str]:
@@ -72,9 +83,10 @@ def answer(root: Route, labels: Mapping[str, str], tree: bool) -> list[str]:
     return [m.receiver for m in matches]
 
 
-def run(spec_path: Path, labels: Mapping[str, str], *, tree: bool = False) -> int:
-    loaded, _warnings = load_valid(spec_path)
-    model = build_model(loaded.spec, str(spec_path))
-    for line in answer(alertmanager.route_tree(model), labels, tree):
+def run(spec_paths: Sequence[Path], labels: Mapping[str, str], *, tree: bool = False) -> int:
+    from promgen.commands.render import load_stack
+
+    stack, _warnings = load_stack(list(spec_paths))
+    for line in answer(alertmanager.stack_route_tree(stack), labels, tree):
         print(line)
     return 0

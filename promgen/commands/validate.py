@@ -1,4 +1,5 @@
-"""`promgen validate SPEC...`: structure, semantics and PromQL of each spec."""
+"""`promgen validate SPEC...`: structure, semantics and PromQL of each spec, and, for several, the
+conflicts between them (they render into one stack)."""
 
 from __future__ import annotations
 
@@ -6,57 +7,42 @@ import json
 import sys
 from pathlib import Path
 
-from promgen.errors import Problem, SpecError
-from promgen.spec.checks import check
-from promgen.spec.loader import LoadedSpec, load_spec
+from promgen.commands.inputs import check_all, load_all, spec_paths
+from promgen.errors import Problem
+from promgen.spec.loader import LoadedSpec
 
 
 def collect(path: Path) -> tuple[LoadedSpec | None, list[Problem]]:
-    """The loaded spec (None when it does not load) and every problem found in it."""
-    try:
-        loaded = load_spec(path, str(path))
-    except SpecError as error:
-        return None, error.problems
-    return loaded, check(loaded)
+    """One spec: loaded (None when it does not load) and every problem found in it."""
+    result = check_all([path])[0]
+    return result.loaded, result.problems
 
 
 def load_valid(path: Path) -> tuple[LoadedSpec, list[Problem]]:
-    """A spec with no errors (warnings returned), or SpecError -- what render and routes start from."""
-    loaded, problems = collect(path)
-    errors = [p for p in problems if p.level == "error"]
-    if loaded is None or errors:
-        raise SpecError(problems)
-    return loaded, problems
+    """One spec with no errors (its warnings returned), or SpecError."""
+    specs, warnings = load_all([path])
+    return specs[0][1], warnings
 
 
 def run(paths: list[Path], output_format: str = "text") -> int:
-    results: list[dict[str, object]] = []
-    all_problems: list[Problem] = []
-    for path in paths:
-        loaded, problems = collect(path)
-        all_problems.extend(problems)
-        errors = sum(p.level == "error" for p in problems)
-        results.append(
-            {
-                "file": str(path),
-                "valid": loaded is not None and errors == 0,
-                "problems": [p.as_dict() for p in problems],
-            }
-        )
-        if output_format == "text":
-            for problem in problems:
+    results = check_all(spec_paths(paths))
+    if output_format == "json":
+        files = [{"file": str(r.path), "valid": r.valid, "problems": [p.as_dict() for p in r.problems]} for r in results]
+        json.dump({"valid": all(r.valid for r in results), "files": files}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for result in results:
+            for problem in result.problems:
                 print(problem.render())
-            if loaded is not None and errors == 0:
-                spec = loaded.spec
+            if result.valid and result.loaded is not None:
+                spec = result.loaded.spec
                 print(
-                    f"{path}: ok ({len(spec.metrics)} metrics, {len(spec.slos)} SLOs, {len(spec.alerts)} alerts, "
+                    f"{result.path}: ok ({len(spec.metrics)} metrics, {len(spec.slos)} SLOs, {len(spec.alerts)} alerts, "
                     f"{len(spec.severities)} severities, {len(spec.channels)} channels)"
                 )
-    invalid = sum(not r["valid"] for r in results)
-    if output_format == "json":
-        json.dump({"valid": invalid == 0, "files": results}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    elif invalid:
-        errors = sum(p.level == "error" for p in all_problems)
-        print(f"{errors} problem{'s' if errors != 1 else ''} in {invalid} of {len(paths)} spec{'s' if len(paths) != 1 else ''}", file=sys.stderr)
+    invalid = sum(not r.valid for r in results)
+    if invalid and output_format == "text":
+        errors = sum(p.level == "error" for r in results for p in r.problems)
+        print(f"{errors} problem{'s' if errors != 1 else ''} in {invalid} of {len(results)} "
+              f"spec{'s' if len(results) != 1 else ''}", file=sys.stderr)
     return 1 if invalid else 0

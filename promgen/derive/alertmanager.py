@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from promgen import conventions
@@ -22,6 +22,7 @@ from promgen.spec.go_template import literal
 
 if TYPE_CHECKING:
     from promgen.model import Model
+    from promgen.stack import Stack
     from promgen.spec.models import Channel
     from promgen.spec.units import Duration
 
@@ -426,6 +427,64 @@ class AlertmanagerConfig:
     @property
     def route(self) -> dict[str, Any]:
         return self.tree.as_config()
+
+
+def stack_route_tree(stack: Stack) -> Route:
+    """The tree of a stack: a service's own tree, or below the root a route per service (matching
+    `service="<svc>"`) holding that service's routes, with its grouping and timings where they
+    differ from the root's (the first service's)."""
+    trees = [route_tree(model) for model in stack.services]
+    if not stack.fleet:
+        return trees[0]
+    root = trees[0]
+    timings = ("group_by", "group_wait", "group_interval", "repeat_interval")
+    children = tuple(
+        Route(
+            matchers=(Matcher("service", "=", model.service),),
+            receiver=tree.receiver if tree.receiver != root.receiver else None,
+            routes=tree.routes,
+            origin=f"service {model.service}",
+            **{key: getattr(tree, key) for key in timings if getattr(tree, key) != getattr(root, key)},
+        )
+        for model, tree in zip(stack.services, trees)
+    )
+    return replace(root, routes=children)
+
+
+def stack_inhibit_rules(stack: Stack) -> list[dict[str, Any]]:
+    """The severity ladders' inhibit rules; when the services' ladders differ, each service's rules
+    carry its `service` matcher, so one service's ladder never mutes another's alerts."""
+    per_service = [inhibit_rules(model) for model in stack.services]
+    if all(rules == per_service[0] for rules in per_service):
+        return per_service[0]
+    found: list[dict[str, Any]] = []
+    for model, rules in zip(stack.services, per_service):
+        only = str(Matcher("service", "=", model.service))
+        for rule in rules:
+            found.append({**rule, "source_matchers": [only, *rule["source_matchers"]],
+                          "target_matchers": [only, *rule["target_matchers"]]})
+    return found
+
+
+def derive_stack(stack: Stack) -> AlertmanagerConfig:
+    """alertmanager.yml of a stack: one service's, or the services' trees under one root, every
+    channel once, one list of time intervals."""
+    if not stack.fleet:
+        return derive(stack.first)
+    found: list[dict[str, Any]] = []
+    for model in stack.services:
+        found += [receiver for receiver in receivers(model) if receiver["name"] not in {r["name"] for r in found}]
+    intervals: list[dict[str, Any]] = []
+    for model in stack.services:
+        intervals += [entry for entry in time_intervals(model) if entry["name"] not in {i["name"] for i in intervals}]
+    mailing = next((model for model in stack.services if model.spec.alertmanager.smtp is not None), stack.first)
+    return AlertmanagerConfig(
+        global_=global_config(mailing, found),
+        tree=stack_route_tree(stack),
+        inhibit_rules=stack_inhibit_rules(stack),
+        time_intervals=intervals,
+        receivers=found,
+    )
 
 
 def derive(model: Model) -> AlertmanagerConfig:

@@ -55,9 +55,9 @@ def targets_by_module(model: Model) -> dict[str, list[str]]:
     return grouped
 
 
-def config(model: Model) -> dict[str, Any] | None:
-    """blackbox.yml as data: the used modules only; None when the spec probes nothing externally."""
-    used = modules_used(model)
+def config(*models: Model) -> dict[str, Any] | None:
+    """blackbox.yml as data: the modules the services use, only; None when none probes externally."""
+    used = list(dict.fromkeys(name for model in models for name in modules_used(model)))
     if not used:
         return None
     return {"modules": {name: MODULES[name] for name in used}}

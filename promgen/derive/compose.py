@@ -20,8 +20,9 @@ from typing import Any
 
 from promgen import conventions
 from promgen.derive import blackbox
-from promgen.model import Model, RenderOptions
+from promgen.model import Model, RenderOptions, build_model
 from promgen.spec.models import ScrapeTarget, Spec
+from promgen.stack import Stack
 from promgen.versions import NEWEST
 
 # Pinned images (never :latest): the newest Prometheus and Alertmanager promgen is judged against
@@ -43,12 +44,12 @@ JUDGED_RELEASES: dict[str, tuple[str, str]] = {
 }
 
 
-def image(name: str, model: Model) -> str:
-    """The pinned image of a stack service; Prometheus and Alertmanager at least the spec's target."""
+def image(name: str, stack: Stack) -> str:
+    """The pinned image of a stack service; Prometheus and Alertmanager at least the specs' target."""
     if name not in JUDGED_RELEASES:
         return IMAGES[name]
     repository, tag = JUDGED_RELEASES[name]
-    target = getattr(model.targets, name)
+    target = getattr(stack.targets, name)
     if target > NEWEST[name]:  # type: ignore[index]
         tag = f"v{target}.0"
     return f"{repository}:{tag}"
@@ -92,12 +93,12 @@ def local_options(model: Model) -> RenderOptions:
     return dataclasses.replace(model.options, targets=targets)
 
 
-def local_spec(model: Model) -> Spec:
-    """The spec as the stack's Prometheus sees it: plus a job for the stack's node exporter, if it
-    runs one, and no remote_write -- a laptop's experiments must not reach the team's long-term store."""
+def local_spec(model: Model, scrapes_node: bool) -> Spec:
+    """The spec as the stack's Prometheus sees it: plus a job for the stack's node exporter when
+    `scrapes_node`, and no remote_write -- a laptop's experiments must not reach the team's long-term store."""
     spec = model.spec
     targets = list(spec.scrape.targets)
-    if "node" in spec.stack.exporters and conventions.NODE_EXPORTER_JOB not in {t.job for t in targets}:
+    if scrapes_node:
         targets.append(ScrapeTarget(job=conventions.NODE_EXPORTER_JOB, static=[conventions.NODE_EXPORTER_ADDRESS]))
     scrape = spec.scrape.model_copy(update={"targets": targets})
     return spec.model_copy(update={"scrape": scrape, "remote_write": []})
@@ -126,11 +127,11 @@ def _in_container(path: str, config_dir: str) -> str:
     return posixpath.normpath(posixpath.join(config_dir, path))
 
 
-def alertmanager_secrets(model: Model) -> list[str]:
-    spec = model.spec
-    sections = [c.model_dump() for c in spec.channels]
-    if spec.alertmanager.smtp is not None:
-        sections.append(spec.alertmanager.smtp.model_dump())
+def alertmanager_secrets(stack: Stack) -> list[str]:
+    sections = [c.model_dump() for c in stack.channels()]
+    smtp = next((m.spec.alertmanager.smtp for m in stack.services if m.spec.alertmanager.smtp is not None), None)
+    if smtp is not None:
+        sections.append(smtp.model_dump())
     return list(dict.fromkeys(_secret_paths(sections)))
 
 
@@ -170,8 +171,8 @@ def _local_port(port: int, container_port: int | None = None) -> str:
     return f"127.0.0.1:{port}:{container_port or port}"
 
 
-def _reaches_host(model: Model) -> dict[str, Any]:
-    if model.spec.stack.target_host == HOST_GATEWAY:
+def _reaches_host(stack: Stack) -> dict[str, Any]:
+    if any(model.spec.stack.target_host == HOST_GATEWAY for model in stack.services):
         return {"extra_hosts": [f"{HOST_GATEWAY}:host-gateway"]}
     return {}
 
@@ -180,7 +181,7 @@ def _service(image_ref: str, **fields: Any) -> dict[str, Any]:
     return {"image": image_ref, **fields, "restart": "unless-stopped"}
 
 
-def prometheus(model: Model) -> dict[str, Any]:
+def prometheus(stack: Stack) -> dict[str, Any]:
     volumes = [
         f"./{conventions.COMPOSE_PROMETHEUS_FILE}:{PROMETHEUS_DIR}/prometheus.yml:ro",
         # where prometheus.yml's rule_files globs (rules/SERVICE/*.rules.yml, relative to it) find them
@@ -188,7 +189,7 @@ def prometheus(model: Model) -> dict[str, Any]:
     ]
     volumes.append("prometheus-data:/prometheus")
     return _service(
-        image("prometheus", model),
+        image("prometheus", stack),
         command=[
             f"--config.file={PROMETHEUS_DIR}/prometheus.yml",
             "--storage.tsdb.path=/prometheus",
@@ -196,18 +197,18 @@ def prometheus(model: Model) -> dict[str, Any]:
         ],
         volumes=volumes,
         ports=[_local_port(9090)],
-        **_reaches_host(model),
+        **_reaches_host(stack),
         healthcheck=healthcheck("http://127.0.0.1:9090/-/ready"),
         depends_on={"alertmanager": {"condition": "service_healthy"}},
     )
 
 
-def alertmanager(model: Model) -> dict[str, Any]:
+def alertmanager(stack: Stack) -> dict[str, Any]:
     volumes = [f"./{conventions.ALERTMANAGER_FILE}:{ALERTMANAGER_CONFIG}:ro"]
-    volumes.extend(secret_mounts(alertmanager_secrets(model), posixpath.dirname(ALERTMANAGER_CONFIG)))
+    volumes.extend(secret_mounts(alertmanager_secrets(stack), posixpath.dirname(ALERTMANAGER_CONFIG)))
     volumes.append("alertmanager-data:/alertmanager")
     return _service(
-        image("alertmanager", model),
+        image("alertmanager", stack),
         command=[f"--config.file={ALERTMANAGER_CONFIG}", "--storage.path=/alertmanager"],
         volumes=volumes,
         ports=[_local_port(9093)],
@@ -219,7 +220,7 @@ def _in_provisioning(path: str) -> str:
     return GRAFANA_PROVISIONING_DIR + "/" + path.removeprefix("grafana/provisioning/")
 
 
-def grafana(model: Model, extra_datasources: bool) -> dict[str, Any]:
+def grafana(extra_datasources: bool) -> dict[str, Any]:
     volumes = [
         f"./{path}:{_in_provisioning(path)}:ro"
         for path in (conventions.GRAFANA_DATASOURCES_FILE, conventions.GRAFANA_DASHBOARD_PROVIDER_FILE)
@@ -243,16 +244,16 @@ def grafana(model: Model, extra_datasources: bool) -> dict[str, Any]:
     )
 
 
-def blackbox_exporter(model: Model) -> dict[str, Any]:
+def blackbox_exporter(stack: Stack) -> dict[str, Any]:
     fields: dict[str, Any] = {}
-    if blackbox.config(model) is not None:
+    if blackbox.config(*stack.services) is not None:
         fields["command"] = [f"--config.file={BLACKBOX_CONFIG}"]
         fields["volumes"] = [f"./{conventions.BLACKBOX_CONFIG_FILE}:{BLACKBOX_CONFIG}:ro"]
     return _service(
         IMAGES["blackbox-exporter"],
         **fields,
         ports=[_local_port(9115)],
-        **_reaches_host(model),
+        **_reaches_host(stack),
         healthcheck=healthcheck("http://127.0.0.1:9115/-/healthy"),
     )
 
@@ -359,13 +360,13 @@ def alloy_list(items: list[str]) -> str:
     return "[" + ", ".join(alloy_string(item) for item in items) + "]"
 
 
-def stack_datasources(model: Model) -> dict[str, Any] | None:
+def stack_datasources(settings: StackSettings) -> dict[str, Any] | None:
     """Grafana data sources for the stack-only services (Loki, Jaeger); Prometheus' are the Grafana output's."""
     found: list[dict[str, Any]] = []
-    if model.spec.stack.logs == "loki":
+    if settings.logs:
         found.append({"name": "Loki", "type": "loki", "uid": "loki", "access": "proxy", "url": LOKI_URL,
                       "editable": False})
-    if model.spec.stack.tracing == "jaeger":
+    if settings.tracing:
         found.append({"name": "Jaeger", "type": "jaeger", "uid": "jaeger", "access": "proxy", "url": JAEGER_URL,
                       "editable": False})
     return {"apiVersion": 1, "datasources": found} if found else None
@@ -374,35 +375,66 @@ def stack_datasources(model: Model) -> dict[str, Any] | None:
 # --- the stack -------------------------------------------------------------------------------
 
 
-def uses_blackbox(model: Model) -> bool:
-    """External probes need the exporter even when stack.exporters does not list it."""
-    return "blackbox" in model.spec.stack.exporters or model.blackbox_job is not None
+@dataclass(frozen=True)
+class StackSettings:
+    """What the services' `stack` sections ask of the one local stack: each extra is there when any
+    service wants it."""
+
+    exporters: frozenset[str]
+    logs: bool  # Loki, and Alloy shipping the containers' logs to it
+    tracing: bool  # Jaeger
+    blackbox: bool  # external probes need the exporter even when stack.exporters does not list it
+
+    @classmethod
+    def of(cls, stack: Stack) -> StackSettings:
+        specs = [model.spec for model in stack.services]
+        return cls(
+            exporters=frozenset(name for spec in specs for name in spec.stack.exporters),
+            logs=any(spec.stack.logs == "loki" for spec in specs),
+            tracing=any(spec.stack.tracing == "jaeger" for spec in specs),
+            blackbox=any("blackbox" in spec.stack.exporters or model.blackbox_job is not None
+                         for spec, model in zip(specs, stack.services)),
+        )
 
 
-def derive(model: Model) -> ComposeData:
-    stack = model.spec.stack
-    datasources = stack_datasources(model)
+def local_stack(stack: Stack) -> Stack:
+    """The stack as its local Prometheus scrapes it (`local_spec`, `local_options` of each service);
+    the stack's node exporter is scraped once, by the first service that asks for it, unless a
+    service scrapes a job of that name itself."""
+    jobs = {job for model in stack.services for job in model.jobs}
+    node_by = next((m.service for m in stack.services if "node" in m.spec.stack.exporters), None)
+    if conventions.NODE_EXPORTER_JOB in jobs:
+        node_by = None
+    return Stack(tuple(
+        build_model(local_spec(model, model.service == node_by), model.source, local_options(model))
+        for model in stack.services
+    ))
+
+
+def derive(stack: Stack) -> ComposeData:
+    settings = StackSettings.of(stack)
+    datasources = stack_datasources(settings)
     services: dict[str, Any] = {
-        "prometheus": prometheus(model),
-        "alertmanager": alertmanager(model),
-        "grafana": grafana(model, datasources is not None),
+        "prometheus": prometheus(stack),
+        "alertmanager": alertmanager(stack),
+        "grafana": grafana(datasources is not None),
     }
     volumes: dict[str, Any] = {"prometheus-data": {}, "alertmanager-data": {}, "grafana-data": {}}
-    if uses_blackbox(model):
-        services["blackbox-exporter"] = blackbox_exporter(model)
-    if "node" in stack.exporters:
+    if settings.blackbox:
+        services["blackbox-exporter"] = blackbox_exporter(stack)
+    if "node" in settings.exporters:
         services["node-exporter"] = node_exporter()
     configs: dict[str, Any] = {}
-    if stack.logs == "loki":
+    if settings.logs:
         services["loki"] = loki()
         services["alloy"] = alloy()
         volumes["loki-data"] = {}
         configs[conventions.COMPOSE_ALLOY_FILE] = alloy_config()
-    if stack.tracing == "jaeger":
+    if settings.tracing:
         services["jaeger"] = jaeger()
     if datasources is not None:
         configs[conventions.COMPOSE_GRAFANA_DATASOURCES_FILE] = datasources
-    keys = sorted({conventions.secret_key(path) for path in alertmanager_secrets(model)})
+    keys = sorted({conventions.secret_key(path) for path in alertmanager_secrets(stack)})
     notes = []
     if keys:
         notes.append(f"the compose stack reads secrets from {conventions.SECRETS_DIR}/: {', '.join(keys)}")

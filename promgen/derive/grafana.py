@@ -13,10 +13,12 @@ from typing import Any
 from promgen import conventions
 from promgen.derive import grafana_panels as g
 from promgen.derive.grafana_layout import Panel, Section, layout
+from promgen.derive.grafana_fleet import fleet_dashboard
 from promgen.derive.grafana_overview import overview
 from promgen.derive.grafana_slo import slo_dashboard
 from promgen.model import Model
 from promgen.spec.models import CustomDashboard, PanelType
+from promgen.stack import Stack
 from promgen.spec.models import Panel as SpecPanel
 
 PROMETHEUS_URL = "http://prometheus:9090"
@@ -34,24 +36,42 @@ class GrafanaData:
     notes: list[str] = field(default_factory=list)
 
 
-def derive(model: Model) -> GrafanaData:
-    data = GrafanaData(datasources=datasources(model), providers=providers(model))
+def derive(stack: Stack) -> GrafanaData:
+    """Every service's dashboards (each in its own folder when there are several) and, for several,
+    the fleet dashboard; one set of data sources and dashboard providers."""
+    data = GrafanaData(datasources=datasources(stack), providers=providers(stack))
+    for model in stack.services:
+        found, notes = service_dashboards(model)
+        data.notes += [f"{model.service}: {note}" if stack.fleet else note for note in notes]
+        for dashboard in found:
+            _add(data, conventions.dashboard_file(dashboard["uid"], model.service if stack.fleet else None), dashboard)
+    if stack.fleet:
+        board = fleet_dashboard(stack)
+        _add(data, conventions.dashboard_file(board["uid"], conventions.FLEET_DASHBOARD_FOLDER), board)
+    return data
+
+
+def _add(data: GrafanaData, path: str, dashboard: dict[str, Any]) -> None:
+    uids = {existing["uid"] for existing in data.dashboards.values()}
+    if dashboard["uid"] in uids:  # the spec checks reject this; never overwrite silently
+        raise ValueError(f"two dashboards have the uid {dashboard['uid']!r}")
+    data.dashboards[path] = dashboard
+
+
+def service_dashboards(model: Model) -> tuple[list[dict[str, Any]], list[str]]:
+    """One service's generated and custom dashboards, and notes on the ones it cannot have."""
     generate = model.spec.dashboards.generate
     found: list[dict[str, Any]] = []
+    notes: list[str] = []
     if "overview" in generate:
         found.append(overview(model))
     if "slo" in generate:
         if model.spec.slos:
             found.append(slo_dashboard(model))
         else:
-            data.notes.append("no SLOs declared: the SLO dashboard is not generated")
+            notes.append("no SLOs declared: the SLO dashboard is not generated")
     found.extend(custom(model, d) for d in model.spec.dashboards.custom)
-    for dashboard in found:
-        path = conventions.dashboard_file(dashboard["uid"])
-        if path in data.dashboards:  # spec checks reject this; never overwrite silently
-            raise ValueError(f"two dashboards have the uid {dashboard['uid']!r}")
-        data.dashboards[path] = dashboard
-    return data
+    return found, notes
 
 
 # --- custom dashboards --------------------------------------------------------------------
@@ -96,7 +116,10 @@ _BUILDERS: dict[PanelType, PanelBuilder] = {
 # --- provisioning -------------------------------------------------------------------------
 
 
-def datasources(model: Model) -> list[dict[str, Any]]:
+def datasources(stack: Stack) -> list[dict[str, Any]]:
+    # $__rate_interval is four scrape intervals: Grafana must know the real one (the longest, when
+    # services scrape at several: a rate over fewer than two samples is empty).
+    interval = max((model.spec.scrape.interval for model in stack.services), key=lambda d: d.ms)
     return [
         {
             "name": "Prometheus",
@@ -108,8 +131,7 @@ def datasources(model: Model) -> list[dict[str, Any]]:
             "editable": False,
             "jsonData": {
                 "httpMethod": "POST",
-                # $__rate_interval is four scrape intervals: Grafana must know the real one.
-                "timeInterval": model.spec.scrape.interval.text,
+                "timeInterval": interval.text,
                 "alertmanagerUid": conventions.ALERTMANAGER_DATASOURCE_UID,
             },
         },
@@ -126,16 +148,26 @@ def datasources(model: Model) -> list[dict[str, Any]]:
     ]
 
 
-def providers(model: Model) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": "promgen",
-            "orgId": 1,
-            "folder": model.service,
-            "type": "file",
-            "disableDeletion": True,
-            "allowUiUpdates": False,
-            "updateIntervalSeconds": 30,
-            "options": {"path": conventions.GRAFANA_DASHBOARDS_MOUNT, "foldersFromFilesStructure": False},
-        }
-    ]
+def _provider(name: str, folder: str, path: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "orgId": 1,
+        "folder": folder,
+        "type": "file",
+        "disableDeletion": True,
+        "allowUiUpdates": False,
+        "updateIntervalSeconds": 30,
+        "options": {"path": path, "foldersFromFilesStructure": False},
+    }
+
+
+def providers(stack: Stack) -> list[dict[str, Any]]:
+    """One provider loading the dashboards into the service's folder; for several services one per
+    service (its folder and directory) and one for the fleet dashboard."""
+    mount = conventions.GRAFANA_DASHBOARDS_MOUNT
+    if not stack.fleet:
+        return [_provider("promgen", stack.first.service, mount)]
+    found = [_provider(f"promgen-{name}", name, f"{mount}/{name}") for name in stack.names]
+    found.append(_provider("promgen-fleet", conventions.FLEET_GRAFANA_FOLDER,
+                           f"{mount}/{conventions.FLEET_DASHBOARD_FOLDER}"))
+    return found

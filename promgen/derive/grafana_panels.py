@@ -202,8 +202,8 @@ def datasource_variable() -> dict[str, Any]:
     }
 
 
-def dashboard_annotations(model: Model) -> dict[str, Any]:
-    """Grafana's own annotations, and this service's firing alerts marked on every graph."""
+def dashboard_annotations(alerts: str) -> dict[str, Any]:
+    """Grafana's own annotations, and the firing alerts `alerts` selects marked on every graph."""
     return {
         "list": [
             {
@@ -218,7 +218,7 @@ def dashboard_annotations(model: Model) -> dict[str, Any]:
             {
                 "datasource": dict(DATASOURCE),
                 "enable": True,
-                "expr": f'ALERTS{{alertstate="firing", service="{model.service}"}}',
+                "expr": f'ALERTS{{alertstate="firing", {alerts}}}',
                 "iconColor": "red",
                 "name": "Firing alerts",
                 "step": "1m",
@@ -231,11 +231,20 @@ def dashboard_annotations(model: Model) -> dict[str, Any]:
 
 def dashboard(model: Model, *, uid: str, title: str, tags: list[str], panels: list[dict[str, Any]],
               time_from: str = "now-6h") -> dict[str, Any]:
-    all_tags = list(dict.fromkeys(["promgen", model.service, *tags]))
+    """A dashboard of one service: tagged with it, linking its other dashboards, marking its alerts."""
+    return envelope(scope=model.service, header=model.header, alerts=f'service="{model.service}"', uid=uid,
+                    title=title, tags=tags, panels=panels, time_from=time_from)
+
+
+def envelope(*, scope: str, header: str, alerts: str, uid: str, title: str, tags: list[str],
+             panels: list[dict[str, Any]], time_from: str = "now-6h") -> dict[str, Any]:
+    """The dashboard document around `panels`: `scope` tags it and names the dashboards it links to,
+    `alerts` is the label matcher of the firing alerts it marks on every graph."""
+    all_tags = list(dict.fromkeys(["promgen", scope, *tags]))
     return {
         "uid": uid,
         "title": title,
-        "description": model.header,
+        "description": header,
         "tags": all_tags,
         "schemaVersion": SCHEMA_VERSION,
         "version": 1,
@@ -249,16 +258,16 @@ def dashboard(model: Model, *, uid: str, title: str, tags: list[str], panels: li
         "timepicker": {},
         "timezone": "browser",
         "weekStart": "",
-        "annotations": dashboard_annotations(model),
+        "annotations": dashboard_annotations(alerts),
         "links": [
             {
                 "asDropdown": True,
                 "icon": "external link",
                 "includeVars": True,
                 "keepTime": True,
-                "tags": [model.service],
+                "tags": [scope],
                 "targetBlank": False,
-                "title": f"{model.service} dashboards",
+                "title": f"{scope} dashboards",
                 "tooltip": "",
                 "type": "dashboards",
                 "url": "",

@@ -12,6 +12,8 @@ from promgen import conventions
 from promgen.derive import slo as slo_rules
 from promgen.derive.promql_labels import dropped_labels
 from promgen.model import Model, ResolvedAlert
+from promgen.spec.units import Duration
+from promgen.stack import Stack
 
 Rule = dict[str, Any]
 Group = dict[str, Any]
@@ -38,6 +40,46 @@ def config(model: Model) -> dict[str, Any]:
     if spec.remote_write:
         data["remote_write"] = remote_write(model)
     return data
+
+
+def stack_config(stack: Stack) -> dict[str, Any]:
+    """prometheus.yml of a stack: one service's own config, or every service's jobs and rule files
+    under the first service's global settings (a job of a service scraping at another interval or
+    timeout says so itself; `group_interval` does the same for rule groups)."""
+    if not stack.fleet:
+        return config(stack.first)
+    data = config(stack.first)
+    environments = {model.spec.service.environment for model in stack.services}
+    data["global"]["external_labels"] = {"environment": environments.pop()} if len(environments) == 1 else {}
+    if not data["global"]["external_labels"]:
+        del data["global"]["external_labels"]
+    data["rule_files"] = [conventions.rule_files_glob(model.service) for model in stack.services]
+    jobs: list[dict[str, Any]] = []
+    remote: list[dict[str, Any]] = []
+    for model in stack.services:
+        scrape = model.spec.scrape
+        # Prometheus' default timeout is 10s, and never longer than the interval
+        timeout = scrape.timeout or min(scrape.interval, Duration("10s"), key=lambda d: d.ms)
+        for job in scrape_configs(model):
+            for key, own in (("scrape_interval", scrape.interval), ("scrape_timeout", timeout)):
+                value = str(model.options.compressed(own))
+                if key not in job and value != data["global"].get(key, "10s" if key == "scrape_timeout" else None):
+                    job = {**job, key: value}
+            jobs.append(job)
+        remote += [entry for entry in remote_write(model) if entry not in remote]
+    data["scrape_configs"] = jobs
+    if remote:
+        data["remote_write"] = remote
+    else:
+        data.pop("remote_write", None)
+    return data
+
+
+def group_interval(model: Model, stack: Stack) -> str | None:
+    """The `interval` a service's rule groups need in a stack whose global evaluation interval is
+    another service's (None when they agree)."""
+    own = str(model.evaluation_interval)
+    return own if stack.fleet and own != str(stack.first.evaluation_interval) else None
 
 
 def scrape_configs(model: Model) -> list[dict[str, Any]]:

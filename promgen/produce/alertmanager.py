@@ -1,32 +1,34 @@
-"""alertmanager/alertmanager.yml: route tree by severity, receivers, inhibit rules, time intervals."""
+"""alertmanager/alertmanager.yml: route tree by service and severity, receivers, inhibit rules, time intervals."""
 
 from __future__ import annotations
 
 from promgen import conventions
 from promgen.derive import alertmanager
-from promgen.model import Model
 from promgen.outputs import Output
 from promgen.render import render_template
+from promgen.stack import Stack
 
 
-def files(model: Model) -> Output:
-    config = alertmanager.derive(model)
+def files(stack: Stack) -> Output:
+    config = alertmanager.derive_stack(stack)
     text = render_template(
         "alertmanager/alertmanager.yml.j2",
-        header=model.header_for("alertmanager"),
+        header=stack.header_for("alertmanager"),
         global_=config.global_,
         route=config.route,
         default_receiver=config.tree.receiver,
+        by_service=stack.fleet,
         inhibit_rules=config.inhibit_rules,
         time_intervals=config.time_intervals,
         receivers=config.receivers,
     )
     notes = [
-        f"{where} is longer than Alertmanager's default --data.retention of 120h, "
-        "which resends after 120h; run alertmanager with a longer --data.retention"
+        f"{model.service + ': ' if stack.fleet else ''}{where} is longer than Alertmanager's default "
+        "--data.retention of 120h, which resends after 120h; run alertmanager with a longer --data.retention"
+        for model in stack.services
         for where in alertmanager.beyond_retention(model)
     ]
-    if model.options.receivers_to:
-        notes.append(f"every receiver posts to {model.options.receivers_to}")
+    if stack.options.receivers_to:
+        notes.append(f"every receiver posts to {stack.options.receivers_to}")
     stats = {"routes": config.tree.count(), "receivers": len(config.receivers)}
     return Output(files={conventions.ALERTMANAGER_FILE: text}, notes=notes, stats=stats)

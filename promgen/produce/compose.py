@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from promgen import conventions
 from promgen.derive import compose, prometheus
-from promgen.model import Model, build_model
 from promgen.outputs import Output
 from promgen.render import render_template
+from promgen.stack import Stack
 
 # Shown in the compose file's header, for the services that publish a port.
 TITLES = {
@@ -23,18 +23,13 @@ REMARKS = {
 }
 
 
-def local_model(model: Model) -> Model:
-    """The model the stack's Prometheus is rendered from: every job at stack.target_host."""
-    return build_model(compose.local_spec(model), model.source, compose.local_options(model))
-
-
-def local_prometheus_config(model: Model) -> str:
+def local_prometheus_config(stack: Stack) -> str:
     """prometheus.yml as the Prometheus output renders it (its derive, its template), for this stack.
 
     Only the config: the rule files are the Prometheus output's own, mounted as they are.
     """
-    return render_template("prometheus/prometheus.yml.j2", header=model.header_for("prometheus"),
-                           config=prometheus.config(local_model(model)))
+    return render_template("prometheus/prometheus.yml.j2", header=stack.header_for("prometheus"),
+                           config=prometheus.stack_config(compose.local_stack(stack)))
 
 
 def _urls(services: dict[str, dict[str, object]]) -> list[str]:
@@ -47,30 +42,30 @@ def _urls(services: dict[str, dict[str, object]]) -> list[str]:
     return lines
 
 
-def files(model: Model) -> Output:
-    data = compose.derive(model)
+def files(stack: Stack) -> Output:
+    data = compose.derive(stack)
     found: dict[str, str] = {}
     found[conventions.COMPOSE_FILE] = render_template(
         "compose/docker-compose.yml.j2",
-        header=model.header_for("prometheus", "alertmanager"),
-        service=model.service,
+        header=stack.header_for("prometheus", "alertmanager"),
+        service=stack.first.service if not stack.fleet else f"{len(stack.services)} services",
         urls=_urls(data.compose["services"]),
-        target_host=model.spec.stack.target_host,
+        target_hosts=list(dict.fromkeys(model.spec.stack.target_host for model in stack.services)),
         prometheus_file=conventions.COMPOSE_PROMETHEUS_FILE,
         secret_files=data.secret_files,
         secrets_dir=conventions.SECRETS_DIR,
         compose=data.compose,
     )
-    found[conventions.COMPOSE_PROMETHEUS_FILE] = local_prometheus_config(model)
+    found[conventions.COMPOSE_PROMETHEUS_FILE] = local_prometheus_config(stack)
     templates = {
         conventions.COMPOSE_ALLOY_FILE: "compose/config.alloy.j2",
         conventions.COMPOSE_GRAFANA_DATASOURCES_FILE: "compose/grafana-datasources.yml.j2",
     }
     for path, config in data.configs.items():
-        found[path] = render_template(templates[path], header=model.header, config=config)
+        found[path] = render_template(templates[path], header=stack.header, config=config)
     if data.secret_files:
         found[conventions.SECRETS_GITIGNORE_FILE] = render_template(
-            "compose/secrets.gitignore.j2", header=model.header, secret_files=data.secret_files
+            "compose/secrets.gitignore.j2", header=stack.header, secret_files=data.secret_files
         )
     stats = {"services": len(data.compose["services"])}
     return Output(files=dict(sorted(found.items())), notes=data.notes, stats=stats)

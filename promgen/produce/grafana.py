@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from promgen import conventions
 from promgen.derive import grafana
-from promgen.model import Model
 from promgen.outputs import Output
 from promgen.render import render_template
+from promgen.stack import Stack
 
 
-def files(model: Model) -> Output:
-    data = grafana.derive(model)
+def files(stack: Stack) -> Output:
+    data = grafana.derive(stack)
     out: dict[str, str] = {
         conventions.GRAFANA_DATASOURCES_FILE: render_template(
-            "grafana/datasources.yml.j2", header=model.header, datasources=data.datasources
+            "grafana/datasources.yml.j2", header=stack.header, datasources=data.datasources
         ),
         conventions.GRAFANA_DASHBOARD_PROVIDER_FILE: render_template(
             "grafana/dashboards.yml.j2",
-            header=model.header,
+            header=stack.header,
             providers=data.providers,
             path=conventions.GRAFANA_DASHBOARDS_MOUNT,
+            by_service=stack.fleet,
         ),
     }
     for path, dashboard in data.dashboards.items():

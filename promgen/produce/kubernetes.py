@@ -14,6 +14,7 @@ from promgen.derive import prometheus as prom
 from promgen.model import Model
 from promgen.outputs import Output
 from promgen.render import render_template
+from promgen.stack import Stack
 
 
 def _namespace_flag(model: Model) -> str:
@@ -75,7 +76,7 @@ def _probes(model: Model, files: dict[str, str]) -> int:
     return len(objects)
 
 
-def _alertmanager_config(model: Model, files: dict[str, str], notes: list[str]) -> None:
+def _alertmanager_config(model: Model, files: dict[str, str], notes: list[str], fleet: bool) -> None:
     if not model.spec.channels:
         return
     config = am.derive(model)
@@ -93,18 +94,29 @@ def _alertmanager_config(model: Model, files: dict[str, str], notes: list[str]) 
         secret=secret,
         namespace_note=f" in namespace {namespace}" if namespace else "",
         namespace_flag=_namespace_flag(model),
+        # in a stack of several services, secrets/ holds every service's: name this one's only
+        from_files=" ".join(f"--from-file={conventions.SECRETS_DIR}/{key}" for key in keys) if fleet
+        else f"--from-file={conventions.SECRETS_DIR}/",
         caveats=caveats,
     )
     notes.extend(f"{conventions.KUBERNETES_ALERTMANAGER_CONFIG_FILE}: {caveat}" for caveat in caveats)
 
 
-def files(model: Model) -> Output:
-    found: dict[str, str] = {}
-    notes: list[str] = []
-    _deployment_patch(model, found)
-    _service_monitor(model, found)
-    _prometheus_rule(model, found)
-    probes = _probes(model, found)
-    _alertmanager_config(model, found, notes)
-    single = len(found) - (1 if probes else 0)  # every other file holds one object
-    return Output(files=found, notes=notes, stats={"objects": single + probes})
+def files(stack: Stack) -> Output:
+    """Each service's objects; with several services, each under kubernetes/<service>/."""
+    output = Output(stats={"objects": 0})
+    for model in stack.services:
+        found: dict[str, str] = {}
+        notes: list[str] = []
+        _deployment_patch(model, found)
+        _service_monitor(model, found)
+        _prometheus_rule(model, found)
+        probes = _probes(model, found)
+        _alertmanager_config(model, found, notes, stack.fleet)
+        output.stats["objects"] += len(found) - (1 if probes else 0) + probes  # every other file holds one object
+        if stack.fleet:
+            found = {conventions.kubernetes_file(path, model.service): text for path, text in found.items()}
+            notes = [f"{model.service}: {conventions.kubernetes_file(note, model.service)}" for note in notes]
+        output.files.update(found)
+        output.notes += notes
+    return output

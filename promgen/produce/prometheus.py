@@ -1,4 +1,5 @@
-"""The Prometheus output: prometheus.yml, the service's rule files and their promtool unit tests."""
+"""The Prometheus output: prometheus.yml for the stack, and each service's rule files and their
+promtool unit tests."""
 
 from __future__ import annotations
 
@@ -8,26 +9,38 @@ from promgen.derive.test_layout import test_files
 from promgen.model import Model
 from promgen.outputs import Output
 from promgen.render import render_template
+from promgen.stack import Stack
 
 
-def files(model: Model) -> Output:
-    header = model.header_for("prometheus")
-    rule_files = derive.rule_files(model)
+def files(stack: Stack) -> Output:
     rendered = {
         conventions.PROMETHEUS_CONFIG_FILE: render_template(
-            "prometheus/prometheus.yml.j2", header=header, config=derive.config(model)
+            "prometheus/prometheus.yml.j2", header=stack.header_for("prometheus"), config=derive.stack_config(stack)
         ),
     }
+    output = Output(files=rendered)
+    for model in stack.services:
+        _service_files(model, stack, output)
+    return output
+
+
+def _service_files(model: Model, stack: Stack, output: Output) -> None:
+    header = model.header_for("prometheus")
+    rule_files = derive.rule_files(model)
+    interval = derive.group_interval(model, stack)
     for rule_file in rule_files:
-        rendered[rule_file.path] = render_template("prometheus/rules.yml.j2", header=header, sections=rule_file.sections)
+        sections = tuple((comment, {**group, "interval": interval} if interval else group)
+                         for comment, group in rule_file.sections)
+        output.files[rule_file.path] = render_template("prometheus/rules.yml.j2", header=header, sections=sections)
     cases, untested = 0, []
     for test in test_files(model, rule_files):
-        rendered[test.path] = render_template("prometheus/tests.yml.j2", header=header, tests=test.data,
-                                              untested=test.untested)
+        output.files[test.path] = render_template("prometheus/tests.yml.j2", header=header, tests=test.data,
+                                                  untested=test.untested)
         cases += test.cases
         untested += test.untested
     groups = [group for rule_file in rule_files for group in rule_file.groups]
-    stats = derive.counts(groups)
-    stats["tests"] = cases
-    notes = [f"untested: {entry}" for entry in untested] + derive.label_notes(groups)
-    return Output(files=rendered, notes=notes, stats=stats)
+    for key, count in {**derive.counts(groups), "tests": cases}.items():
+        output.stats[key] = output.stats.get(key, 0) + count
+    prefix = f"{model.service}: " if stack.fleet else ""
+    output.notes += [f"{prefix}untested: {entry}" for entry in untested]
+    output.notes += [prefix + note for note in derive.label_notes(groups)]

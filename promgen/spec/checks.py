@@ -47,6 +47,13 @@ class _Checker:
     def warn(self, path: PathKey, message: str) -> None:
         self.problems.append(self.doc.problem(path, message, level="warning"))
 
+    def warn_if_own(self, path: PathKey, message: str) -> None:
+        """A warning about something this spec wrote; a base's channels and time intervals are
+        there for every service that extends it, and one service not using them is no mistake."""
+        problem = self.doc.problem(path, message, level="warning")
+        if problem.file == self.doc.file:
+            self.problems.append(problem)
+
     def run(self) -> list[Problem]:
         self.unique_names()
         self.scrape()
@@ -498,11 +505,11 @@ class _Checker:
             if channel.name == conventions.UNROUTED_RECEIVER and settings.default_channel is None:
                 self.error(here + ("name",), f"{channel.name!r} names the receiver of alerts no route matches; rename the channel or set alertmanager.default_channel")
             if channel.name not in used:
-                self.warn(here + ("name",), f"channel {channel.name!r} is notified by no severity, route or alertmanager.default_channel")
+                self.warn_if_own(here + ("name",), f"channel {channel.name!r} is notified by no severity, route or alertmanager.default_channel")
         during = {n for s in spec.severities for n in s.during}
         for name in spec.time_intervals:
             if name not in during:
-                self.warn(("time_intervals", name), f"time interval {name!r} is in no severity's `during`")
+                self.warn_if_own(("time_intervals", name), f"time interval {name!r} is in no severity's `during`")
         timed: list[tuple[PathKey, Any]] = [(("alertmanager",), settings)]
         for index, severity in enumerate(spec.severities):
             timed.append((("severities", index), severity))

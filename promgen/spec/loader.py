@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from promgen.errors import Problem, SpecError
 from promgen.spec import models
 from promgen.spec.suggest import did_you_mean
-from promgen.yamlio import Document, PathKey, load_document
+from promgen.yamlio import Document, PathKey
 
 PATTERN_HINTS: dict[str, str] = {
     models.SERVICE_NAME: "lowercase letters, digits and '-', starting with a letter (it names files and jobs)",
@@ -36,8 +36,11 @@ class LoadedSpec:
 
 
 def load_spec(path: Path, display: str | None = None) -> LoadedSpec:
-    """Load and structurally validate one spec; raises SpecError listing every problem."""
-    document = load_document(path, display)
+    """Load one spec, merged with the bases it extends, and validate its structure; raises SpecError
+    listing every problem, each in the file (spec or base) that wrote the value."""
+    from promgen.spec.bases import load_with_bases
+
+    document = load_with_bases(path, display or str(path))
     return validate_document(document)
 
 

@@ -582,6 +582,9 @@ class Spec(Strict):
     )
 
     version: Literal[1]
+    extends: str | None = Field(
+        default=None, description="a base spec (relative to this file) whose sections this spec builds on"
+    )
     service: Service
     scrape: Scrape = Field(default_factory=Scrape)
     remote_write: list[RemoteWrite] = Field(default_factory=list)

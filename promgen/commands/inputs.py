@@ -1,0 +1,97 @@
+"""The specs a command reads: files and directories on the command line, loaded and checked together.
+
+A directory stands for every `*.yaml`/`*.yml` directly in it whose top level has a `service:` key
+(bases, and other YAML such as a CI config, are skipped), in name order. A file named twice is read
+once. Every spec is checked on its own and then against the others (`cross_checks`): render and
+routes need all of them valid, validate reports each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from promgen.errors import Problem, PromgenError, SpecError, printable
+from promgen.spec.loader import LoadedSpec, load_spec
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+def _declares_service(path: Path) -> bool:
+    """A spec, not a base: its top level has `service:`. A file that does not parse counts as a spec,
+    so its error is shown instead of the file being skipped."""
+    from promgen.yamlio import load_document
+
+    try:
+        document = load_document(path, str(path))
+    except SpecError:
+        return True
+    return isinstance(document.data, dict) and "service" in document.data
+
+
+def spec_paths(arguments: list[Path]) -> list[Path]:
+    """The spec files the arguments name, in order, each once."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for argument in arguments:
+        if argument.is_dir():
+            listed = sorted(p for p in argument.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file())
+            specs = [p for p in listed if _declares_service(p)]
+            if not specs:
+                raise PromgenError(
+                    f"{printable(str(argument))}: no spec in this directory (no *.yaml or *.yml with a `service:` key)"
+                )
+        else:
+            specs = [argument]
+        for path in specs:
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(path)
+    return found
+
+
+@dataclass
+class Checked:
+    """One spec as read: loaded (None when it does not load) and its own problems."""
+
+    path: Path
+    loaded: LoadedSpec | None
+    problems: list[Problem]
+
+    @property
+    def valid(self) -> bool:
+        return self.loaded is not None and not any(p.level == "error" for p in self.problems)
+
+
+def check_all(paths: list[Path]) -> list[Checked]:
+    """Every spec loaded and checked, then checked against the others; a problem two specs share (one
+    in the base both extend) is listed with the first only."""
+    from promgen.spec.checks import check
+    from promgen.spec.cross_checks import check_stack
+
+    results: list[Checked] = []
+    for path in paths:
+        try:
+            loaded = load_spec(path, str(path))
+        except SpecError as error:
+            results.append(Checked(path, None, list(error.problems)))
+            continue
+        results.append(Checked(path, loaded, check(loaded)))
+    owner = {id(r.loaded): r for r in results if r.loaded is not None}
+    for loaded, problem in check_stack([r.loaded for r in results if r.loaded is not None]):
+        owner[id(loaded)].problems.append(problem)
+    seen: set[Problem] = set()
+    for result in results:
+        result.problems = [p for p in sorted(result.problems) if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+    return results
+
+
+def load_all(arguments: list[Path]) -> tuple[list[tuple[Path, LoadedSpec]], list[Problem]]:
+    """Every spec the arguments name, valid and consistent with the others, and their warnings;
+    SpecError with every error of every spec otherwise."""
+    results = check_all(spec_paths(arguments))
+    problems = [p for r in results for p in r.problems]
+    if not all(r.valid for r in results):
+        raise SpecError(problems)
+    return [(r.path, r.loaded) for r in results if r.loaded is not None], problems
