@@ -436,7 +436,10 @@ def stack_route_tree(stack: Stack) -> Route:
     trees = [route_tree(model) for model in stack.services]
     if not stack.fleet:
         return trees[0]
-    root = trees[0]
+    # The root catches alerts of no service: it notifies the default most services share (the
+    # first service's among equals), and groups and times as the first service does.
+    defaults = [tree.receiver for tree in trees]
+    root = replace(trees[0], receiver=max(dict.fromkeys(defaults), key=defaults.count))
     timings = ("group_by", "group_wait", "group_interval", "repeat_interval")
     children = tuple(
         Route(

@@ -64,7 +64,10 @@ def _resolve(document: Document, path: Path, chain: list[Path]) -> Document:
     except SpecError as error:
         unusable = [p for p in error.problems if p.message.startswith(_UNUSABLE)]
         if unusable:
-            raise _at_extends(document, f"base spec {target}: {unusable[0].message}") from None
+            reason = unusable[0].message
+            if reason.startswith("the spec is empty"):
+                reason = "the file is empty (a base holds sections its services share, e.g. severities)"
+            raise _at_extends(document, f"base spec {target}: {reason}") from None
         raise
     if "service" in base.data:
         raise _at_extends(

@@ -102,10 +102,11 @@ def _names(specs: list[LoadedSpec], kind: str) -> Found:
             earlier, earlier_value, earlier_path = first[key]
             if earlier is loaded or (not unique and value == earlier_value):
                 continue
-            how = "is also" if unique else "is defined differently"
+            how = "is also in" if unique else "is defined differently in"
+            whose = "" if kind == "service" else f" (service {earlier.spec.service.name})"
             found.append(_problem(
                 loaded, path,
-                f"{kind} {key!r} {how} in {earlier.spec.service.name} ({_where(earlier, earlier_path)}): "
+                f"{kind} {key!r} {how} {_where(earlier, earlier_path)}{whose}: "
                 f"{REASONS[kind]}" + ("" if unique else "; give one the same settings or another name"),
             ))
     return found
@@ -127,9 +128,83 @@ def _same_everywhere(specs: list[LoadedSpec], what: str, value: Callable[[Loaded
         if mine != theirs:
             found.append(_problem(
                 loaded, path,
-                f"{what} differs from {earlier.spec.service.name}'s ({_where(earlier, path)}): one stack has one "
-                f"{what}, so every service must set the same",
+                f"{what} is not as in {_where(earlier, path)} (service {earlier.spec.service.name}): one stack has "
+                f"one {what}, so every service must set the same",
             ))
+    return found
+
+
+# Labels that tell one service's series from another's in a shared Prometheus.
+SCOPING_LABELS = frozenset({"job", "instance", "service"})
+_SERIES_SUFFIXES = {"histogram": ("_bucket", "_count", "_sum"), "summary": ("_count", "_sum")}
+
+
+def _series_names(loaded: LoadedSpec) -> set[str]:
+    """The series names a service's declared metrics are scraped as."""
+    found: set[str] = set()
+    for metric in loaded.spec.metrics:
+        found.add(metric.name)
+        found.update(metric.name + suffix for suffix in _SERIES_SUFFIXES.get(metric.type, ()))
+    return found
+
+
+def _rule_expressions(loaded: LoadedSpec) -> Iterator[tuple[str, PathKey]]:
+    """Every PromQL expression of a service that becomes a rule, with where it is written."""
+    from promgen.judge.promql import substitute_window
+
+    spec = loaded.spec
+    for index, alert in enumerate(spec.alerts):
+        if alert.expr is not None:
+            yield alert.expr, ("alerts", index, "expr")
+    for index, slo in enumerate(spec.slos):
+        for field in ("errors", "good", "total"):
+            expr = getattr(slo.sli, field)
+            if expr is not None:
+                yield substitute_window(expr, "5m"), ("slos", index, "sli", field)
+        latency = slo.sli.latency
+        if latency is not None:
+            yield f"{latency.metric}_bucket{{{latency.selector}}}", ("slos", index, "sli", "latency", "metric")
+
+
+def _selectors(expr: str) -> Iterator[tuple[str, set[str]]]:
+    """(metric name, label names matched) of every selector in `expr`; nothing when it does not parse."""
+    import promql_parser
+
+    from promgen.judge.promql import _nodes, parsed
+
+    try:
+        root = parsed(expr)
+    except Exception:  # the spec checks report it
+        return
+    for node in _nodes(root):
+        if isinstance(node, promql_parser.VectorSelector) and node.name:
+            yield node.name, {m.name for m in node.matchers.matchers}
+
+
+def _unscoped_shared_metrics(specs: list[LoadedSpec]) -> Found:
+    """A rule of one service reading a metric another service also exposes, with nothing in the
+    selector telling the two apart: in the one Prometheus of the stack it mixes both services' series."""
+    owners: dict[str, list[LoadedSpec]] = {}
+    for loaded in specs:
+        for name in _series_names(loaded):
+            owners.setdefault(name, []).append(loaded)
+    found: Found = []
+    for loaded in specs:
+        own_labels = {key for target in loaded.spec.scrape.targets for key in target.labels}
+        jobs = [target.job for target in loaded.spec.scrape.targets]
+        for expr, path in _rule_expressions(loaded):
+            for name, labels in _selectors(expr):
+                others = [o for o in owners.get(name, []) if o is not loaded]
+                if not others or labels & (SCOPING_LABELS | own_labels):
+                    continue
+                example = f'{name}{{job="..."}}' + (f" (this service's jobs: {', '.join(jobs)})" if jobs else "")
+                found.append((loaded, loaded.document.problem(
+                    _written(loaded, path),
+                    f"{name} is also a metric of {', '.join(o.spec.service.name for o in others)}: in the stack's one "
+                    f"Prometheus this selector reads every service's {name}; scope it, e.g. {example}",
+                    level="warning",
+                )))
+                break
     return found
 
 
@@ -148,4 +223,5 @@ def check_stack(specs: list[LoadedSpec]) -> Found:
     found += _same_everywhere(specs, "alertmanager.resolve_timeout", lambda s: s.spec.alertmanager.resolve_timeout.ms,
                               ("alertmanager", "resolve_timeout"))
     found += _same_everywhere(specs, "versions", lambda s: s.spec.versions.model_dump(), ("versions",))
+    found += _unscoped_shared_metrics(specs)
     return found
