@@ -12,25 +12,25 @@ import yaml
 SEVERITIES = ("critical", "warning", "info", "debug")
 
 
-def spec(n: int, service: str = "synthetic") -> dict[str, Any]:
+def spec(n: int, service: str = "synthetic", prefix: str = "svc") -> dict[str, Any]:
     metrics: list[dict[str, Any]] = []
     slos: list[dict[str, Any]] = []
     alerts: list[dict[str, Any]] = []
     for i in range(n):
         if i % 2 == 0:
-            metrics.append({"name": f"svc{i}_requests_total", "type": "counter", "help": f"requests of part {i}",
+            metrics.append({"name": f"{prefix}{i}_requests_total", "type": "counter", "help": f"requests of part {i}",
                             "labels": ["code", "handler"]})
             slos.append({
                 "name": f"availability-{i}", "objective": 99.9,
-                "sli": {"errors": f'sum(rate(svc{i}_requests_total{{code=~"5.."}}[{{{{window}}}}]))',
-                        "total": f"sum(rate(svc{i}_requests_total[{{{{window}}}}]))"},
+                "sli": {"errors": f'sum(rate({prefix}{i}_requests_total{{code=~"5.."}}[{{{{window}}}}]))',
+                        "total": f"sum(rate({prefix}{i}_requests_total[{{{{window}}}}]))"},
             })
         else:
-            metrics.append({"name": f"svc{i}_duration_seconds", "type": "histogram", "help": f"latency of part {i}",
+            metrics.append({"name": f"{prefix}{i}_duration_seconds", "type": "histogram", "help": f"latency of part {i}",
                             "buckets": [0.1, 0.25, 0.5, 1, 2.5]})
             slos.append({"name": f"latency-{i}", "objective": 99,
-                         "sli": {"latency": {"metric": f"svc{i}_duration_seconds", "threshold": "500ms"}}})
-        counter = f"svc{i - i % 2}_requests_total"
+                         "sli": {"latency": {"metric": f"{prefix}{i}_duration_seconds", "threshold": "500ms"}}})
+        counter = f"{prefix}{i - i % 2}_requests_total"
         alerts += [
             {"name": f"HighErrors{i}", "expr": f'sum(rate({counter}{{code=~"5.."}}[5m])) > {i + 1}', "for": "5m",
              "severity": SEVERITIES[i % 4], "summary": f"Errors of part {i}.",

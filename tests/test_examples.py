@@ -43,6 +43,9 @@ def test_seed_examples_together_are_one_stack_with_conflicts() -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert f"{rels[0]}: ok (" in result.stdout
+    # their request counters share a name: rules that do not say which job they read are flagged
+    assert "warning: http_requests_total is also a metric of promptforge, pynomaly" in result.stdout
     conflicts = [line for line in result.stdout.splitlines() if "is defined differently in" in line]
     assert conflicts and all(rels[0] in line or any(r in line for r in rels[1:]) for line in conflicts)
-    assert "channel 'slack-alerts' is defined differently in automation-orchestrator (examples/automation-orchestrator/promgen.yaml:" in result.stdout
+    assert ("channel 'slack-alerts' is defined differently in examples/automation-orchestrator/promgen.yaml:181:12 "
+            "(service automation-orchestrator)") in result.stdout

@@ -20,10 +20,10 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 def _declares_service(path: Path) -> bool:
     """A spec, not a base: its top level has `service:`. A file that does not parse counts as a spec,
     so its error is shown instead of the file being skipped."""
-    from promgen.yamlio import load_document
+    from promgen.spec.bases import read_document
 
     try:
-        document = load_document(path, str(path))
+        document = read_document(path, str(path))
     except SpecError:
         return True
     return isinstance(document.data, dict) and "service" in document.data

@@ -37,9 +37,31 @@ _UNUSABLE = ("no such file", "cannot read", "is a directory", "the spec is empty
              "file is", "more than", "not UTF-8", "nothing to read")
 
 
+# Parsed files of this process, by (real path, display name, modification time, size): a base that
+# fifty services extend is read once, and so is a spec a directory listing already opened.
+_PARSED: dict[tuple[Path, str, int, int], Document] = {}
+_PARSED_MAX = 4096
+
+
+def read_document(path: Path, display: str) -> Document:
+    """`load_document`, once per unchanged file (documents are never modified after loading)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return load_document(path, display)  # says why, as it always does
+    key = (path.resolve(), display, status.st_mtime_ns, status.st_size)
+    found = _PARSED.get(key)
+    if found is None:
+        found = load_document(path, display)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = found
+    return found
+
+
 def load_with_bases(path: Path, display: str) -> Document:
     """The spec at `path` merged with the bases it extends (a spec without `extends` as it is)."""
-    return _resolve(load_document(path, display), path, [path.resolve()])
+    return _resolve(read_document(path, display), path, [path.resolve()])
 
 
 def is_base(document: Document) -> bool:
@@ -60,7 +82,7 @@ def _resolve(document: Document, path: Path, chain: list[Path]) -> Document:
         names = " -> ".join([*(p.name for p in chain[chain.index(real):]), real.name])
         raise _at_extends(document, f"`extends` goes round in a circle: {names}")
     try:
-        base = load_document(base_path, base_display)
+        base = read_document(base_path, base_display)
     except SpecError as error:
         unusable = [p for p in error.problems if p.message.startswith(_UNUSABLE)]
         if unusable:
