@@ -61,6 +61,16 @@ def slo_error_ratio_series(window: str) -> str:
     return f"slo:sli_error:ratio_rate{window}"
 
 
+def slo_error_rate_series(window: str) -> str:
+    """Recorded bad events per second over the shortest window (chained SLO rules build on it)."""
+    return f"slo:sli_error:rate{window}"
+
+
+def slo_total_rate_series(window: str) -> str:
+    """Recorded events per second over the shortest window (chained SLO rules build on it)."""
+    return f"slo:sli_total:rate{window}"
+
+
 def camel(text: str) -> str:
     """'api-availability' -> 'ApiAvailability' (alert names are CamelCase)."""
     return "".join(part[:1].upper() + part[1:] for part in text.replace("_", "-").split("-") if part)

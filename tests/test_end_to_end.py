@@ -129,7 +129,8 @@ def test_compress_time_divides_clocks_and_windows(dry_run: dict[str, str]) -> No
     assert windows == {"5s", "30s", "1m", "2m", "6m", "24m", "1h12m", "12h"}
     page = rules["AvailabilityErrorBudgetBurn/critical"]["expr"]
     assert "slo:sli_error:ratio_rate1m{" in page and "slo:sli_error:ratio_rate5s{" in page and "> 0.0144" in page
-    assert "[5s]" in rules["slo:sli_error:ratio_rate5s"]["expr"]
+    assert "[5s]" in rules["slo:sli_error:rate5s"]["expr"] and "[5s]" in rules["slo:sli_total:rate5s"]["expr"]
+    assert "[1m])" in rules["slo:sli_error:ratio_rate1m"]["expr"] and "offset 1m" in rules["slo:sli_error:ratio_rate1m"]["expr"]
     route = yaml.safe_load(dry_run[AM_CONFIG])["route"]
     # group_wait 30s -> 1s (floor), group_interval 5m -> 5s, repeat_interval 4h -> 4m; critical repeats 1h -> 1m
     assert (route["group_wait"], route["group_interval"], route["repeat_interval"]) == ("1s", "5s", "4m")

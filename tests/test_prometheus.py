@@ -318,8 +318,10 @@ def test_explicit_and_template_alerts_as_written(tmp_path: Path) -> None:
 def test_slo_rules_of_promptforge() -> None:
     groups = {g["name"]: g["rules"] for g in rule_file("promptforge")["groups"]}
     recording = groups["promptforge-slo-availability-recording"]
-    windows = [r["record"].removeprefix("slo:sli_error:ratio_rate") for r in recording if "sli_error" in r["record"]]
+    windows = [r["record"].removeprefix("slo:sli_error:ratio_rate") for r in recording if "ratio_rate" in r["record"]]
     assert windows == ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"]
+    # chained (the default): the shortest window's rates recorded once, every longer window built on them
+    assert [r["record"] for r in recording[:2]] == ["slo:sli_error:rate5m", "slo:sli_total:rate5m"]
     assert all(r["labels"] == {"service": "promptforge", "slo": "availability"} for r in recording)
     meta = {r["record"]: r["expr"] for r in recording}
     assert meta["slo:objective:ratio"] == "vector(0.999)"
@@ -335,10 +337,14 @@ def test_slo_rules_of_promptforge() -> None:
     assert "ratio_rate1d" in ticket["expr"] and "> 0.003\n" in ticket["expr"]
     assert "ratio_rate3d" in ticket["expr"] and "> 0.001\n" in ticket["expr"]
     latency = {r["record"]: r["expr"] for r in groups["promptforge-slo-latency-recording"]}
-    assert latency["slo:sli_error:ratio_rate5m"] == (
-        '1 - sum(rate(http_request_duration_seconds_bucket{le=~"1(\\\\.0)?"}[5m]))'
-        " / sum(rate(http_request_duration_seconds_count[5m]))"
+    assert latency["slo:sli_error:rate5m"] == (
+        'sum(rate(http_request_duration_seconds_count[5m]))'
+        ' - sum(rate(http_request_duration_seconds_bucket{le=~"1(\\\\.0)?"}[5m]))'
     )
+    assert latency["slo:sli_total:rate5m"] == "sum(rate(http_request_duration_seconds_count[5m]))"
+    selector = '{service="promptforge", slo="latency"}'
+    assert latency["slo:sli_error:ratio_rate5m"] == f"slo:sli_error:rate5m{selector} / slo:sli_total:rate5m{selector}"
+    assert latency["slo:sli_error:ratio_rate1h"].startswith(f"(avg_over_time(slo:sli_error:rate5m{selector}[1h]) + ")
 
 
 def test_disabled_slo_alerting_records_but_does_not_alert() -> None:

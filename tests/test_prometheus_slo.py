@@ -189,7 +189,9 @@ def test_disabled_alerting_records_without_alerting() -> None:
     plan = slo.plan(model, 0)
     assert slo.alert_rules(model, plan) == []
     records = [r["record"] for r in slo.recording_rules(model, plan)]
-    assert records == [*(f"slo:sli_error:ratio_rate{w}" for w in plan.windows), "slo:objective:ratio",
+    base = plan.windows[0]
+    assert records == [f"slo:sli_error:rate{base}", f"slo:sli_total:rate{base}",
+                       *(f"slo:sli_error:ratio_rate{w}" for w in plan.windows), "slo:objective:ratio",
                        "slo:error_budget:ratio", "slo:sli_error:ratio_rate30d", "slo:error_budget_remaining:ratio"]
 
 
@@ -231,3 +233,72 @@ def test_validate_rejects_slo_labels_promgen_sets(promgen_cli, tmp_path: Path) -
     assert "label 'severity' is set by promgen; choose another label name" in output
     assert "label 'slo' is set by promgen" in output
     assert "'tier'" not in output
+
+
+# --- chained and exact windows ----------------------------------------------------------------
+
+
+def _records(model: Model) -> dict[str, str]:
+    plan = slo.plan(model, 0)
+    return {r["record"]: r["expr"] for r in slo.recording_rules(model, plan)}
+
+
+def test_chained_windows_build_on_the_shortest_windows_rates() -> None:
+    records = _records(model_of([{"name": "a", "objective": 99.9, "sli": RATIO}]))
+    assert records["slo:sli_error:rate5m"] == 'sum(rate(http_requests_total{code=~"5.."}[5m]))'
+    assert records["slo:sli_total:rate5m"] == "sum(rate(http_requests_total[5m]))"
+    match = '{service="shop", slo="a"}'
+    assert records["slo:sli_error:ratio_rate5m"] == f"slo:sli_error:rate5m{match} / slo:sli_total:rate5m{match}"
+    for window in ("30m", "1h", "2h", "6h", "1d", "3d"):
+        expr = records[f"slo:sli_error:ratio_rate{window}"]
+        assert "http_requests_total" not in expr  # no raw series read over a long window
+        assert f"avg_over_time(slo:sli_error:rate5m{match}[{window}])" in expr
+        assert f"avg_over_time(slo:sli_total:rate5m{match}[{window}])" in expr
+        promql_parser.parse(expr)
+    # the SLO window's ratio and the budget remaining are the same rules as the exact ones
+    assert records["slo:sli_error:ratio_rate30d"] == f"avg_over_time(slo:sli_error:ratio_rate5m{match}[30d])"
+
+
+@pytest.mark.parametrize(("version", "evaluation", "factor"), [
+    ("3.5", "15s", "0.039583"),  # left-open ranges: (5m - 15s) / 2 = 142.5s, / 1h
+    ("3.5", "1m", "0.033333"),   # (5m - 1m) / 2 = 120s
+    ("2.42", "15s", "0.041667"),  # closed ranges: 5m / 2 = 150s
+])
+def test_chained_correction_is_the_averaging_lag_over_the_window(version: str, evaluation: str, factor: str) -> None:
+    model = model_of([{"name": "a", "objective": 99.9, "sli": RATIO}], versions={"prometheus": version},
+                     scrape={"interval": "15s", "evaluation_interval": evaluation})
+    expr = _records(model)["slo:sli_error:ratio_rate1h"]
+    assert f" + {factor} * (slo:sli_error:rate5m" in expr
+    assert 'offset 1h or slo:sli_error:rate5m{service="shop", slo="a"})' in expr
+
+
+def test_good_and_latency_slis_record_bad_events_per_second() -> None:
+    good = {"good": 'sum(rate(http_requests_total{code!~"5.."}[{{window}}]))', "total": RATIO["total"]}
+    records = _records(model_of([{"name": "a", "objective": 99, "sli": good}]))
+    assert records["slo:sli_error:rate5m"] == (
+        'sum(rate(http_requests_total[5m])) - sum(rate(http_requests_total{code!~"5.."}[5m]))')
+    latency = {"latency": {"metric": "request_duration_ms", "threshold": "250ms", "selector": 'code="200"'}}
+    records = _records(model_of([{"name": "a", "objective": 99, "sli": latency}]))
+    assert records["slo:sli_error:rate5m"] == (
+        'sum(rate(request_duration_ms_count{code="200"}[5m])) - sum(rate(request_duration_ms_bucket{le=~"250(\\\\.0)?", code="200"}[5m]))')
+    assert records["slo:sli_total:rate5m"] == 'sum(rate(request_duration_ms_count{code="200"}[5m]))'
+
+
+@pytest.mark.parametrize("where", ["slo", "spec"])
+def test_exact_rules_read_every_window_from_the_raw_series(where: str) -> None:
+    entry: dict[str, Any] = {"name": "a", "objective": 99.9, "sli": RATIO}
+    extra: dict[str, Any] = {}
+    if where == "slo":
+        entry["rules"] = "exact"
+    else:
+        extra["rules"] = {"slo": "exact"}
+    records = _records(model_of([entry], **extra))
+    assert "slo:sli_error:rate5m" not in records and "slo:sli_total:rate5m" not in records
+    assert records["slo:sli_error:ratio_rate3d"] == (
+        'sum(rate(http_requests_total{code=~"5.."}[3d])) / sum(rate(http_requests_total[3d]))')
+
+
+def test_an_slo_can_keep_exact_rules_when_the_spec_chains() -> None:
+    model = model_of([{"name": "a", "objective": 99.9, "sli": RATIO, "rules": "exact"},
+                      {"name": "b", "objective": 99.9, "sli": RATIO}])
+    assert not slo.plan(model, 0).chained and slo.plan(model, 1).chained

@@ -49,6 +49,8 @@ class SloPlan:
     page: tuple[BurnCondition, ...]
     ticket: tuple[BurnCondition, ...]
     labels: dict[str, str]  # identify the SLO's recorded series: {service, slo}
+    chained: bool = True  # windows past the shortest built from its recorded rates (else all from raw series)
+    lag_ms: int = 0  # how far a chained window's average trails the raw one (see chained_ratio)
 
 
 def decimal_text(value: Decimal) -> str:
@@ -78,7 +80,10 @@ def plan(model: Model, index: int) -> SloPlan:
         (w.kind, BurnCondition(w.long, w.short, w.factor, burn_threshold(w.factor, budget)))
         for w in burn_rates.burn_windows(window_ms)
     ]
+    chained = (slo.rules or model.spec.rules.slo) == "chained"
     return SloPlan(
+        chained=chained,
+        lag_ms=chain_lag_ms(model, burn_rates.recorded_windows(window_ms)[0]),
         index=index,
         name=slo.name,
         objective=1 - budget,
@@ -89,6 +94,20 @@ def plan(model: Model, index: int) -> SloPlan:
         ticket=tuple(c for kind, c in conditions if kind == "ticket"),
         labels={"service": model.service, "slo": slo.name},
     )
+
+
+def chain_lag_ms(model: Model, base: str) -> int:
+    """How far the average of a recorded `base`-window rate over W trails the rate over W itself.
+
+    The recorded rate at each evaluation covers the `base` before it, so averaging the samples of W
+    weighs the raw series with a trapezoid instead of a box: the same average, centred half a base
+    window earlier -- less half an evaluation interval where the range is left-open (Prometheus 3
+    holds W / interval samples in (t - W, t]; Prometheus 2 one more, in [t - W, t])."""
+    base_ms = Duration(base).ms
+    interval_ms = model.evaluation_interval.ms
+    if model.targets.has("left-open ranges"):
+        return max(0, (base_ms - interval_ms) // 2)
+    return base_ms // 2
 
 
 def selector(labels: dict[str, str]) -> str:
@@ -131,16 +150,20 @@ def _needs_parentheses(query: str) -> bool:
     return isinstance(node, (promql_parser.BinaryExpr, promql_parser.UnaryExpr))
 
 
-def latency_error_ratio(model: Model, latency: LatencySLI, window: str) -> str:
-    """1 - (requests in the threshold's bucket) / (all requests): the share slower than the threshold."""
-    metric = latency.metric
-    bound = latency.threshold.seconds * (1000 if model.metric_units.get(metric) == "milliseconds" else 1)
+def _latency_selectors(model: Model, latency: LatencySLI) -> tuple[str, str]:
+    """The label matchers of the histogram's `_count` and of its threshold bucket, braces included."""
+    bound = latency.threshold.seconds * (1000 if model.metric_units.get(latency.metric) == "milliseconds" else 1)
     extra = latency.selector.strip()
     bucket = ", ".join(part for part in (le_matcher(bound), extra) if part)
-    count = "{" + extra + "}" if extra else ""
+    return ("{" + extra + "}" if extra else ""), "{" + bucket + "}"
+
+
+def latency_error_ratio(model: Model, latency: LatencySLI, window: str) -> str:
+    """1 - (requests in the threshold's bucket) / (all requests): the share slower than the threshold."""
+    count, bucket = _latency_selectors(model, latency)
     return (
-        f"1 - sum(rate({metric}_bucket{{{bucket}}}[{window}]))"
-        f" / sum(rate({metric}_count{count}[{window}]))"
+        f"1 - sum(rate({latency.metric}_bucket{bucket}[{window}]))"
+        f" / sum(rate({latency.metric}_count{count}[{window}]))"
     )
 
 
@@ -159,17 +182,71 @@ def le_matcher(bound: float) -> str:
 # --- rules -----------------------------------------------------------------------------------
 
 
+def error_rate_query(model: Model, slo: SLO, window: str) -> str:
+    """PromQL for bad events per second over `window`."""
+    sli = slo.sli
+    if sli.latency is not None:
+        count, bucket = _latency_selectors(model, sli.latency)
+        return f"sum(rate({sli.latency.metric}_count{count}[{window}])) - sum(rate({sli.latency.metric}_bucket{bucket}[{window}]))"
+    if sli.errors is not None:
+        return substitute_window(sli.errors, window).strip()
+    return f"{_operand(sli.total or '', window)} - {_operand(sli.good or '', window)}"
+
+
+def total_rate_query(model: Model, slo: SLO, window: str) -> str:
+    """PromQL for all events per second over `window`."""
+    sli = slo.sli
+    if sli.latency is not None:
+        count, _bucket = _latency_selectors(model, sli.latency)
+        return f"sum(rate({sli.latency.metric}_count{count}[{window}]))"
+    return substitute_window(sli.total or "", window).strip()
+
+
+def chained_ratio(slo_plan: SloPlan, window: str) -> str:
+    """The error ratio over `window` from the base window's recorded rates: the average bad rate over
+    the window divided by the average total rate, each moved forward by the lag of averaging
+    overlapping base windows (`chain_lag_ms`): + lag x (rate now - rate a window ago) / window. Without
+    a sample a window ago (less history than the window) the correction is 0."""
+    base = slo_plan.windows[0]
+    match = selector(slo_plan.labels)
+    coefficient = Decimal(slo_plan.lag_ms) / Decimal(Duration(window).ms)
+    parts = []
+    for series in (conventions.slo_error_rate_series(base), conventions.slo_total_rate_series(base)):
+        now = f"{series}{match}"
+        average = f"avg_over_time({now}[{window}])"
+        if coefficient:
+            factor = decimal_text(coefficient.quantize(Decimal("0.000001")))
+            average = f"({average} + {factor} * ({now} - ({now} offset {window} or {now})))"
+        parts.append(average)
+    return f"{parts[0]} / {parts[1]}"
+
+
 def recording_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
     slo = model.spec.slos[slo_plan.index]
     labels = slo_plan.labels
-    rules: list[Rule] = [
-        {
-            "record": conventions.slo_error_ratio_series(window),
-            "expr": error_ratio_query(model, slo, window),
-            "labels": dict(labels),
-        }
-        for window in slo_plan.windows
-    ]
+    if slo_plan.chained:
+        base = slo_plan.windows[0]
+        errors, total = conventions.slo_error_rate_series(base), conventions.slo_total_rate_series(base)
+        rules: list[Rule] = [
+            {"record": errors, "expr": error_rate_query(model, slo, base), "labels": dict(labels)},
+            {"record": total, "expr": total_rate_query(model, slo, base), "labels": dict(labels)},
+            {"record": conventions.slo_error_ratio_series(base),
+             "expr": f"{errors}{selector(labels)} / {total}{selector(labels)}", "labels": dict(labels)},
+        ]
+        rules += [
+            {"record": conventions.slo_error_ratio_series(window), "expr": chained_ratio(slo_plan, window),
+             "labels": dict(labels)}
+            for window in slo_plan.windows[1:]
+        ]
+    else:
+        rules = [
+            {
+                "record": conventions.slo_error_ratio_series(window),
+                "expr": error_ratio_query(model, slo, window),
+                "labels": dict(labels),
+            }
+            for window in slo_plan.windows
+        ]
     shortest = conventions.slo_error_ratio_series(slo_plan.windows[0]) + selector(labels)
     period = conventions.slo_error_ratio_series(slo_plan.window)
     budget = decimal_text(slo_plan.budget)

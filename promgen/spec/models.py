@@ -144,6 +144,9 @@ class SLOAlerting(Strict):
     enabled: bool = True
 
 
+SloRules = Literal["chained", "exact"]
+
+
 class SLO(Strict):
     name: Name
     objective: float = Field(description="percent, strictly between 0 and 100")
@@ -152,6 +155,7 @@ class SLO(Strict):
     sli: SLI
     alerting: SLOAlerting = Field(default_factory=SLOAlerting)
     labels: Labels = Field(default_factory=dict)
+    rules: SloRules | None = Field(default=None, description="chained or exact; default: rules.slo")
 
 
 # --- alerts ---------------------------------------------------------------------------------
@@ -525,6 +529,11 @@ class RuleGroups(Strict):
     )
     limit: int | None = Field(
         default=None, ge=0, le=INT32_MAX, description="fail a rule that produces more series or alerts than this (0: no limit)"
+    )
+    slo: SloRules = Field(
+        default="chained",
+        description="how SLO error ratios over long windows are recorded: chained (from the shortest window's "
+        "recorded rates, cheap) or exact (every window from the raw series)",
     )
 
 
