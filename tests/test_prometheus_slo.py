@@ -260,16 +260,19 @@ def test_chained_windows_build_on_the_shortest_windows_rates() -> None:
 
 
 @pytest.mark.parametrize(("version", "evaluation", "factor"), [
-    ("3.5", "15s", "0.039583"),  # left-open ranges: (5m - 15s) / 2 = 142.5s, / 1h
-    ("3.5", "1m", "0.033333"),   # (5m - 1m) / 2 = 120s
-    ("2.42", "15s", "0.041667"),  # closed ranges: 5m / 2 = 150s
+    ("3.5", "15s", "9.5"),  # left-open ranges: (5m - 15s) / 2 = 142.5s, in 15s evaluations
+    ("3.5", "1m", "2"),     # (5m - 1m) / 2 = 120s, in 1m evaluations
+    ("2.42", "15s", "10"),  # closed ranges: 5m / 2 = 150s
 ])
 def test_chained_correction_is_the_averaging_lag_over_the_window(version: str, evaluation: str, factor: str) -> None:
     model = model_of([{"name": "a", "objective": 99.9, "sli": RATIO}], versions={"prometheus": version},
                      scrape={"interval": "15s", "evaluation_interval": evaluation})
     expr = _records(model)["slo:sli_error:ratio_rate1h"]
-    assert f" + {factor} * (slo:sli_error:rate5m" in expr
-    assert 'offset 1h or slo:sli_error:rate5m{service="shop", slo="a"})' in expr
+    now = 'slo:sli_error:rate5m{service="shop", slo="a"}'
+    # the lag in evaluations x the change over the window / the samples held: lag / 1h x the change with
+    # a full hour recorded, lag / history x the rate while less (nothing recorded an hour ago: 0)
+    assert (f"(avg_over_time({now}[1h]) + {factor} * ({now} - ({now} offset 1h or {now} * 0))"
+            f" / count_over_time({now}[1h]))") in expr
 
 
 def test_good_and_latency_slis_record_bad_events_per_second() -> None:

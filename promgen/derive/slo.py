@@ -202,21 +202,26 @@ def total_rate_query(model: Model, slo: SLO, window: str) -> str:
     return substitute_window(sli.total or "", window).strip()
 
 
-def chained_ratio(slo_plan: SloPlan, window: str) -> str:
+def chained_ratio(slo_plan: SloPlan, window: str, interval_ms: int) -> str:
     """The error ratio over `window` from the base window's recorded rates: the average bad rate over
     the window divided by the average total rate, each moved forward by the lag of averaging
-    overlapping base windows (`chain_lag_ms`): + lag x (rate now - rate a window ago) / window. Without
-    a sample a window ago (less history than the window) the correction is 0."""
+    overlapping base windows (`chain_lag_ms`):
+
+        avg_over_time(rate[W]) + lag / interval * (rate - rate offset W) / count_over_time(rate[W])
+
+    that is lag / W x (rate now - rate a window ago) with a full window, and lag / history x rate now
+    while the recorded history is shorter than the window (nothing was recorded a window ago)."""
     base = slo_plan.windows[0]
     match = selector(slo_plan.labels)
-    coefficient = Decimal(slo_plan.lag_ms) / Decimal(Duration(window).ms)
+    steps = Decimal(slo_plan.lag_ms) / Decimal(interval_ms)
     parts = []
     for series in (conventions.slo_error_rate_series(base), conventions.slo_total_rate_series(base)):
         now = f"{series}{match}"
         average = f"avg_over_time({now}[{window}])"
-        if coefficient:
-            factor = decimal_text(coefficient.quantize(Decimal("0.000001")))
-            average = f"({average} + {factor} * ({now} - ({now} offset {window} or {now})))"
+        if steps:
+            factor = decimal_text(steps.quantize(Decimal("0.0001")))
+            average = (f"({average} + {factor} * ({now} - ({now} offset {window} or {now} * 0))"
+                       f" / count_over_time({now}[{window}]))")
         parts.append(average)
     return f"{parts[0]} / {parts[1]}"
 
@@ -234,7 +239,8 @@ def recording_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
              "expr": f"{errors}{selector(labels)} / {total}{selector(labels)}", "labels": dict(labels)},
         ]
         rules += [
-            {"record": conventions.slo_error_ratio_series(window), "expr": chained_ratio(slo_plan, window),
+            {"record": conventions.slo_error_ratio_series(window),
+             "expr": chained_ratio(slo_plan, window, model.evaluation_interval.ms),
              "labels": dict(labels)}
             for window in slo_plan.windows[1:]
         ]
