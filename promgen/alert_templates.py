@@ -154,14 +154,17 @@ def _disk_full(p: dict[str, Any], ctx: TemplateContext) -> str:
     )
 
 
-def _probe_failed(p: dict[str, Any], ctx: TemplateContext) -> str:
+def _probe_selector(p: dict[str, Any], ctx: TemplateContext) -> str:
     job = p.get("job") or f"{ctx.service}-blackbox"
-    return f'probe_success{{job="{job}"}} == 0'
+    return matchers(f'job="{job}"', p["selector"])
+
+
+def _probe_failed(p: dict[str, Any], ctx: TemplateContext) -> str:
+    return f"probe_success{_probe_selector(p, ctx)} == 0"
 
 
 def _cert_expiry(p: dict[str, Any], ctx: TemplateContext) -> str:
-    job = p.get("job") or f"{ctx.service}-blackbox"
-    return f'probe_ssl_earliest_cert_expiry{{job="{job}"}} - time() < {number(p["threshold"].seconds)}'
+    return f"probe_ssl_earliest_cert_expiry{_probe_selector(p, ctx)} - time() < {number(p['threshold'].seconds)}"
 
 
 _WINDOW = Param("window", "duration", "rate window", Duration("5m"))
@@ -271,7 +274,8 @@ TEMPLATES: dict[str, AlertTemplate] = {
         AlertTemplate(
             "probe_failed",
             "A blackbox probe of an external endpoint fails.",
-            (Param("job", "job", "blackbox job (default: the service's)", ""),),
+            (Param("job", "job", "blackbox job (default: the service's)", ""),
+             Param("selector", "selector", 'extra label matchers, e.g. instance="https://example.com/health"', "")),
             "Endpoint probe failed.",
             "The probe of {{ $labels.instance }} fails.",
             _probe_failed,
@@ -282,6 +286,7 @@ TEMPLATES: dict[str, AlertTemplate] = {
             (
                 Param("threshold", "duration", "alert when the certificate expires sooner", Duration("14d")),
                 Param("job", "job", "blackbox job (default: the service's)", ""),
+                Param("selector", "selector", 'extra label matchers, e.g. instance="https://example.com/health"', ""),
             ),
             "TLS certificate expires soon.",
             "The certificate of {{ $labels.instance }} expires in {{ $value | humanizeDuration }}.",

@@ -37,6 +37,17 @@ def tests_file(rules_file: str) -> str:
 
 
 ALERTMANAGER_FILE = "alertmanager/alertmanager.yml"
+RUNBOOKS_DIR = "runbooks"
+
+
+def runbook_page(service: str, alert: str) -> str:
+    """An alert's runbook page, relative to the runbooks folder (every alert of the service has one)."""
+    return f"{service}/{alert}.md"
+
+
+def runbook_file(service: str, alert: str) -> str:
+    return f"{RUNBOOKS_DIR}/{runbook_page(service, alert)}"
+
 # The receiver (with no integrations) of alerts no route matches, unless alertmanager.default_channel.
 UNROUTED_RECEIVER = "unrouted"
 # A more urgent alert inhibits a less urgent one only when these labels are equal.

@@ -21,6 +21,8 @@ class RenderOptions:
     """Render-time choices that are not part of the spec (command-line options)."""
 
     targets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # job -> host:port overrides
+    # host:port -> host:port in probe URLs: where a probe of the service's own address goes instead (the local stack)
+    probe_hosts: dict[str, str] = field(default_factory=dict)
     receivers_to: str | None = None  # send every channel to this webhook URL (local dry runs)
     slo_time_scale: float = 1.0  # shrink SLO windows for end-to-end tests (1.0 = as declared)
     alertmanager: str = conventions.ALERTMANAGER_ADDRESS  # host:port Prometheus sends alerts to
@@ -130,12 +132,41 @@ class Model:
         labels.update({name: literal(value) for name, value in self.spec.service.labels.items()})
         return labels
 
-    def runbook(self, alert: str, own: str | None = None) -> str | None:
-        """The alert's runbook link: its own, else the service's pattern with {alert} filled in;
-        escaped so Prometheus, which expands annotations as templates, writes it as it is."""
-        pattern = self.spec.service.runbook_url
-        url = own or (pattern.replace("{alert}", alert) if pattern else None)
-        return literal(url) if url else None
+    def runbook(self, alert: str, own: str | None = None) -> str:
+        """The alert's runbook link: its own, else the service's external pattern with {alert} filled
+        in, else promgen's page for it (under runbook_base_url when the service says where the pages
+        are served, else the page's path in the output); escaped so Prometheus, which expands
+        annotations as templates, writes it as it is."""
+        service = self.spec.service
+        if own:
+            url = own
+        elif service.runbook_url:
+            url = service.runbook_url.replace("{alert}", alert)
+        elif service.runbook_base_url:
+            url = service.runbook_base_url.rstrip("/") + "/" + conventions.runbook_page(self.service, alert)
+        else:
+            url = conventions.runbook_file(self.service, alert)
+        return literal(url)
+
+    def response(self, severity: str) -> str | None:
+        """The severity's response expectations as one line ("respond within 15m; resolve within 4h"),
+        or None when the spec states none."""
+        chosen = next((s for s in self.spec.severities if s.name == self.severity_of.get(severity, severity)), None)
+        if chosen is None or chosen.response is None:
+            return None
+        response = chosen.response
+        parts = []
+        if response.respond_within:
+            parts.append(f"respond within {response.respond_within}")
+        if response.resolve_within:
+            parts.append(f"resolve within {response.resolve_within}")
+        if response.note:
+            parts.append(response.note)
+        return "; ".join(parts)
+
+    def response_annotations(self, severity: str) -> dict[str, str]:
+        text = self.response(severity)
+        return {"response": literal(text)} if text else {}
 
     def slo_page_severity(self, slo_index: int) -> str:
         chosen = self.spec.slos[slo_index].alerting.page
@@ -180,9 +211,8 @@ def _resolve_alert(model: Model, index: int) -> ResolvedAlert:
     annotations = {"summary": summary}
     if description:
         annotations["description"] = description
-    runbook = model.runbook(alert.name, alert.runbook_url)
-    if runbook:
-        annotations["runbook_url"] = runbook
+    annotations["runbook_url"] = model.runbook(alert.name, alert.runbook_url)
+    annotations.update(model.response_annotations(alert.severity))
     annotations.update(alert.annotations)
     return ResolvedAlert(
         name=alert.name,

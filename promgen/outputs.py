@@ -28,6 +28,7 @@ PRODUCERS: dict[str, str] = {
     "prometheus": "promgen.produce.prometheus:files",
     "alertmanager": "promgen.produce.alertmanager:files",
     "grafana": "promgen.produce.grafana:files",
+    "runbooks": "promgen.produce.runbooks:files",
     "blackbox": "promgen.produce.blackbox:files",
     "kubernetes": "promgen.produce.kubernetes:files",
     "compose": "promgen.produce.compose:files",

@@ -167,16 +167,16 @@ def test_render_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
 
 
 def test_severity_routes_match_name_and_aliases_and_fan_out() -> None:
-    config = yaml.safe_load(example_config("promptforge"))
-    critical, warning, info = config["route"]["routes"]
+    config = yaml.safe_load(example_config("image-jobs"))
+    critical, warning, info, low = config["route"]["routes"]
     assert critical["matchers"] == ['severity=~"critical|P0"']
-    assert critical["repeat_interval"] == "1h"
+    assert critical["repeat_interval"] == "30m"
     assert [(r["receiver"], r.get("continue", False)) for r in critical["routes"]] == [
         ("pagerduty-oncall", True),
         ("slack-incidents", False),
     ]
-    assert warning == {"matchers": ['severity=~"warning|P1"'], "receiver": "slack-alerts"}
-    assert info["active_time_intervals"] == ["business-hours"]
+    assert warning == {"matchers": ['severity=~"warning|P1"'], "receiver": "slack-alerts", "repeat_interval": "1h"}
+    assert info["active_time_intervals"] == ["business-hours"] == low["active_time_intervals"]
     assert config["route"]["group_by"] == ["alertname", "service"]
 
 
@@ -202,11 +202,13 @@ def test_time_intervals_are_active_on_every_channel_route(tmp_path: Path) -> Non
 
 
 def test_inhibit_rules_follow_the_severity_ladder() -> None:
-    config = yaml.safe_load(example_config("promptforge"))
+    config = yaml.safe_load(example_config("image-jobs"))
     assert config["inhibit_rules"] == [
-        {"source_matchers": ['severity=~"critical|P0"'], "target_matchers": ['severity=~"warning|P1|info|P2|P3"'],
+        {"source_matchers": ['severity=~"critical|P0"'], "target_matchers": ['severity=~"warning|P1|info|P2|low|P3"'],
          "equal": ["alertname", "service"]},
-        {"source_matchers": ['severity=~"warning|P1"'], "target_matchers": ['severity=~"info|P2|P3"'],
+        {"source_matchers": ['severity=~"warning|P1"'], "target_matchers": ['severity=~"info|P2|low|P3"'],
+         "equal": ["alertname", "service"]},
+        {"source_matchers": ['severity=~"info|P2"'], "target_matchers": ['severity=~"low|P3"'],
          "equal": ["alertname", "service"]},
     ]
 
@@ -329,11 +331,11 @@ def _values(node: Any) -> list[Any]:
 
 def test_notification_texts_are_go_templates_passed_through_verbatim() -> None:
     """Jinja must not evaluate Alertmanager's {{ }}: the file holds the derive module's strings."""
-    config = yaml.safe_load(example_config("promptforge"))
+    config = yaml.safe_load(example_config("image-jobs"))
     slack = next(r for r in config["receivers"] if r["name"] == "slack-alerts")["slack_configs"][0]
     assert slack["title"] == alertmanager.TITLE
     assert slack["text"] == alertmanager.TEXT
-    email = next(r for r in config["receivers"] if r["name"] == "email-ops")["email_configs"][0]
+    email = next(r for r in config["receivers"] if r["name"] == "email-team")["email_configs"][0]
     assert email["headers"]["Subject"] == alertmanager.TITLE
 
 
@@ -458,10 +460,10 @@ def test_stats_count_routes_receivers_and_rules() -> None:
     from promgen.stack import Stack
     from promgen.produce.alertmanager import files
 
-    loaded, _ = load_valid(ROOT / "examples" / "promptforge" / "promgen.yaml")
+    loaded, _ = load_valid(ROOT / "examples" / "image-jobs" / "promgen.yaml")
     output = files(Stack((build_model(loaded.spec, "x"),)))
-    # 3 severity routes + 2 channel routes under critical; unrouted + 4 channels
-    assert output.stats == {"routes": 5, "receivers": 5}
+    # 4 severity routes + 2 channel routes under critical; unrouted + 4 channels
+    assert output.stats == {"routes": 6, "receivers": 5}
     assert output.notes == []
 
 

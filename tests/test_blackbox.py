@@ -3,7 +3,12 @@ the modules the external probes use, it is snapshotted; unknown modules are spec
 
 from __future__ import annotations
 
+import http.server
 import subprocess
+import threading
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +16,7 @@ import pytest
 import yaml
 
 from promgen import conventions
-from promgen.derive.blackbox import MODULES
+from promgen.derive.blackbox import MODULES, module_of
 from promgen.spec.loader import load_spec
 from tests.support import (
     EXAMPLE_NAMES,
@@ -39,7 +44,7 @@ def config_check(text: str, tmp_path: Path, release: str = "newest") -> subproce
 
 def external_modules(example: str) -> list[str]:
     probes = load_spec(example_path(example)).spec.probes
-    return [p.module for p in probes.external_probes] if probes else []
+    return [module_of(p)[0] for p in probes.external_probes] if probes else []
 
 
 def render_spec(spec: dict[str, Any], tmp_path: Path) -> dict[str, str]:
@@ -138,3 +143,87 @@ def test_every_module_prometheus_asks_for_is_defined(case: tuple[str, str]) -> N
         asked.update(job.get("params", {}).get("module", []))
         asked.update(g["labels"]["__param_module"] for g in job["static_configs"] if "__param_module" in g.get("labels", {}))
     assert asked and asked <= defined
+
+
+def _checked_spec(**probe: Any) -> dict[str, Any]:
+    return {"version": 1, "service": {"name": "shop"}, "severities": [{"name": "critical"}],
+            "probes": {"external": [{"url": "http://127.0.0.1:1/health", **probe}]}}
+
+
+def test_status_and_body_checks_make_a_module_of_their_own(tmp_path: Path) -> None:
+    spec = _checked_spec(status_codes=[200, 204], body='"status":\\s*"healthy"')
+    spec["probes"]["external"].append({"url": "http://127.0.0.1:1/other", "status_codes": [204, 200],
+                                       "body": '"status":\\s*"healthy"'})
+    modules = yaml.safe_load(render_spec(spec, tmp_path)[BLACKBOX_FILE])["modules"]
+    [(name, module)] = modules.items()  # the same checks share one module
+    assert name.startswith("http_2xx_") and len(name) == len("http_2xx_") + 8
+    assert module["http"]["valid_status_codes"] == [200, 204]
+    assert module["http"]["fail_if_body_not_matches_regexp"] == ['"status":\\s*"healthy"']
+    (tmp_path / "p").mkdir()
+    jobs = yaml.safe_load(plan_spec(spec, tmp_path / "p", ["prometheus"])[conventions.PROMETHEUS_CONFIG_FILE])
+    [job] = [j for j in jobs["scrape_configs"] if j["job_name"] == "shop-blackbox"]
+    assert job["params"]["module"] == [name]
+
+
+def test_a_body_pattern_go_cannot_compile_is_a_spec_error(tmp_path: Path, promgen_cli) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(_checked_spec(body="(?=healthy)")), encoding="utf-8")
+    result = promgen_cli("validate", str(path))
+    assert result.returncode == 1
+    assert "the blackbox exporter cannot compile this regular expression" in result.stdout + result.stderr
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    body = b'{"status": "healthy"}'
+    code = 200
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        self.send_response(type(self).code)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(type(self).body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def health_server() -> Iterator[tuple[str, type[_Health]]]:
+    handler = type("Health", (_Health,), {})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/health/detailed", handler
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.judge
+@pytest.mark.parametrize("release", RELEASES)
+def test_the_real_exporter_fails_the_probe_on_the_body_and_the_status(
+    release: str, tmp_path: Path, health_server: tuple[str, type[_Health]]
+) -> None:
+    from tests.e2e.harness import free_port, process
+
+    url, handler = health_server
+    spec = _checked_spec(body='"status":\\s*"healthy"', status_codes=[200])
+    spec["probes"]["external"][0]["url"] = url
+    config = tmp_path / "blackbox.yml"
+    config.write_text(render_spec(spec, tmp_path)[BLACKBOX_FILE], encoding="utf-8")
+    [module] = yaml.safe_load(config.read_text())["modules"]
+    port = free_port()
+    binary = judge("prometheus-blackbox-exporter", release)
+    with process([binary, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}"],
+                 tmp_path / "exporter.log", f"http://127.0.0.1:{port}/-/healthy"):
+        def success() -> str:
+            query = urllib.parse.urlencode({"target": url, "module": module})
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/probe?{query}", timeout=10) as response:  # noqa: S310
+                lines = response.read().decode().splitlines()
+            return next(line for line in lines if line.startswith("probe_success ")).split()[1]
+
+        assert success() == "1"
+        handler.body = b'{"status": "degraded", "checks": {"database": {"status": "unhealthy"}}}'
+        assert success() == "0"
+        handler.body, handler.code = b'{"status": "healthy"}', 503
+        assert success() == "0"

@@ -7,6 +7,7 @@ services health-checked, no secret is in any file; snapshots; byte-for-byte dete
 from __future__ import annotations
 
 import subprocess
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -272,6 +273,33 @@ def test_stack_prometheus_scrapes_the_target_host(example: str) -> None:
         assert stack(example)["services"]["prometheus"]["extra_hosts"] == ["host.docker.internal:host-gateway"]
 
 
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_every_target_of_the_stack_resolves_in_the_stack(example: str) -> None:
+    """No scrape target or probe URL of the local stack names a host of the spec's own addresses
+    (`app`, `backend`): those exist where the service is deployed, not on the laptop."""
+    spec = spec_of(example)
+    own_hosts = {address.rsplit(":", 1)[0] for target in spec.scrape.targets for address in target.static}
+    services = set(stack(example)["services"]) | {spec.stack.target_host}
+    local = yaml.safe_load(rendered(example)[conventions.COMPOSE_PROMETHEUS_FILE])
+    for job in local["scrape_configs"]:
+        for group in job["static_configs"]:
+            for target in group["targets"]:
+                host = urllib.parse.urlsplit(target).hostname if "://" in target else target.rsplit(":", 1)[0]
+                assert host not in own_hosts - services, (job["job_name"], target)
+
+
+def test_a_probe_of_the_services_own_address_follows_it_to_the_target_host(tmp_path: Path) -> None:
+    spec = minimal_spec(probes={"external": ["http://api:8000/health", "https://shop.example.com/health"]})
+    files = render_spec(spec, tmp_path)
+
+    def probed(path: str) -> list[str]:
+        jobs = yaml.safe_load(files[path])["scrape_configs"]
+        return [t for job in jobs if job["job_name"].endswith("-blackbox") for g in job["static_configs"] for t in g["targets"]]
+    assert probed(conventions.PROMETHEUS_CONFIG_FILE) == ["http://api:8000/health", "https://shop.example.com/health"]
+    assert probed(conventions.COMPOSE_PROMETHEUS_FILE) == [
+        "http://host.docker.internal:8000/health", "https://shop.example.com/health"]
+
+
 def test_a_named_target_host_needs_no_host_gateway(tmp_path: Path) -> None:
     files = render_spec(minimal_spec(stack={"target_host": "shop-dev"}), tmp_path)
     local = yaml.safe_load(files[conventions.COMPOSE_PROMETHEUS_FILE])
@@ -296,6 +324,49 @@ def test_optional_services(tmp_path: Path) -> None:
     assert 'loki.write "local" {\n  endpoint {\n    url = "http://loki:3100/loki/api/v1/push"\n  }\n}' in alloy
     assert "forward_to = [loki.write.local.receiver]" in alloy and alloy.count("{") == alloy.count("}")
     assert conventions.SECRETS_GITIGNORE_FILE not in files  # no channel, no secret
+
+
+def test_log_files_are_mounted_read_only_and_tailed_with_the_service_label(tmp_path: Path) -> None:
+    spec = minimal_spec(stack={"logs": "loki", "log_files": ["/var/log/shop/app.log", "/srv/shop/logs/*.log"]})
+    files = render_spec(spec, tmp_path)
+    volumes = yaml.safe_load(files[COMPOSE_FILE])["services"]["alloy"]["volumes"]
+    assert volumes[2:] == ["/var/log/shop:/var/log/shop:ro", "/srv/shop/logs:/srv/shop/logs:ro"]
+    alloy = files[conventions.COMPOSE_ALLOY_FILE]
+    assert ('local.file_match "files" {\n  path_targets = [{"__path__" = "/var/log/shop/app.log", "service" = "shop"}, '
+            '{"__path__" = "/srv/shop/logs/*.log", "service" = "shop"}]\n}') in alloy
+    assert 'loki.source.file "files" {\n  targets = local.file_match.files.targets\n  forward_to = [loki.write.local.receiver]\n}' in alloy
+    assert alloy.count("{") == alloy.count("}")
+    (tmp_path / "plain").mkdir()
+    without = render_spec(minimal_spec(stack={"logs": "loki"}), tmp_path / "plain")
+    assert "local.file_match" not in without[conventions.COMPOSE_ALLOY_FILE]
+
+
+def test_retention_becomes_the_stack_prometheus_flags(tmp_path: Path) -> None:
+    files = render_spec(minimal_spec(stack={"retention": {"time": "30d", "size": "10GiB"}}), tmp_path)
+    command = yaml.safe_load(files[COMPOSE_FILE])["services"]["prometheus"]["command"]
+    assert "--storage.tsdb.retention.time=30d" in command
+    assert "--storage.tsdb.retention.size=10GB" in command  # Prometheus' GB is 1024^3 bytes
+    assert compose.base2_size(10**9) == "1000000000B" and compose.base2_size(3 * 1024**2) == "3MB"
+    (tmp_path / "none").mkdir()
+    plain = yaml.safe_load(render_spec(minimal_spec(), tmp_path / "none")[COMPOSE_FILE])["services"]["prometheus"]
+    assert not any("retention" in flag for flag in plain["command"])
+
+
+@pytest.mark.judge
+def test_prometheus_accepts_the_retention_flags(tmp_path: Path) -> None:
+    from tests.e2e.harness import free_port, get_json, process
+
+    port = free_port()
+    (tmp_path / "prometheus.yml").write_text("global: {}\n", encoding="utf-8")
+    settings = compose.StackSettings(frozenset(), False, False, False, (), 2_592_000_000, 10 * 1024**3)
+    with process([judge("prometheus", "newest"), f"--config.file={tmp_path / 'prometheus.yml'}",
+                  f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
+                  *compose.retention_flags(settings)],
+                 tmp_path / "prometheus.log", f"http://127.0.0.1:{port}/-/ready"):
+        flags = get_json(f"http://127.0.0.1:{port}/api/v1/status/flags")["data"]
+        runtime = get_json(f"http://127.0.0.1:{port}/api/v1/status/runtimeinfo")["data"]
+    assert flags["storage.tsdb.retention.time"] == "30d" and flags["storage.tsdb.retention.size"] == "10GiB"  # read as 1024^3
+    assert runtime["storageRetention"] == "30d or 10GiB"  # both limits, as Prometheus understood them
 
 
 def test_external_probes_bring_the_blackbox_exporter(tmp_path: Path) -> None:

@@ -47,5 +47,7 @@ def test_seed_examples_together_are_one_stack_with_conflicts() -> None:
     assert "warning: http_requests_total is also a metric of promptforge, pynomaly" in result.stdout
     conflicts = [line for line in result.stdout.splitlines() if "is defined differently in" in line]
     assert conflicts and all(rels[0] in line or any(r in line for r in rels[1:]) for line in conflicts)
-    assert ("channel 'slack-alerts' is defined differently in examples/automation-orchestrator/promgen.yaml:181:12 "
+    lines = (ROOT / "examples/automation-orchestrator/promgen.yaml").read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, start=1) if text.startswith("  - {name: slack-alerts,"))
+    assert (f"channel 'slack-alerts' is defined differently in examples/automation-orchestrator/promgen.yaml:{line}:12 "
             "(service automation-orchestrator)") in result.stdout

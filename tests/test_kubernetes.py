@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from promgen import conventions
+from promgen.derive.blackbox import module_of
 from promgen.derive import kubernetes as k8s
 from promgen.errors import OutputError
 from promgen.spec.loader import load_spec
@@ -326,7 +327,7 @@ def test_probes_cover_every_external_url(example: str) -> None:
         return
     probes = documents(text)
     written = [(p["spec"]["module"], url) for p in probes for url in p["spec"]["targets"]["staticConfig"]["static"]]
-    assert sorted(written) == sorted((e.module, e.url) for e in external)
+    assert sorted(written) == sorted((module_of(e)[0], e.url) for e in external)
     for probe in probes:
         assert probe["spec"]["jobName"] == f"{spec.service.name}-blackbox"
         assert probe["spec"]["prober"] == {"url": spec.kubernetes.blackbox_exporter, "scheme": "http",
@@ -443,7 +444,7 @@ def _secret_paths(example: str) -> list[str]:
 
 
 def test_time_zone_is_a_caveat_not_silently_dropped() -> None:
-    text = rendered("promptforge")[conventions.KUBERNETES_ALERTMANAGER_CONFIG_FILE]
+    text = rendered("automation-orchestrator")[conventions.KUBERNETES_ALERTMANAGER_CONFIG_FILE]
     assert "# Note: time interval business-hours: the CRD has no time zone, so its times are UTC here" in text
 
 

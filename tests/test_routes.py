@@ -171,28 +171,40 @@ def test_tricky_spec_agrees_with_amtool(tmp_path: Path) -> None:
 
 
 def test_cli_prints_one_receiver_per_line(promgen_cli) -> None:
-    result = promgen_cli("routes", "examples/promptforge/promgen.yaml", "severity=P0", "service=promptforge")
+    result = promgen_cli("routes", "examples/pynomaly/promgen.yaml", "severity=P0", "service=pynomaly")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "pagerduty-oncall\nslack-incidents\n"
+    assert result.stdout == "pagerduty-oncall\nslack-incident-response\n"
 
 
 def test_cli_without_severity_reaches_the_default_receiver(promgen_cli) -> None:
-    result = promgen_cli("routes", "examples/promptforge/promgen.yaml", "team=platform")
+    result = promgen_cli("routes", "examples/promethium/promgen.yaml", "team=platform")
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"{conventions.UNROUTED_RECEIVER}\n"
 
 
 def test_cli_tree_marks_the_routes_reached(promgen_cli) -> None:
-    result = promgen_cli("routes", "examples/promptforge/promgen.yaml", "--tree", "severity=P0")
+    result = promgen_cli("routes", "examples/pynomaly/promgen.yaml", "--tree", "severity=P1")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
-        "root  -> unrouted  group_by=[alertname, service]  group_wait=30s  group_interval=5m  repeat_interval=4h",
-        '├── {severity=~"critical|P0"}  -> pagerduty-oncall  repeat_interval=1h',
-        "│   ├── *  -> pagerduty-oncall  continue  <- reached",
-        "│   └── *  -> slack-incidents  <- reached",
-        '├── {severity=~"warning|P1"}  -> slack-alerts',
-        '└── {severity=~"info|P2|P3"}  -> email-ops  during=business-hours',
-    ]
+    lines = result.stdout.splitlines()
+    assert lines[0] == ("root  -> slack-monitoring  group_by=[alertname, service, severity]  group_wait=30s  "
+                        "group_interval=5m  repeat_interval=4h")
+    reached = [line for line in lines if line.endswith("<- reached")]
+    assert reached == ["│   ├── *  -> slack-alerts  continue  <- reached", "│   └── *  -> pagerduty-oncall-low  <- reached"]
+
+
+def test_cli_tree_shows_each_severitys_response_expectations(promgen_cli) -> None:
+    result = promgen_cli("routes", "examples/automation-orchestrator/promgen.yaml", "--tree")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert ('├── {severity="critical"}  -> pagerduty-critical  group_wait=10s  repeat_interval=1h  '
+            "(respond within 5m; resolve within 1h)") in lines
+    assert ('└── {severity="low"}  -> email-ops  repeat_interval=2d  during=business-hours  '
+            "(resolve within 48h; respond by the next business day)") in lines
+    fleet = promgen_cli("routes", "examples/platform", "--tree").stdout.splitlines()
+    # in a stack, only the service that states them: image-jobs' critical route says nothing
+    assert any("{severity=\"critical\"}" in line and "(respond within 5m; resolve within 1h)" in line for line in fleet)
+    image_jobs = fleet.index('├── {service="image-jobs"}')
+    assert "respond" not in fleet[image_jobs + 1]
 
 
 def test_cli_tree_without_labels_marks_nothing(promgen_cli) -> None:

@@ -61,25 +61,46 @@ def _describe(route: Route, root: bool) -> str:
     return "  ".join(parts)
 
 
-def format_tree(root: Route, reached: Sequence[Route] = ()) -> list[str]:
-    """The route tree, one route a line, in the order Alertmanager tries them; `reached` marked."""
+Responses = Mapping[tuple[str, str], str]  # (service, severity) -> what its people agreed to
+
+
+def _equal(route: Route, name: str) -> str | None:
+    """The value `route` requires of label `name`; for a severity with aliases (`=~"critical|P0"`) its name."""
+    for matcher in route.matchers:
+        if matcher.name == name and matcher.op == "=":
+            return matcher.value
+        if matcher.name == name and matcher.op == "=~":
+            return matcher.value.split("|")[0]
+    return None
+
+
+def format_tree(root: Route, reached: Sequence[Route] = (), responses: Responses | None = None) -> list[str]:
+    """The route tree, one route a line, in the order Alertmanager tries them; `reached` marked, and a
+    severity's route followed by its response expectations when the spec states them."""
     lines: list[str] = []
 
-    def walk(route: Route, prefix: str, branch: str) -> None:
+    def walk(route: Route, prefix: str, branch: str, services: tuple[str, ...]) -> None:
         mark = "  <- reached" if any(route is r for r in reached) else ""
-        lines.append(f"{prefix}{branch}{_describe(route, route is root)}{mark}")
+        service = _equal(route, "service")
+        if service is not None:
+            services = (service,)
+        severity = _equal(route, "severity")
+        response = next((responses[s, severity] for s in services if (s, severity) in responses), None) \
+            if responses and severity else None
+        note = f"  ({response})" if response else ""
+        lines.append(f"{prefix}{branch}{_describe(route, route is root)}{note}{mark}")
         below = prefix + ("" if not branch else ("    " if branch.startswith("└") else "│   "))
         for index, child in enumerate(route.routes):
-            walk(child, below, "└── " if index == len(route.routes) - 1 else "├── ")
+            walk(child, below, "└── " if index == len(route.routes) - 1 else "├── ", services)
 
-    walk(root, "", "")
+    walk(root, "", "", tuple(service for service, _severity in (responses or {})))
     return lines
 
 
-def answer(root: Route, labels: Mapping[str, str], tree: bool) -> list[str]:
+def answer(root: Route, labels: Mapping[str, str], tree: bool, responses: Responses | None = None) -> list[str]:
     matches = alertmanager.matching_routes(root, labels)
     if tree:
-        return format_tree(root, [m.route for m in matches] if labels else [])
+        return format_tree(root, [m.route for m in matches] if labels else [], responses)
     return [m.receiver for m in matches]
 
 
@@ -87,6 +108,8 @@ def run(spec_paths: Sequence[Path], labels: Mapping[str, str], *, tree: bool = F
     from promgen.commands.render import load_stack
 
     stack, _warnings = load_stack(list(spec_paths))
-    for line in answer(alertmanager.stack_route_tree(stack), labels, tree):
+    responses = {(model.service, severity.name): text for model in stack.services for severity in model.spec.severities
+                 if (text := model.response(severity.name))}
+    for line in answer(alertmanager.stack_route_tree(stack), labels, tree, responses):
         print(line)
     return 0

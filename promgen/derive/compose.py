@@ -21,7 +21,8 @@ from typing import Any
 from promgen import conventions
 from promgen.derive import blackbox
 from promgen.model import Model, RenderOptions, build_model
-from promgen.spec.models import ScrapeTarget, Spec
+from promgen.spec.models import ScrapeTarget, Spec, log_file_directory
+from promgen.spec.units import format_duration
 from promgen.stack import Stack
 from promgen.versions import NEWEST
 
@@ -90,7 +91,11 @@ def local_options(model: Model) -> RenderOptions:
     host = model.spec.stack.target_host
     targets = {t.job: tuple(f"{host}:{port}" for port in _ports(t)) for t in model.spec.scrape.targets}
     targets.update(model.options.targets)
-    return dataclasses.replace(model.options, targets=targets)
+    # a probe of a scrape target's own address (http://app:8000/health) goes where that target went
+    probe_hosts = {address: f"{host}:{address.rsplit(':', 1)[1]}"
+                   for t in model.spec.scrape.targets for address in t.static}
+    probe_hosts.update(model.options.probe_hosts)
+    return dataclasses.replace(model.options, targets=targets, probe_hosts=probe_hosts)
 
 
 def local_spec(model: Model, scrapes_node: bool) -> Spec:
@@ -181,6 +186,24 @@ def _service(image_ref: str, **fields: Any) -> dict[str, Any]:
     return {"image": image_ref, **fields, "restart": "unless-stopped"}
 
 
+def retention_flags(settings: StackSettings) -> list[str]:
+    flags = []
+    if settings.retention_ms is not None:
+        flags.append(f"--storage.tsdb.retention.time={format_duration(settings.retention_ms)}")
+    if settings.retention_bytes is not None:
+        flags.append(f"--storage.tsdb.retention.size={base2_size(settings.retention_bytes)}")
+    return flags
+
+
+def base2_size(size: int) -> str:
+    """Bytes as Prometheus reads a size flag, whose KB, MB, GB... are powers of 1024: the largest
+    unit that divides it exactly."""
+    for unit, power in (("TB", 4), ("GB", 3), ("MB", 2), ("KB", 1)):
+        if size % 1024 ** power == 0:
+            return f"{size // 1024 ** power}{unit}"
+    return f"{size}B"
+
+
 def prometheus(stack: Stack) -> dict[str, Any]:
     volumes = [
         f"./{conventions.COMPOSE_PROMETHEUS_FILE}:{PROMETHEUS_DIR}/prometheus.yml:ro",
@@ -193,6 +216,7 @@ def prometheus(stack: Stack) -> dict[str, Any]:
         command=[
             f"--config.file={PROMETHEUS_DIR}/prometheus.yml",
             "--storage.tsdb.path=/prometheus",
+            *retention_flags(StackSettings.of(stack)),
             "--web.enable-lifecycle",
         ],
         volumes=volumes,
@@ -284,8 +308,9 @@ def loki() -> dict[str, Any]:
     )
 
 
-def alloy() -> dict[str, Any]:
-    """Grafana Alloy shipping every container's log to Loki, with its own config file."""
+def alloy(log_files: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+    """Grafana Alloy shipping every container's log to Loki, with its own config file; the
+    directories of `log_files` are mounted read-only at the same paths."""
     # The Alloy image has no wget or curl: ask /-/ready over bash's /dev/tcp.
     ready = (
         f"exec 3<>/dev/tcp/127.0.0.1/{ALLOY_PORT} && printf 'GET /-/ready HTTP/1.0\\r\\n\\r\\n' >&3 "
@@ -300,6 +325,7 @@ def alloy() -> dict[str, Any]:
         volumes=[
             f"./{conventions.COMPOSE_ALLOY_FILE}:{ALLOY_CONFIG}:ro",
             "/var/run/docker.sock:/var/run/docker.sock:ro",
+            *(f"{directory}:{directory}:ro" for directory in dict.fromkeys(log_file_directory(path) for _s, path in log_files)),
         ],
         healthcheck=check,
         depends_on={"loki": {"condition": "service_healthy"}},
@@ -318,9 +344,10 @@ def jaeger() -> dict[str, Any]:
 # --- compose-only configs --------------------------------------------------------------------
 
 
-def alloy_config() -> list[dict[str, Any]]:
+def alloy_config(log_files: tuple[tuple[str, str], ...] = ()) -> list[dict[str, Any]]:
     """Alloy's components, in order: find the containers on this Docker host, label their logs by
-    container and compose project and service, and push them to Loki. Each component is
+    container and compose project and service, tail the services' own log files (labelled by
+    service; Alloy adds `filename`), and push them all to Loki. Each component is
     {"kind", "label", "attributes": [(name, Alloy expression)], "blocks": [...]}; the template
     lays them out, every string already quoted as an Alloy expression."""
     socket = alloy_string("unix:///var/run/docker.sock")
@@ -333,6 +360,18 @@ def alloy_config() -> list[dict[str, Any]]:
             ("__meta_docker_container_label_com_docker_compose_service", "", "compose_service"),
         )
     ]
+    files = []
+    if log_files:
+        targets = ", ".join(
+            "{" + f"{alloy_string('__path__')} = {alloy_string(path)}, {alloy_string('service')} = {alloy_string(service)}" + "}"
+            for service, path in log_files)
+        files = [
+            {"kind": "local.file_match", "label": "files", "attributes": [("path_targets", f"[{targets}]")]},
+            {"kind": "loki.source.file", "label": "files", "attributes": [
+                ("targets", "local.file_match.files.targets"),
+                ("forward_to", "[loki.write.local.receiver]"),
+            ]},
+        ]
     return [
         {"kind": "discovery.docker", "label": "containers",
          "attributes": [("host", socket), ("refresh_interval", alloy_string("5s"))]},
@@ -343,6 +382,7 @@ def alloy_config() -> list[dict[str, Any]]:
             ("relabel_rules", "discovery.relabel.containers.rules"),
             ("forward_to", "[loki.write.local.receiver]"),
         ]},
+        *files,
         {"kind": "loki.write", "label": "local", "blocks": [
             {"kind": "endpoint", "attributes": [("url", alloy_string(f"{LOKI_URL}/loki/api/v1/push"))]},
         ]},
@@ -384,16 +424,24 @@ class StackSettings:
     logs: bool  # Loki, and Alloy shipping the containers' logs to it
     tracing: bool  # Jaeger
     blackbox: bool  # external probes need the exporter even when stack.exporters does not list it
+    log_files: tuple[tuple[str, str], ...] = ()  # (service, path) of the files Alloy ships as well
+    retention_ms: int | None = None  # the longest any service asks
+    retention_bytes: int | None = None  # the largest any service asks
 
     @classmethod
     def of(cls, stack: Stack) -> StackSettings:
         specs = [model.spec for model in stack.services]
+        retentions = [spec.stack.retention for spec in specs if spec.stack.retention]
         return cls(
             exporters=frozenset(name for spec in specs for name in spec.stack.exporters),
             logs=any(spec.stack.logs == "loki" for spec in specs),
             tracing=any(spec.stack.tracing == "jaeger" for spec in specs),
             blackbox=any("blackbox" in spec.stack.exporters or model.blackbox_job is not None
                          for spec, model in zip(specs, stack.services)),
+            log_files=tuple(dict.fromkeys((model.service, path) for model in stack.services
+                                          for path in model.spec.stack.log_files)),
+            retention_ms=max((r.time.ms for r in retentions if r.time), default=None),
+            retention_bytes=max((int(r.size.bytes) for r in retentions if r.size), default=None),
         )
 
 
@@ -427,9 +475,9 @@ def derive(stack: Stack) -> ComposeData:
     configs: dict[str, Any] = {}
     if settings.logs:
         services["loki"] = loki()
-        services["alloy"] = alloy()
+        services["alloy"] = alloy(settings.log_files)
         volumes["loki-data"] = {}
-        configs[conventions.COMPOSE_ALLOY_FILE] = alloy_config()
+        configs[conventions.COMPOSE_ALLOY_FILE] = alloy_config(settings.log_files)
     if settings.tracing:
         services["jaeger"] = jaeger()
     if datasources is not None:

@@ -38,7 +38,7 @@ def overview(model: Model) -> dict[str, Any]:
     return g.dashboard(
         model,
         uid=conventions.dashboard_uid(model.service, "overview"),
-        title=f"{model.service} overview",
+        title=model.spec.dashboards.titles.overview or f"{model.service} overview",
         tags=["overview"],
         panels=layout(sections),
     )

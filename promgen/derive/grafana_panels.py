@@ -233,11 +233,11 @@ def dashboard(model: Model, *, uid: str, title: str, tags: list[str], panels: li
               time_from: str = "now-6h") -> dict[str, Any]:
     """A dashboard of one service: tagged with it, linking its other dashboards, marking its alerts."""
     return envelope(scope=model.service, header=model.header, alerts=f'service="{model.service}"', uid=uid,
-                    title=title, tags=tags, panels=panels, time_from=time_from)
+                    title=title, tags=tags, panels=panels, time_from=time_from, refresh=str(model.spec.dashboards.refresh))
 
 
 def envelope(*, scope: str, header: str, alerts: str, uid: str, title: str, tags: list[str],
-             panels: list[dict[str, Any]], time_from: str = "now-6h") -> dict[str, Any]:
+             panels: list[dict[str, Any]], time_from: str = "now-6h", refresh: str = "1m") -> dict[str, Any]:
     """The dashboard document around `panels`: `scope` tags it and names the dashboards it links to,
     `alerts` is the label matcher of the firing alerts it marks on every graph."""
     all_tags = list(dict.fromkeys(["promgen", scope, *tags]))
@@ -253,7 +253,7 @@ def envelope(*, scope: str, header: str, alerts: str, uid: str, title: str, tags
         "graphTooltip": 1,
         "fiscalYearStartMonth": 0,
         "liveNow": False,
-        "refresh": "1m",
+        "refresh": refresh,
         "time": {"from": time_from, "to": "now"},
         "timepicker": {},
         "timezone": "browser",

@@ -31,7 +31,7 @@ def slo_dashboard(model: Model) -> dict[str, Any]:
     return g.dashboard(
         model,
         uid=conventions.dashboard_uid(model.service, "slo"),
-        title=f"{model.service} SLOs",
+        title=model.spec.dashboards.titles.slo or f"{model.service} SLOs",
         tags=["slo"],
         panels=layout(sections),
         time_from="now-24h",

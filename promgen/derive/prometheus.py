@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
 from promgen import conventions
+from promgen.derive import blackbox
 from promgen.derive import slo as slo_rules
 from promgen.derive.promql_labels import dropped_labels
 from promgen.model import Model, ResolvedAlert
@@ -102,6 +104,21 @@ def scrape_configs(model: Model) -> list[dict[str, Any]]:
     return jobs
 
 
+def _probe_url(url: str, hosts: dict[str, str]) -> str:
+    """`url` with its host:port replaced when `hosts` maps it (a URL without a port has its scheme's)."""
+    if not hosts:
+        return url
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = parts.hostname or ""
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    moved = hosts.get(address)
+    if moved is None:
+        return url
+    userinfo = parts.netloc.rpartition("@")[0]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{userinfo}@{moved}" if userinfo else moved))
+
+
 def blackbox_job(model: Model) -> dict[str, Any] | None:
     """One job probing every external URL through the blackbox exporter.
 
@@ -114,7 +131,7 @@ def blackbox_job(model: Model) -> dict[str, Any] | None:
         return None
     by_module: dict[str, list[str]] = {}
     for probe in probes.external_probes:
-        by_module.setdefault(probe.module, []).append(probe.url)
+        by_module.setdefault(blackbox.module_of(probe)[0], []).append(_probe_url(probe.url, model.options.probe_hosts))
     default = next(iter(by_module))
     static: list[dict[str, Any]] = []
     for module, urls in by_module.items():

@@ -349,9 +349,8 @@ def _alert(
     labels["slo"] = slo.name
     labels.update({k: literal(v) for k, v in slo.labels.items() if k not in labels})  # never over promgen's own
     annotations = {"summary": summary, "description": description}
-    runbook = model.runbook(name)
-    if runbook:
-        annotations["runbook_url"] = runbook
+    annotations["runbook_url"] = model.runbook(name)
+    annotations.update(model.response_annotations(severity))
     rule: Rule = {"alert": name, "expr": expr}
     if for_:
         rule["for"] = for_

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
@@ -68,7 +69,15 @@ class Service(Strict):
     environment: str = "production"
     team: str | None = None
     runbook_url: RunbookURL | None = Field(default=None, description="URL pattern; {alert} is replaced by the alert name")
+    runbook_base_url: RunbookURL | None = Field(
+        default=None, description="where the rendered runbooks/ folder is served; an alert links to this + <service>/<Alert>.md")
     labels: Labels = Field(default_factory=dict, description="added to every alert")
+
+    @model_validator(mode="after")
+    def _one_runbook_link(self) -> Service:
+        if self.runbook_url and self.runbook_base_url:
+            raise ValueError("give `runbook_url` (an external pattern) or `runbook_base_url` (where promgen's pages are served), not both")
+        return self
 
 
 class ScrapeTarget(Strict):
@@ -147,6 +156,33 @@ class SLOAlerting(Strict):
 SloRules = Literal["chained", "exact"]
 
 
+RunbookText = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class Runbook(Strict):
+    """What the person the alert reaches does: written into runbooks/<service>/<Alert>.md."""
+
+    checks: list[RunbookText] = Field(default_factory=list, description="what to look at first")
+    steps: list[RunbookText] = Field(default_factory=list, description="what to do, in order")
+    escalation: RunbookText | None = Field(default=None, description="who to bring in, and when")
+
+
+class Response(Strict):
+    """A severity's response expectations, written into its alerts' annotations and runbook pages."""
+
+    respond_within: Duration | None = Field(default=None, description="acknowledge within this long")
+    resolve_within: Duration | None = Field(default=None, description="resolve or mitigate within this long")
+    note: RunbookText | None = Field(default=None, description='what a duration cannot say: "next business day"')
+
+    @model_validator(mode="after")
+    def _something(self) -> Response:
+        if not (self.respond_within or self.resolve_within or self.note):
+            raise ValueError("a response needs `respond_within`, `resolve_within` or `note`")
+        if self.respond_within and self.resolve_within and self.resolve_within.ms < self.respond_within.ms:
+            raise ValueError("`resolve_within` is shorter than `respond_within`")
+        return self
+
+
 class SLO(Strict):
     name: Name
     objective: float = Field(description="percent, strictly between 0 and 100")
@@ -156,6 +192,7 @@ class SLO(Strict):
     alerting: SLOAlerting = Field(default_factory=SLOAlerting)
     labels: Labels = Field(default_factory=dict)
     rules: SloRules | None = Field(default=None, description="chained or exact; default: rules.slo")
+    runbook: Runbook | None = Field(default=None, description="the runbook of its burn-rate and no-data alerts")
 
 
 # --- alerts ---------------------------------------------------------------------------------
@@ -172,6 +209,7 @@ class Alert(Strict):
     summary: str | None = Field(default=None, description="one-line summary; a Go template like the description")
     description: str | None = Field(default=None, description="may use {{ $value }} and {{ $labels.x }}")
     runbook_url: RunbookURL | None = None
+    runbook: Runbook | None = None
     labels: Labels = Field(default_factory=dict)
     annotations: dict[LabelName, str] = Field(default_factory=dict)
 
@@ -201,6 +239,8 @@ class Severity(Strict):
     group_wait: Duration | None = None
     group_interval: Duration | None = None
     repeat_interval: Duration | None = None
+    response: Response | None = Field(default=None, description="what the people it reaches have agreed to")
+    runbook: Runbook | None = Field(default=None, description="what every alert of this severity asks, after its own runbook")
 
     @field_validator("during", mode="before")
     @classmethod
@@ -407,9 +447,31 @@ class HttpProbe(Strict):
     success_threshold: int = Field(default=1, ge=1, le=INT32_MAX)
 
 
+def _go_regex(pattern: str) -> str:
+    from promgen.judge.go_regex import problem
+
+    reason = problem(pattern, angle_groups=False)
+    if reason:
+        raise ValueError(f"the blackbox exporter cannot compile this regular expression: {reason}")
+    return pattern
+
+
+GoRegex = Annotated[str, Field(min_length=1, max_length=4096), AfterValidator(_go_regex)]
+StatusCode = Annotated[int, Field(ge=100, le=599)]
+
+
 class ExternalProbe(Strict):
     url: ProbeURL
     module: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")] = "http_2xx"
+    status_codes: list[StatusCode] = Field(
+        default_factory=list, description="the answers that count as up (default: any 2xx)")
+    body: GoRegex | None = Field(
+        default=None, description='a regular expression the response body must match, e.g. "status":\\s*"healthy"')
+
+    @property
+    def checks(self) -> bool:
+        """Whether the probe asks more of the answer than its module does."""
+        return bool(self.status_codes or self.body)
 
 
 def _url_or_probe(schema: dict[str, Any]) -> None:
@@ -473,18 +535,92 @@ GeneratedDashboard = Literal["overview", "slo"]
 GENERATED_DASHBOARDS: tuple[GeneratedDashboard, ...] = ("overview", "slo")
 
 
+DashboardTitle = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class DashboardTitles(Strict):
+    overview: DashboardTitle | None = Field(default=None, description='default "<service> overview"')
+    slo: DashboardTitle | None = Field(default=None, description='default "<service> SLOs"')
+
+
 class Dashboards(Strict):
     generate: list[GeneratedDashboard] = Field(default_factory=lambda: list(GENERATED_DASHBOARDS))
+    titles: DashboardTitles = Field(default_factory=DashboardTitles, description="titles of the generated dashboards")
+    refresh: Duration = Field(default=Duration("1m"), description="how often every dashboard of the service refreshes")
     custom: list[CustomDashboard] = Field(default_factory=list)
+
+    @field_validator("refresh")
+    @classmethod
+    def _grafana_refresh(cls, value: Duration) -> Duration:
+        # Grafana's refresh picker takes one unit ("30s", "5m") and refuses less than its default 5s minimum
+        if not re.fullmatch(r"[0-9]+[smhd]", str(value)):
+            raise ValueError(f"a dashboard refresh is one number and unit for Grafana, like 30s, 5m or 1h, not {value}")
+        if value.ms < 5000:
+            raise ValueError("a dashboard refresh is at least 5s, Grafana's smallest")
+        return value
+
+
+# Host directories a log file may not be mounted from: the shipper would read the machine's secrets.
+LOG_DIRECTORIES_REFUSED = ("/", "/etc", "/root", "/proc", "/sys", "/dev", "/boot", "/run", "/var/run", "/home", "/Users")
+
+
+def _log_file(path: str) -> str:
+    parts = path.split("/")
+    if not path.startswith("/") or any(part in ("", ".", "..") for part in parts[1:]):
+        raise ValueError(f"{path!r}: a log file is an absolute path without '.', '..' or '//' (globs such as *.log are fine)")
+    if any(char in path for char in ":,\\\"'") or any(ord(char) < 32 or char == "\x7f" for char in path):
+        raise ValueError(f"{path!r}: a log file path may not hold ':', ',', quotes, backslashes or control characters")
+    if log_file_directory(path) in LOG_DIRECTORIES_REFUSED:
+        raise ValueError(f"{path!r}: the shipper would mount {log_file_directory(path)}; put the logs in a directory of their own")
+    return path
+
+
+def log_file_directory(path: str) -> str:
+    """The directory a log file (glob) is mounted from: its path up to the first component with a glob."""
+    kept: list[str] = []
+    for part in path.split("/")[1:-1]:
+        if any(char in part for char in "*?[{"):
+            break
+        kept.append(part)
+    return "/" + "/".join(kept)
+
+
+LogFile = Annotated[str, Field(min_length=2, max_length=4096), AfterValidator(_log_file)]
+
+
+class Retention(Strict):
+    """How long (and how much) the stack's Prometheus keeps; whichever limit is reached first."""
+
+    time: Duration | None = Field(default=None, description="e.g. 30d")
+    size: Size | None = Field(default=None, description="e.g. 10GB")
+
+    @model_validator(mode="after")
+    def _something(self) -> Retention:
+        if self.time is None and self.size is None:
+            raise ValueError("a retention needs `time`, `size` or both")
+        if self.time is not None and self.time.ms < 3_600_000:
+            raise ValueError("a retention shorter than 1h keeps less than one TSDB block")
+        if self.size is not None and self.size.bytes < 1024 * 1024:
+            raise ValueError("a retention size under 1MiB holds no block")
+        return self
 
 
 class Stack(Strict):
     exporters: list[Literal["node", "blackbox"]] = Field(default_factory=list)
     logs: Literal["loki"] | None = Field(default=None, description="add Loki and a log shipper")
+    log_files: list[LogFile] = Field(
+        default_factory=list, description="files (globs) on this machine the service logs to, shipped to Loki with its container output")
     tracing: Literal["jaeger"] | None = Field(default=None, description="add Jaeger")
+    retention: Retention | None = Field(default=None, description="how long the stack's Prometheus keeps samples (default 15d)")
     target_host: Annotated[str, Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", max_length=253)] = Field(
         default="host.docker.internal", description="host name or IPv4 address where the stack's containers reach the service"
     )
+
+    @model_validator(mode="after")
+    def _files_need_loki(self) -> Stack:
+        if self.log_files and self.logs is None:
+            raise ValueError("`log_files` are shipped to Loki: add `logs: loki`")
+        return self
 
 
 # Kubernetes object names, label keys and values (apimachinery's validation rules).

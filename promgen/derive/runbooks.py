@@ -1,0 +1,166 @@
+"""Runbook pages: one per alert of a service, from the alert rules exactly as they are rendered.
+
+A page says what fires the alert (each severity's expression, `for`, summary), who it reaches, the
+dashboards that show its metrics, and the spec's runbook for it (checks, steps, escalation).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from promgen import conventions
+from promgen.derive import prometheus
+from promgen.derive.grafana import service_dashboards
+from promgen.model import Model
+from promgen.spec.models import Runbook
+
+_IDENTIFIER = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """A runbook laid out as Markdown list items, continuation lines indented."""
+
+    checks: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+    escalation: str | None = None
+
+    @classmethod
+    def of(cls, runbook: Runbook | None) -> Guidance:
+        if runbook is None:
+            return cls()
+        return cls(tuple(_item(text, "- ") for text in runbook.checks),
+                   tuple(_item(text, f"{n}. ") for n, text in enumerate(runbook.steps, start=1)),
+                   runbook.escalation)
+
+    def __bool__(self) -> bool:
+        return bool(self.checks or self.steps or self.escalation)
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One alert rule of the page's name: a severity's condition."""
+
+    severity: str
+    expr: str
+    fence: str  # a Markdown code fence longer than any run of backticks in expr (PromQL raw strings)
+    for_: str | None
+    keep_firing_for: str | None
+    summary: str
+    description: str | None
+    notify: tuple[str, ...]
+    repeat_interval: str | None
+    response: str | None
+    severity_guidance: Guidance  # the severity's own runbook, what every alert of it asks
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    title: str
+    uid: str
+
+
+@dataclass(frozen=True)
+class RunbookPage:
+    path: str
+    alert: str
+    service: str
+    team: str | None
+    source: str  # the spec (as given) whose `runbook:` this page shows
+    slo: str | None
+    firings: tuple[Firing, ...]
+    dashboards: tuple[Dashboard, ...]
+    guidance: Guidance  # the alert's (or its SLO's) runbook
+
+
+def pages(model: Model) -> list[RunbookPage]:
+    rules_by_alert: dict[str, list[dict[str, Any]]] = {}
+    for rule_file in prometheus.rule_files(model):
+        for group in rule_file.groups:
+            for rule in group["rules"]:
+                if "alert" in rule:
+                    rules_by_alert.setdefault(rule["alert"], []).append(rule)
+    dashboards, _notes = service_dashboards(model)
+    return [_page(model, name, rules, dashboards) for name, rules in sorted(rules_by_alert.items())]
+
+
+def _page(model: Model, name: str, rules: list[dict[str, Any]], dashboards: list[dict[str, Any]]) -> RunbookPage:
+    slo_name = rules[0]["labels"].get("slo") if name not in _spec_alerts(model) else None
+    runbook = _runbook(model, name, slo_name)
+    return RunbookPage(
+        path=conventions.runbook_file(model.service, name),
+        alert=name,
+        service=model.service,
+        team=model.spec.service.team,
+        source=model.source,
+        slo=slo_name,
+        firings=tuple(_firing(model, rule) for rule in rules),
+        dashboards=_dashboards_for(rules, slo_name, dashboards, model),
+        guidance=Guidance.of(runbook),
+    )
+
+
+def _item(text: str, marker: str) -> str:
+    """A Markdown list item: the marker, then the text with its further lines indented under it."""
+    return marker + text.strip().replace("\n", "\n" + " " * len(marker))
+
+
+def _spec_alerts(model: Model) -> dict[str, int]:
+    return {alert.name: index for index, alert in enumerate(model.spec.alerts)}
+
+
+def _runbook(model: Model, name: str, slo_name: str | None) -> Runbook | None:
+    index = _spec_alerts(model).get(name)
+    if index is not None:
+        return model.spec.alerts[index].runbook
+    slo = next((s for s in model.spec.slos if s.name == slo_name), None)
+    return slo.runbook if slo else None
+
+
+def _firing(model: Model, rule: dict[str, Any]) -> Firing:
+    severity = rule["labels"]["severity"]
+    ladder = {s.name: s for s in model.spec.severities}
+    chosen = ladder.get(severity)
+    annotations = rule.get("annotations", {})
+    expr = rule["expr"].strip()
+    longest = max((len(run) for run in re.findall(r"`+", expr)), default=0)
+    return Firing(
+        severity=severity,
+        expr=expr,
+        fence="`" * max(3, longest + 1),
+        for_=rule.get("for"),
+        keep_firing_for=rule.get("keep_firing_for"),
+        summary=annotations.get("summary", ""),
+        description=annotations.get("description"),
+        notify=tuple(chosen.notify) if chosen else (),
+        repeat_interval=str(chosen.repeat_interval) if chosen and chosen.repeat_interval else None,
+        response=model.response(severity),
+        severity_guidance=Guidance.of(chosen.runbook if chosen else None),
+    )
+
+
+def _dashboards_for(rules: list[dict[str, Any]], slo_name: str | None, dashboards: list[dict[str, Any]],
+                    model: Model) -> tuple[Dashboard, ...]:
+    """The SLO dashboard for an SLO's alerts; else every dashboard with a panel on a metric the alert
+    reads; else the overview, when there is one."""
+    slo_uid = conventions.dashboard_uid(model.service, "slo")
+    if slo_name is not None:
+        return tuple(Dashboard(d["title"], d["uid"]) for d in dashboards if d["uid"] == slo_uid)
+    metrics = {name for rule in rules for name in _IDENTIFIER.findall(rule["expr"]) if model.metric(name) or name == "up"}
+    showing = [d for d in dashboards if metrics & _dashboard_identifiers(d)]
+    if not showing:
+        showing = [d for d in dashboards if d["uid"] == conventions.dashboard_uid(model.service, "overview")]
+    return tuple(Dashboard(d["title"], d["uid"]) for d in showing)
+
+
+def _dashboard_identifiers(dashboard: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    panels = list(dashboard.get("panels", []))
+    while panels:
+        panel = panels.pop()
+        panels.extend(panel.get("panels", []))  # a collapsed row holds its panels
+        for target in panel.get("targets", []):
+            found.update(_IDENTIFIER.findall(target.get("expr", "")))
+    return found
