@@ -189,6 +189,9 @@ KUBERNETES_DEPLOYMENT_PATCH_FILE = "kubernetes/deployment-patch.yaml"
 KUBERNETES_SERVICE_MONITOR_FILE = "kubernetes/servicemonitor.yaml"
 KUBERNETES_PROMETHEUS_RULE_FILE = "kubernetes/prometheusrule.yaml"
 KUBERNETES_PROBE_FILE = "kubernetes/probe.yaml"
+KUBERNETES_DASHBOARDS_FILE = "kubernetes/grafana-dashboards.yaml"
+KUBERNETES_FLEET_DASHBOARD_FILE = "kubernetes/grafana-fleet-dashboard.yaml"
+CONFIG_MAP_MAX_BYTES = 1024 * 1024  # the API server refuses a larger ConfigMap
 KUBERNETES_ALERTMANAGER_CONFIG_FILE = "kubernetes/alertmanagerconfig.yaml"
 
 

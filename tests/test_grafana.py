@@ -113,10 +113,26 @@ def test_overview_shows_every_declared_metric_and_every_job(name: str) -> None:
     queries = "\n".join(exprs(overview))
     for metric in spec.metrics:
         assert re.search(rf"\b{re.escape(metric.name)}(_bucket|_sum|_count)?\b", queries), metric.name
+    several = sum(len(target.static) for target in spec.scrape.targets) > 1
     for target in spec.scrape.targets:
-        assert f'up{{job="{target.job}"}}' in queries
+        narrowed = 'instance=~"$instance", ' if several else ""
+        assert f'up{{{narrowed}job="{target.job}"}}' in queries
     rows = [p["title"] for p in overview["panels"] if p["type"] == "row"]
     assert rows[0] == "Targets"
+
+
+def test_several_instances_get_an_instance_variable_that_every_scraped_query_reads() -> None:
+    overview = json.loads(rendered("pynomaly")[conventions.dashboard_file("pynomaly-overview")])
+    datasource, instance = overview["templating"]["list"]
+    assert instance["name"] == "instance" and instance["multi"] and instance["includeAll"]
+    assert instance["query"]["query"].startswith('label_values(up{job=~"pynomaly-api|pynomaly-worker|')
+    for expr in exprs(overview):
+        if "ALERTS" in expr or "probe_success" in expr:
+            assert "$instance" not in expr  # alerts and probes are not scraped instances
+        else:
+            assert 'instance=~"$instance"' in expr, expr
+    single = json.loads(rendered("promptforge")[conventions.dashboard_file("promptforge-overview")])
+    assert [v["name"] for v in single["templating"]["list"]] == ["datasource"]  # one instance: nothing to pick
 
 
 def panels_by_title(dashboard: dict[str, Any]) -> dict[str, dict[str, Any]]:

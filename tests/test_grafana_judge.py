@@ -75,7 +75,7 @@ def _broken_promql(d: dict[str, Any]) -> None:
 
 
 def _broken_annotation(d: dict[str, Any]) -> None:
-    d["annotations"]["list"][1]["expr"] = "ALERTS{"
+    d["annotations"]["list"][1]["target"]["expr"] = "ALERTS{"
 
 
 def _long_uid(d: dict[str, Any]) -> None:

@@ -6,6 +6,8 @@ computed in `grafana_layout`, never in templates.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +19,7 @@ from promgen.derive.grafana_fleet import fleet_dashboard
 from promgen.derive.grafana_overview import overview
 from promgen.derive.grafana_slo import slo_dashboard
 from promgen.model import Model
-from promgen.spec.models import CustomDashboard, PanelType
+from promgen.spec.models import CustomDashboard, Metric, PanelType
 from promgen.stack import Stack
 from promgen.spec.models import Panel as SpecPanel
 
@@ -78,7 +80,7 @@ def service_dashboards(model: Model) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def custom(model: Model, spec: CustomDashboard) -> dict[str, Any]:
-    panels = [_custom_panel(p) for p in spec.panels]
+    panels = [_custom_panel(model, p) for p in spec.panels]
     return g.dashboard(
         model,
         uid=conventions.custom_dashboard_uid(model.service, spec.title, spec.uid),
@@ -88,15 +90,43 @@ def custom(model: Model, spec: CustomDashboard) -> dict[str, Any]:
     )
 
 
-def _custom_panel(panel: SpecPanel) -> Panel:
+_IDENTIFIER = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+_HISTOGRAM_SERIES = ("_bucket", "_count", "_sum")
+
+
+def _declared(model: Model, series: str) -> Metric | None:
+    """The declared metric a series name belongs to (a histogram's _bucket, _count and _sum too)."""
+    metric = model.metric(series)
+    for suffix in _HISTOGRAM_SERIES:
+        if metric is None and series.endswith(suffix):
+            metric = model.metric(series.removesuffix(suffix))
+    return metric
+
+
+def panel_description(model: Model, exprs: list[str]) -> str:
+    """What a panel without a description of its own shows: the `help` of each declared metric its
+    queries read, in order; else its queries."""
+    helps: list[str] = []
+    for expr in exprs:
+        for name in _IDENTIFIER.findall(expr):
+            metric = _declared(model, name)
+            if metric is not None and metric.help and metric.help not in helps:
+                helps.append(metric.help)
+    if helps:
+        return "; ".join(helps) + "."
+    return "Shows " + "; ".join(exprs)
+
+
+def _custom_panel(model: Model, panel: SpecPanel) -> Panel:
     queries = [(panel.expr, panel.legend)] if panel.expr is not None else [(t.expr, t.legend) for t in panel.targets]
+    description = panel.description or panel_description(model, [expr for expr, _legend in queries if expr])
     if panel.type == "heatmap":
         built = [g.target(expr, legend or "{{le}}", i, fmt="heatmap") for i, (expr, legend) in enumerate(queries)]
     elif panel.type == "table":
         built = [g.target(expr, legend, i, fmt="table", instant=True) for i, (expr, legend) in enumerate(queries)]
     else:
         built = g.targets(*queries)
-    body = _BUILDERS[panel.type](panel.title, panel.description, built, panel.unit)
+    body = _BUILDERS[panel.type](panel.title, description, built, panel.unit)
     w, h = CUSTOM_SIZES[panel.type]
     return Panel(body, w=w, h=h)
 

@@ -35,13 +35,31 @@ class RedGroup:
 
 def overview(model: Model) -> dict[str, Any]:
     sections = [_targets(model), *(_red(model, group) for group in red_groups(model.spec.metrics)), *_metrics(model)]
-    return g.dashboard(
+    board = g.dashboard(
         model,
         uid=conventions.dashboard_uid(model.service, "overview"),
         title=model.spec.dashboards.titles.overview or f"{model.service} overview",
         tags=["overview"],
         panels=layout(sections),
     )
+    if sum(len(target.static) for target in model.spec.scrape.targets) > 1:
+        _filter_by_instance(model, board)
+    return board
+
+
+def _filter_by_instance(model: Model, board: dict[str, Any]) -> None:
+    """With more than one instance scraped: an `instance` variable, and every query of a scraped
+    series (declared metrics, a histogram's series, `up`) narrowed to the instances picked."""
+    names = {"up"}
+    for metric in model.spec.metrics:
+        names.add(metric.name)
+        if metric.type in ("histogram", "summary"):
+            names.update(metric.name + suffix for suffix in ("_bucket", "_count", "_sum"))
+    board["templating"]["list"].append(g.instance_variable(list(model.jobs)))
+    for panel in board["panels"]:
+        for inner in [panel, *panel.get("panels", [])]:
+            for target in inner.get("targets", []):
+                target["expr"] = g.with_instance_filter(target["expr"], names)
 
 
 # --- targets ------------------------------------------------------------------------------

@@ -6,12 +6,14 @@ against whichever Prometheus the viewer picks.
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from promgen import conventions
 from promgen.model import Model
 
-SCHEMA_VERSION = 39
+SCHEMA_VERSION = 42  # the newest dashboard model Grafana 12.4 reads without migrating it
 DATASOURCE: dict[str, str] = {"type": "prometheus", "uid": "${datasource}"}
 RATE_INTERVAL = "$__rate_interval"
 
@@ -142,26 +144,38 @@ def stat(title: str, description: str, queries: list[dict[str, Any]], unit: str,
         "graphMode": "area" if sparkline else "none",
         "justifyMode": "auto",
         "orientation": "auto",
+        "percentChangeColorMode": "standard",
         "reduceOptions": _reduce(),
+        "showPercentChange": False,
         "textMode": "auto",
+        "wideLayout": True,
     }
     return _panel("stat", title, description, queries, defaults, options)
 
 
 def gauge(title: str, description: str, queries: list[dict[str, Any]], unit: str) -> dict[str, Any]:
     defaults = {"unit": unit, "thresholds": thresholds(("green", None))}
-    options = {"reduceOptions": _reduce(), "showThresholdLabels": False, "showThresholdMarkers": True}
+    # every option Grafana 12.4's gauge requires, at its defaults
+    options = {
+        "barShape": "flat", "barWidthFactor": 0.5, "effects": {}, "minVizHeight": 75, "minVizWidth": 75,
+        "orientation": "auto", "reduceOptions": _reduce(), "segmentCount": 1, "segmentSpacing": 0.3, "shape": "gauge",
+        "showThresholdLabels": False, "showThresholdMarkers": True, "sizing": "auto",
+    }
     return _panel("gauge", title, description, queries, defaults, options)
 
 
 def bargauge(title: str, description: str, queries: list[dict[str, Any]], unit: str) -> dict[str, Any]:
     defaults = {"unit": unit, "thresholds": thresholds(("green", None))}
-    options = {"displayMode": "gradient", "orientation": "horizontal", "reduceOptions": _reduce(), "showUnfilled": True}
+    options = {
+        "displayMode": "gradient", "legend": {"calcs": [], "displayMode": "list", "placement": "bottom", "showLegend": False},
+        "maxVizHeight": 300, "minVizHeight": 16, "minVizWidth": 8, "namePlacement": "auto", "orientation": "horizontal",
+        "reduceOptions": _reduce(), "showUnfilled": True, "sizing": "auto", "valueMode": "color",
+    }
     return _panel("bargauge", title, description, queries, defaults, options)
 
 
 def table(title: str, description: str, queries: list[dict[str, Any]], unit: str) -> dict[str, Any]:
-    return _panel("table", title, description, queries, {"unit": unit}, {"showHeader": True})
+    return _panel("table", title, description, queries, {"unit": unit}, {"cellHeight": "sm", "frameIndex": 0, "showHeader": True})
 
 
 def heatmap(title: str, description: str, queries: list[dict[str, Any]], unit: str) -> dict[str, Any]:
@@ -172,9 +186,11 @@ def heatmap(title: str, description: str, queries: list[dict[str, Any]], unit: s
         "cellValues": {"unit": "cps"},  # observations per second falling into the bucket
         "color": {"exponent": 0.5, "fill": "dark-orange", "mode": "scheme", "reverse": False,
                   "scale": "exponential", "scheme": "Oranges", "steps": 64},
+        "exemplars": {"color": "rgba(255,0,255,0.7)"},
         "filterValues": {"le": 1e-9},
         "legend": {"show": True},
         "rowsFrame": {"layout": "auto"},
+        "showValue": "auto",
         "tooltip": {"mode": "single", "yHistogram": False},
         "yAxis": {"axisPlacement": "left", "reverse": False, "unit": unit},
     }
@@ -183,6 +199,65 @@ def heatmap(title: str, description: str, queries: list[dict[str, Any]], unit: s
 
 def bucket_target(expr: str) -> dict[str, Any]:
     return target(expr, "{{le}}", fmt="heatmap")
+
+
+INSTANCE_MATCHER = 'instance=~"$instance"'
+# PromQL pieces a series name can hide in without being a selector: strings and grouping label lists
+_SKIPPED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`'
+                      r"|\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)")
+_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+_MATCHERS = re.compile(r"\s*\{((?:[^}\"]|\"(?:[^\"\\]|\\.)*\")*)\}")
+
+
+def with_instance_filter(expr: str, names: set[str]) -> str:
+    """`expr` with `instance=~"$instance"` added to every selector of a series in `names` (`name`,
+    `name{...}`, `name[...]`); functions, label names and strings stay as they are."""
+    out: list[str] = []
+    at = 0
+    while at < len(expr):
+        skipped = _SKIPPED.match(expr, at)
+        if skipped:
+            out.append(skipped.group(0))
+            at = skipped.end()
+            continue
+        name = _NAME.match(expr, at)
+        if name is None or (at and (expr[at - 1].isalnum() or expr[at - 1] in "_:$")):
+            out.append(expr[at])
+            at += 1
+            continue
+        end = name.end()
+        matchers = _MATCHERS.match(expr, end)
+        calls = expr[end:].lstrip().startswith("(")
+        if name.group(0) not in names or (calls and matchers is None):
+            out.append(expr[at:end] if matchers is None else expr[at:matchers.end()])
+            at = end if matchers is None else matchers.end()
+            continue
+        inside = matchers.group(1).strip() if matchers else ""
+        out.append(f"{name.group(0)}{{{INSTANCE_MATCHER}{', ' + inside if inside else ''}}}")
+        at = matchers.end() if matchers else end
+    return "".join(out)
+
+
+def instance_variable(jobs: list[str]) -> dict[str, Any]:
+    """Pick one, several or all instances of the service's jobs (`$instance` in the queries)."""
+    query = f'label_values(up{{job=~"{"|".join(jobs)}"}}, instance)'
+    return {
+        "allValue": ".*",
+        "current": {"selected": True, "text": "All", "value": "$__all"},
+        "datasource": dict(DATASOURCE),
+        "hide": 0,
+        "includeAll": True,
+        "label": "Instance",
+        "multi": True,
+        "name": "instance",
+        "options": [],
+        "query": {"qryType": 1, "query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
+        "refresh": 2,
+        "regex": "",
+        "skipUrlSync": False,
+        "sort": 1,
+        "type": "query",
+    }
 
 
 def datasource_variable() -> dict[str, Any]:
@@ -218,10 +293,11 @@ def dashboard_annotations(alerts: str) -> dict[str, Any]:
             {
                 "datasource": dict(DATASOURCE),
                 "enable": True,
-                "expr": f'ALERTS{{alertstate="firing", {alerts}}}',
                 "iconColor": "red",
                 "name": "Firing alerts",
-                "step": "1m",
+                # the query as Grafana 11+ stores it (older versions read `expr` and `step` here
+                # and move them into the target themselves)
+                "target": {"expr": f'ALERTS{{alertstate="firing", {alerts}}}', "interval": "1m", "refId": "Anno"},
                 "tagKeys": "severity",
                 "titleFormat": "{{alertname}}",
             },

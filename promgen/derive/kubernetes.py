@@ -8,6 +8,8 @@ AlertmanagerConfig the alertmanager.yml route tree, translated to the CRDs' fiel
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from promgen import conventions
@@ -426,3 +428,22 @@ def alertmanager_config(
         "spec": spec,
     }
     return obj, caveats
+
+
+def config_map_name(uid: str) -> str:
+    """A dashboard's ConfigMap: `grafana-dashboard-<uid>`, lowercase, `_` as `-` (a DNS subdomain)."""
+    return "grafana-dashboard-" + re.sub(r"[^a-z0-9-]", "-", uid.lower()).strip("-")
+
+
+def dashboard_config_map(model: Model, uid: str, text: str, folder: str | None = None,
+                         app: str | None = None) -> dict[str, Any]:
+    """One dashboard, as the Grafana sidecar loads it: a ConfigMap with the sidecar's label whose one
+    key is `<uid>.json`, the dashboard's JSON exactly as grafana/dashboards/ holds it. `app` names
+    what the dashboard belongs to when it is not the service (the fleet dashboard)."""
+    settings = model.spec.kubernetes.dashboards
+    meta = metadata(model, config_map_name(uid), dict(settings.labels))
+    if app:
+        meta["labels"]["app.kubernetes.io/name"] = app
+    if settings.folder_annotation:
+        meta["annotations"] = {settings.folder_annotation: folder or settings.folder or model.service}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {f"{uid}.json": text}}

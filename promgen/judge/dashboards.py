@@ -23,7 +23,7 @@ from typing import Any
 from promgen.judge.promql import parse_error, parsed, substitute_grafana_variables
 
 GRID_COLUMNS = 24
-MIN_SCHEMA_VERSION = 39
+MIN_SCHEMA_VERSION = 42
 MAX_UID = 40
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 # $__rate_interval stands in as this odd duration, so a range written by hand is told apart from it.
@@ -104,8 +104,9 @@ def _queries(dashboard: dict[str, Any]) -> list[tuple[str, str]]:
         for target in panel.get("targets", []):
             found.append((f"{_where(panel)} target {target.get('refId')}", str(target.get("expr", ""))))
     for annotation in dashboard.get("annotations", {}).get("list", []):
-        if "expr" in annotation:
-            found.append((f"annotation {annotation.get('name')!r}", str(annotation["expr"])))
+        target = annotation.get("target")
+        if isinstance(target, dict) and "expr" in target:
+            found.append((f"annotation {annotation.get('name')!r}", str(target["expr"])))
     return found
 
 

@@ -7,14 +7,18 @@ the spec has something for it (probes, scrape targets, rules, external probes, c
 
 from __future__ import annotations
 
+from typing import Any
+
 from promgen import conventions
 from promgen.derive import alertmanager as am
+from promgen.derive import grafana
 from promgen.derive import kubernetes as k8s
 from promgen.derive import prometheus as prom
 from promgen.model import Model
 from promgen.outputs import Output
 from promgen.render import render_template
 from promgen.stack import Stack
+from promgen.yamlio import dump_yaml
 
 
 def _namespace_flag(model: Model) -> str:
@@ -102,6 +106,55 @@ def _alertmanager_config(model: Model, files: dict[str, str], notes: list[str], 
     notes.extend(f"{conventions.KUBERNETES_ALERTMANAGER_CONFIG_FILE}: {caveat}" for caveat in caveats)
 
 
+def _dashboard_objects(model: Model, dashboards: list[dict[str, Any]], notes: list[str],
+                       folder: str | None = None, app: str | None = None) -> list[dict[str, Any]]:
+    """A ConfigMap per dashboard; one over the API server's 1 MiB is left out with a note saying so."""
+    objects = []
+    for dashboard in dashboards:
+        text = render_template("grafana/dashboard.json.j2", dashboard=dashboard)
+        obj = k8s.dashboard_config_map(model, dashboard["uid"], text, folder, app)
+        size = len(dump_yaml(obj).encode("utf-8"))
+        if size > conventions.CONFIG_MAP_MAX_BYTES:
+            notes.append(f"dashboard {dashboard['uid']} is {size / 1024 / 1024:.1f} MiB as a ConfigMap, over the "
+                         "1 MiB the API server accepts: not written; load it from grafana/dashboards/ with the "
+                         "dashboard provider, or give its SLOs to dashboards of their own")
+            continue
+        objects.append(obj)
+    return objects
+
+
+def _dashboard_config_maps(model: Model, files: dict[str, str], notes: list[str]) -> int:
+    settings = model.spec.kubernetes.dashboards
+    if not settings.enabled:
+        return 0
+    dashboards, _notes = grafana.service_dashboards(model)
+    objects = _dashboard_objects(model, dashboards, notes)
+    if objects:
+        files[conventions.KUBERNETES_DASHBOARDS_FILE] = render_template(
+            "kubernetes/grafana-dashboards.yaml.j2", header=model.header, objects=objects,
+            selector=", ".join(f"{key}={value}" for key, value in settings.labels.items()),
+            folder_annotation=settings.folder_annotation,
+        )
+    return len(objects)
+
+
+def _fleet_dashboard(stack: Stack, output: Output) -> None:
+    """The fleet dashboard, with the first service's namespace, labels and sidecar settings."""
+    first = stack.services[0]
+    if not first.spec.kubernetes.dashboards.enabled:
+        return
+    objects = _dashboard_objects(first, [grafana.fleet_dashboard(stack)], output.notes,
+                                 folder=conventions.FLEET_GRAFANA_FOLDER, app=conventions.FLEET_DASHBOARD_UID)
+    if objects:
+        settings = first.spec.kubernetes.dashboards
+        output.files[conventions.KUBERNETES_FLEET_DASHBOARD_FILE] = render_template(
+            "kubernetes/grafana-dashboards.yaml.j2", header=stack.header, objects=objects,
+            selector=", ".join(f"{key}={value}" for key, value in settings.labels.items()),
+            folder_annotation=settings.folder_annotation,
+        )
+        output.stats["objects"] += len(objects)
+
+
 def files(stack: Stack) -> Output:
     """Each service's objects; with several services, each under kubernetes/<service>/."""
     output = Output(stats={"objects": 0})
@@ -113,10 +166,14 @@ def files(stack: Stack) -> Output:
         _prometheus_rule(model, found)
         probes = _probes(model, found)
         _alertmanager_config(model, found, notes, stack.fleet)
-        output.stats["objects"] += len(found) - (1 if probes else 0) + probes  # every other file holds one object
+        dashboards = _dashboard_config_maps(model, found, notes)
+        # every other file holds one object
+        output.stats["objects"] += len(found) - (1 if probes else 0) + probes - (1 if dashboards else 0) + dashboards
         if stack.fleet:
             found = {conventions.kubernetes_file(path, model.service): text for path, text in found.items()}
             notes = [f"{model.service}: {conventions.kubernetes_file(note, model.service)}" for note in notes]
         output.files.update(found)
         output.notes += notes
+    if stack.fleet:
+        _fleet_dashboard(stack, output)
     return output

@@ -639,6 +639,21 @@ class ServiceMonitorSettings(Strict):
     port: K8sName = Field(default="metrics", description="named port of the Service")
 
 
+K8sLabelKey = Annotated[str, Field(pattern=K8S_LABEL_KEY, max_length=253)]
+
+
+class DashboardConfigMaps(Strict):
+    """The service's dashboards as ConfigMaps for Grafana's dashboard sidecar (kube-prometheus-stack)."""
+
+    enabled: bool = True
+    labels: K8sLabels = Field(default_factory=lambda: {"grafana_dashboard": "1"},
+                              description="the labels the sidecar looks for (its `label` and `labelValue`)")
+    folder_annotation: K8sLabelKey | None = Field(
+        default="grafana_folder", description="the annotation the sidecar reads the folder from (its `folderAnnotation`)")
+    folder: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f/]+$")] | None = Field(
+        default=None, description="Grafana folder of the dashboards (default: the service name)")
+
+
 class Kubernetes(Strict):
     namespace: K8sName | None = None
     deployment: K8sName | None = Field(default=None, description="the Deployment the probe patch applies to (default: the service name)")
@@ -651,6 +666,7 @@ class Kubernetes(Strict):
     alertmanager_secret: K8sName | None = Field(
         default=None, description="Secret holding the channels' secrets for the AlertmanagerConfig (default: SERVICE-alertmanager)"
     )
+    dashboards: DashboardConfigMaps = Field(default_factory=DashboardConfigMaps)
 
 
 # --- rule groups ----------------------------------------------------------------------------
