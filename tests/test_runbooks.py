@@ -10,7 +10,9 @@ import pytest
 import yaml
 
 from promgen import conventions
-from tests.support import EXAMPLE_NAMES, ROOT, plan_spec, rendered
+from tests.support import EXAMPLE_NAMES, ROOT, case_id, output_cases, plan_spec, rendered, snapshot_extension
+
+CASES = output_cases(conventions.RUNBOOKS_DIR + "/")
 
 
 def _alert_rules(files: dict[str, str]) -> list[dict[str, Any]]:
@@ -41,6 +43,12 @@ def _spec(**extra: Any) -> dict[str, Any]:
     }
     data.update(extra)
     return data
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_snapshot(case: tuple[str, str], snapshot: Any) -> None:
+    name, path = case
+    assert rendered(name)[path] == snapshot(extension_class=snapshot_extension(path))
 
 
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
