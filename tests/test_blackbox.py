@@ -227,3 +227,32 @@ def test_the_real_exporter_fails_the_probe_on_the_body_and_the_status(
         assert success() == "0"
         handler.body, handler.code = b'{"status": "healthy"}', 503
         assert success() == "0"
+
+
+def test_probes_run_at_their_own_interval(tmp_path: Path) -> None:
+    spec = _checked_spec()
+    spec["probes"]["interval"] = "60s"
+    files = plan_spec(spec, tmp_path, ["prometheus", "kubernetes"])
+    jobs = {j["job_name"]: j for j in yaml.safe_load(files[conventions.PROMETHEUS_CONFIG_FILE])["scrape_configs"]}
+    assert (jobs["shop-blackbox"]["scrape_interval"], jobs["shop-blackbox"]["scrape_timeout"]) == ("60s", "10s")
+    [probe] = yaml.safe_load_all(files[conventions.KUBERNETES_PROBE_FILE].split("\n", 1)[1])
+    assert probe["spec"]["interval"] == "60s"
+    spec["probes"]["interval"] = "5s"  # under Prometheus' default 10s timeout: the timeout follows
+    (tmp_path / "short").mkdir()
+    short = yaml.safe_load(plan_spec(spec, tmp_path / "short", ["prometheus"])[conventions.PROMETHEUS_CONFIG_FILE])
+    [job] = [j for j in short["scrape_configs"] if j["job_name"] == "shop-blackbox"]
+    assert (job["scrape_interval"], job["scrape_timeout"]) == ("5s", "5s")
+
+
+@pytest.mark.judge
+def test_promtool_accepts_a_probe_interval_of_its_own(tmp_path: Path) -> None:
+    spec = _checked_spec()
+    spec["probes"]["interval"] = "5s"
+    files = plan_spec(spec, tmp_path, ["prometheus"])
+    (tmp_path / "out").mkdir()
+    for path, text in files.items():
+        (tmp_path / "out" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "out" / path).write_text(text, encoding="utf-8")
+    result = subprocess.run([judge("promtool"), "check", "config", str(tmp_path / "out" / conventions.PROMETHEUS_CONFIG_FILE)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -149,6 +149,7 @@ def probes(model: Model) -> list[dict[str, Any]]:
     if job is None:
         return []
     prober = {"url": model.spec.kubernetes.blackbox_exporter, "scheme": "http", "path": "/probe"}
+    interval = (model.spec.probes.interval if model.spec.probes else None) or model.spec.scrape.interval
     return [
         {
             "apiVersion": MONITORING_V1,
@@ -156,7 +157,7 @@ def probes(model: Model) -> list[dict[str, Any]]:
             "metadata": metadata(model, conventions.kubernetes_probe_name(model.service, module)),
             "spec": {
                 "jobName": job,
-                "interval": str(model.spec.scrape.interval),
+                "interval": str(interval),
                 "module": module,
                 "prober": prober,
                 "targets": {"staticConfig": {"static": urls}},

@@ -139,9 +139,15 @@ def blackbox_job(model: Model) -> dict[str, Any] | None:
         if module != default:
             group["labels"] = {"__param_module": module}
         static.append(group)
+    job: dict[str, Any] = {"job_name": name, "metrics_path": "/probe"}
+    if probes.interval is not None:
+        interval = model.options.compressed(probes.interval)
+        job["scrape_interval"] = str(interval)
+        # Prometheus' default timeout is 10s, and never longer than the interval
+        timeout = model.spec.scrape.timeout or Duration("10s")
+        job["scrape_timeout"] = str(min(model.options.compressed(timeout), interval, key=lambda d: d.ms))
     return {
-        "job_name": name,
-        "metrics_path": "/probe",
+        **job,
         "params": {"module": [default]},
         "static_configs": static,
         "relabel_configs": [

@@ -167,6 +167,13 @@ class _Checker:
                 self.error(("scrape", "targets", index, "interval"), "a scrape interval must be longer than 0")
         if scrape.interval.ms == 0:
             self.error(("scrape", "interval"), "a scrape interval must be longer than 0")
+        probes = self.spec.probes
+        if probes is not None and probes.interval is not None:
+            if probes.interval.ms == 0:
+                self.error(("probes", "interval"), "a probe interval must be longer than 0")
+            elif scrape.timeout is not None and scrape.timeout.ms > probes.interval.ms:
+                self.error(("probes", "interval"),
+                           f"scrape timeout {scrape.timeout} is longer than the probes' interval {probes.interval}")
         if scrape.evaluation_interval is not None and scrape.evaluation_interval.ms == 0:
             self.error(("scrape", "evaluation_interval"), "an evaluation interval must be longer than 0")
         if self.spec.alertmanager.resolve_timeout.ms == 0:

@@ -488,6 +488,7 @@ class Probes(Strict):
     external: list[ExternalProbe] = Field(
         default_factory=list, description="URLs probed by blackbox", json_schema_extra=_url_or_probe
     )
+    interval: Duration | None = Field(default=None, description="how often the external probes run (default: the scrape interval)")
 
     @field_validator("external", mode="before")
     @classmethod
