@@ -14,7 +14,7 @@ from promgen import conventions
 from promgen.derive import prometheus
 from promgen.derive.grafana import service_dashboards
 from promgen.model import Model
-from promgen.spec.models import Runbook
+from promgen.spec.models import Alert, Runbook
 
 _IDENTIFIER = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
 
@@ -83,12 +83,16 @@ def pages(model: Model) -> list[RunbookPage]:
                 if "alert" in rule:
                     rules_by_alert.setdefault(rule["alert"], []).append(rule)
     dashboards, _notes = service_dashboards(model)
-    return [_page(model, name, rules, dashboards) for name, rules in sorted(rules_by_alert.items())]
+    shown = [(d, _dashboard_identifiers(d)) for d in dashboards]  # once per dashboard, not per alert
+    spec_alerts = {alert.name: alert for alert in model.spec.alerts}
+    return [_page(model, name, rules, shown, spec_alerts) for name, rules in sorted(rules_by_alert.items())]
 
 
-def _page(model: Model, name: str, rules: list[dict[str, Any]], dashboards: list[dict[str, Any]]) -> RunbookPage:
-    slo_name = rules[0]["labels"].get("slo") if name not in _spec_alerts(model) else None
-    runbook = _runbook(model, name, slo_name)
+def _page(model: Model, name: str, rules: list[dict[str, Any]], dashboards: list[tuple[dict[str, Any], set[str]]],
+          spec_alerts: dict[str, Alert]) -> RunbookPage:
+    own = spec_alerts.get(name)
+    slo_name = rules[0]["labels"].get("slo") if own is None else None
+    runbook = own.runbook if own is not None else _slo_runbook(model, slo_name)
     return RunbookPage(
         path=conventions.runbook_file(model.service, name),
         alert=name,
@@ -107,14 +111,7 @@ def _item(text: str, marker: str) -> str:
     return marker + text.strip().replace("\n", "\n" + " " * len(marker))
 
 
-def _spec_alerts(model: Model) -> dict[str, int]:
-    return {alert.name: index for index, alert in enumerate(model.spec.alerts)}
-
-
-def _runbook(model: Model, name: str, slo_name: str | None) -> Runbook | None:
-    index = _spec_alerts(model).get(name)
-    if index is not None:
-        return model.spec.alerts[index].runbook
+def _slo_runbook(model: Model, slo_name: str | None) -> Runbook | None:
     slo = next((s for s in model.spec.slos if s.name == slo_name), None)
     return slo.runbook if slo else None
 
@@ -141,17 +138,17 @@ def _firing(model: Model, rule: dict[str, Any]) -> Firing:
     )
 
 
-def _dashboards_for(rules: list[dict[str, Any]], slo_name: str | None, dashboards: list[dict[str, Any]],
-                    model: Model) -> tuple[Dashboard, ...]:
+def _dashboards_for(rules: list[dict[str, Any]], slo_name: str | None,
+                    dashboards: list[tuple[dict[str, Any], set[str]]], model: Model) -> tuple[Dashboard, ...]:
     """The SLO dashboard for an SLO's alerts; else every dashboard with a panel on a metric the alert
-    reads; else the overview, when there is one."""
+    reads; else the overview, when there is one. `dashboards` pairs each with the names it reads."""
     slo_uid = conventions.dashboard_uid(model.service, "slo")
     if slo_name is not None:
-        return tuple(Dashboard(d["title"], d["uid"]) for d in dashboards if d["uid"] == slo_uid)
+        return tuple(Dashboard(d["title"], d["uid"]) for d, _names in dashboards if d["uid"] == slo_uid)
     metrics = {name for rule in rules for name in _IDENTIFIER.findall(rule["expr"]) if model.metric(name) or name == "up"}
-    showing = [d for d in dashboards if metrics & _dashboard_identifiers(d)]
+    showing = [d for d, names in dashboards if metrics & names]
     if not showing:
-        showing = [d for d in dashboards if d["uid"] == conventions.dashboard_uid(model.service, "overview")]
+        showing = [d for d, _names in dashboards if d["uid"] == conventions.dashboard_uid(model.service, "overview")]
     return tuple(Dashboard(d["title"], d["uid"]) for d in showing)
 
 
