@@ -108,6 +108,15 @@ class Model:
     def metric(self, name: str) -> Metric | None:
         return self._metrics_by_name.get(name)
 
+    def declared(self, series: str) -> Metric | None:
+        """The declared metric a series belongs to: itself, or a histogram's or summary's
+        `_bucket`, `_count` and `_sum`."""
+        found = self.metric(series)
+        for suffix in ("_bucket", "_count", "_sum"):
+            if found is None and series.endswith(suffix):
+                found = self.metric(series.removesuffix(suffix))
+        return found
+
     @cached_property
     def _metrics_by_name(self) -> dict[str, Metric]:
         return {m.name: m for m in self.spec.metrics}
@@ -151,10 +160,9 @@ class Model:
     def response(self, severity: str) -> str | None:
         """The severity's response expectations as one line ("respond within 15m; resolve within 4h"),
         or None when the spec states none."""
-        chosen = next((s for s in self.spec.severities if s.name == self.severity_of.get(severity, severity)), None)
-        if chosen is None or chosen.response is None:
+        response = self.severity(severity).response
+        if response is None:
             return None
-        response = chosen.response
         parts = []
         if response.respond_within:
             parts.append(f"respond within {response.respond_within}")

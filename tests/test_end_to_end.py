@@ -26,14 +26,13 @@ from promgen.model import Model, RenderOptions, build_model
 from promgen.spec.units import Duration
 from tests.conftest import run_promgen
 from tests.e2e.harness import (
-    Alertmanager,
     MetricsService,
-    Prometheus,
     Receiver,
     RequestMetrics,
     Traffic,
     free_port,
-    process,
+    start_alertmanager,
+    start_prometheus,
     wait_until,
 )
 from tests.support import RELEASES, example_path, judge, release_cases, snapshot_extension, spec_for
@@ -320,18 +319,9 @@ def test_stack_alerts_routes_inhibits_and_resolves(
             "--compress-time", str(COMPRESSION),
             release=release,
         )
-        am = Alertmanager(f"http://127.0.0.1:{am_port}")
-        servers.append(stack.enter_context(process(
-            [alertmanager_bin, f"--config.file={out / AM_CONFIG}", f"--storage.path={tmp_path / 'am-data'}",
-             f"--web.listen-address=127.0.0.1:{am_port}", "--cluster.listen-address="],
-            tmp_path / "alertmanager.log", f"{am.url}/-/ready",
-        )))
-        prometheus = Prometheus(f"http://127.0.0.1:{prometheus_port}")
-        servers.append(stack.enter_context(process(
-            [prometheus_bin, f"--config.file={out / PROMETHEUS_CONFIG}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-             f"--web.listen-address=127.0.0.1:{prometheus_port}", "--rules.alert.resend-delay=1s"],
-            tmp_path / "prometheus.log", f"{prometheus.url}/-/ready",
-        )))
+        am, am_proc = start_alertmanager(stack, alertmanager_bin, out, tmp_path, am_port)
+        prometheus, prometheus_proc = start_prometheus(stack, prometheus_bin, out, tmp_path, prometheus_port)
+        servers += [am_proc, prometheus_proc]
         logs = f"(logs: {tmp_path})"
         marks = {"started": time.monotonic() - began}
 

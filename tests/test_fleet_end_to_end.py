@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen import conventions
 from promgen.commands.render import load_stack
 from promgen.commands.routes import answer
 from promgen.derive.alertmanager import stack_route_tree
@@ -26,12 +25,12 @@ from tests.conftest import run_promgen
 from tests.e2e.harness import (
     Alertmanager,
     MetricsService,
-    Prometheus,
     Receiver,
     RequestMetrics,
     Traffic,
     free_port,
-    process,
+    start_alertmanager,
+    start_prometheus,
     wait_until,
 )
 from tests.support import FLOOR_VERSIONS, RELEASES, judge
@@ -142,20 +141,9 @@ def test_two_services_one_stack_route_inhibit_and_resolve_apart(
             "--receivers-to", receiver.url, "--alertmanager", f"127.0.0.1:{am_port}",
         )
         assert result.returncode == 0, result.stderr
-        am = Alertmanager(f"http://127.0.0.1:{am_port}")
-        servers.append(context.enter_context(process(
-            [alertmanager_bin, f"--config.file={out / conventions.ALERTMANAGER_FILE}",
-             f"--storage.path={tmp_path / 'am-data'}", f"--web.listen-address=127.0.0.1:{am_port}",
-             "--cluster.listen-address="],
-            tmp_path / "alertmanager.log", f"{am.url}/-/ready",
-        )))
-        prometheus = Prometheus(f"http://127.0.0.1:{prometheus_port}")
-        servers.append(context.enter_context(process(
-            [prometheus_bin, f"--config.file={out / conventions.PROMETHEUS_CONFIG_FILE}",
-             f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{prometheus_port}",
-             "--rules.alert.resend-delay=1s"],
-            tmp_path / "prometheus.log", f"{prometheus.url}/-/ready",
-        )))
+        am, am_proc = start_alertmanager(context, alertmanager_bin, out, tmp_path, am_port)
+        prometheus, prometheus_proc = start_prometheus(context, prometheus_bin, out, tmp_path, prometheus_port)
+        servers += [am_proc, prometheus_proc]
         logs = f"(logs: {tmp_path})"
 
         # Healthy: both services scraped, nothing fires.

@@ -280,3 +280,20 @@ def test_compose_prometheus_config_passes_promtool(release: str, tmp_path: Path)
     result = subprocess.run([judge("promtool", release), "check", "config", str(tree / conventions.COMPOSE_PROMETHEUS_FILE)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_base_named_alone_stands_for_the_specs_that_extend_it(promgen_cli, tmp_path: Path) -> None:
+    """pre-commit passes a changed base on its own: validate and render check the specs built on it
+    (org.yaml through base.yaml: all five), not a spec with no `service`."""
+    result = promgen_cli("validate", "examples/platform/org.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(line.split(":")[0] for line in result.stdout.splitlines() if ": ok (" in line) == [
+        f"examples/platform/{name}.yaml" for name in sorted(SERVICES)]
+    rendered_base = promgen_cli("render", "examples/platform/org.yaml", "-o", str(tmp_path / "out"), "-q")
+    assert rendered_base.returncode == 0, rendered_base.stderr
+    assert sorted(p.name for p in (tmp_path / "out" / "runbooks").iterdir()) == sorted(SERVICES)
+    lonely = tmp_path / "lonely.yaml"
+    lonely.write_text("version: 1\nseverities: [{name: critical}]\n", encoding="utf-8")
+    alone = promgen_cli("validate", str(lonely))
+    assert alone.returncode == 1 and "Traceback" not in alone.stderr
+    assert "a base (no `service:`), and no spec beside it extends it" in alone.stdout + alone.stderr

@@ -14,7 +14,7 @@ def test_readme_test_command_is_what_ci_runs() -> None:
     commands = re.findall(r"```sh\n(.+?)\n```", README)
     assert commands[:2] == [
         "pip install . && promgen render examples/promptforge/promgen.yaml -o monitoring/",
-        "pip install -e '.[test]' && python -m pytest -q",
+        "pip install '.[test]' && python -m pytest -q",
     ]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci.splitlines()

@@ -136,3 +136,10 @@ def test_the_guides_runbooks_are_in_the_examples() -> None:
         orchestrator["runbooks/automation-orchestrator/QueueNotProcessing.md"])
     pynomaly = rendered("pynomaly", ("runbooks",))
     assert "## Every critical alert\n\n1. Acknowledge alert immediately\n" in pynomaly["runbooks/pynomaly/ServiceDown.md"]
+
+
+def test_a_histogram_alert_opens_every_dashboard_that_shows_its_buckets() -> None:
+    page = rendered("image-jobs", ("runbooks",))["runbooks/image-jobs/HttpLatencyHigh.md"]
+    assert "- image-jobs overview (Grafana `/d/image-jobs-overview`)" in page
+    assert "- Operational Dashboard (Grafana `/d/image-jobs-operational-dashboard`)" in page
+    assert "Security Dashboard" not in page  # it shows no request durations

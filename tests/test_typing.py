@@ -13,7 +13,7 @@ from tests.support import ROOT, in_ci
 
 def test_mypy_passes() -> None:
     if importlib.util.find_spec("mypy") is None:
-        message = "mypy is not installed (pip install -e '.[test]')"
+        message = "mypy is not installed (pip install '.[test]')"
         if in_ci():
             pytest.fail(message)
         pytest.skip(message)

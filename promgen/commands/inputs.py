@@ -1,8 +1,9 @@
 """The specs a command reads: files and directories on the command line, loaded and checked together.
 
 A directory stands for every `*.yaml`/`*.yml` directly in it whose top level has a `service:` key
-(bases, and other YAML such as a CI config, are skipped), in name order. A file named twice is read
-once. Every spec is checked on its own and then against the others (`cross_checks`): render and
+(bases, and other YAML such as a CI config, are skipped), in name order. A base named on its own
+(pre-commit passes the files a commit changes) stands for the specs beside it that extend it,
+directly or through other bases. A file named twice is read once. Every spec is checked on its own and then against the others (`cross_checks`): render and
 routes need all of them valid, validate reports each.
 """
 
@@ -12,21 +13,49 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promgen.errors import Problem, PromgenError, SpecError, printable
+from promgen.spec.bases import extended_file, is_base, read_document
 from promgen.spec.loader import LoadedSpec, load_spec
+from promgen.yamlio import Document
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
-def _declares_service(path: Path) -> bool:
-    """A spec, not a base: its top level has `service:`. A file that does not parse counts as a spec,
-    so its error is shown instead of the file being skipped."""
-    from promgen.spec.bases import read_document
-
+def _document(path: Path) -> Document | None:
+    """The file as read; None when it cannot be (it then counts as a spec, so that its error is
+    shown instead of the file being skipped)."""
     try:
-        document = read_document(path, str(path))
+        return read_document(path, str(path))
     except SpecError:
-        return True
-    return isinstance(document.data, dict) and "service" in document.data
+        return None
+
+
+def _declares_service(path: Path) -> bool:
+    """A spec, not a base: its top level has `service:` (or it does not read as a mapping)."""
+    document = _document(path)
+    return document is None or not is_base(document)
+
+
+def _extended_by(base: Path) -> list[Path]:
+    """The specs in the base's directory that extend it, directly or through other bases there."""
+    listed = sorted(p for p in base.parent.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file())
+    parent: dict[Path, Path] = {}
+    for path in listed:
+        document = _document(path)
+        target = extended_file(document, path) if document else None
+        if target is not None:
+            parent[path.resolve()] = target.resolve()
+
+    def reaches(path: Path) -> bool:
+        seen: set[Path] = set()
+        step = parent.get(path.resolve())
+        while step is not None and step not in seen:
+            if step == base.resolve():
+                return True
+            seen.add(step)
+            step = parent.get(step)
+        return False
+
+    return [p for p in listed if _declares_service(p) and reaches(p)]
 
 
 def spec_paths(arguments: list[Path]) -> list[Path]:
@@ -40,6 +69,13 @@ def spec_paths(arguments: list[Path]) -> list[Path]:
             if not specs:
                 raise PromgenError(
                     f"{printable(str(argument))}: no spec in this directory (no *.yaml or *.yml with a `service:` key)"
+                )
+        elif argument.is_file() and not _declares_service(argument):
+            specs = _extended_by(argument)
+            if not specs:
+                raise PromgenError(
+                    f"{printable(str(argument))}: a base (no `service:`), and no spec beside it extends it: "
+                    "name the specs that extend it, or their directory"
                 )
         else:
             specs = [argument]

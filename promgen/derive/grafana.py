@@ -6,8 +6,6 @@ computed in `grafana_layout`, never in templates.
 
 from __future__ import annotations
 
-import re
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,8 +16,9 @@ from promgen.derive.grafana_layout import Panel, Section, layout
 from promgen.derive.grafana_fleet import fleet_dashboard
 from promgen.derive.grafana_overview import overview
 from promgen.derive.grafana_slo import slo_dashboard
+from promgen.judge.promql import metric_names
 from promgen.model import Model
-from promgen.spec.models import CustomDashboard, Metric, PanelType
+from promgen.spec.models import CustomDashboard, PanelType
 from promgen.stack import Stack
 from promgen.spec.models import Panel as SpecPanel
 
@@ -90,26 +89,13 @@ def custom(model: Model, spec: CustomDashboard) -> dict[str, Any]:
     )
 
 
-_IDENTIFIER = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
-_HISTOGRAM_SERIES = ("_bucket", "_count", "_sum")
-
-
-def _declared(model: Model, series: str) -> Metric | None:
-    """The declared metric a series name belongs to (a histogram's _bucket, _count and _sum too)."""
-    metric = model.metric(series)
-    for suffix in _HISTOGRAM_SERIES:
-        if metric is None and series.endswith(suffix):
-            metric = model.metric(series.removesuffix(suffix))
-    return metric
-
-
 def panel_description(model: Model, exprs: list[str]) -> str:
     """What a panel without a description of its own shows: the `help` of each declared metric its
     queries read, in order; else its queries."""
     helps: list[str] = []
     for expr in exprs:
-        for name in _IDENTIFIER.findall(expr):
-            metric = _declared(model, name)
+        for name in sorted(metric_names(expr), key=expr.index):
+            metric = model.declared(name)
             if metric is not None and metric.help and metric.help not in helps:
                 helps.append(metric.help)
     if helps:

@@ -13,10 +13,9 @@ from typing import Any
 from promgen import conventions
 from promgen.derive import prometheus
 from promgen.derive.grafana import service_dashboards
+from promgen.judge.promql import metric_names
 from promgen.model import Model
 from promgen.spec.models import Alert, Runbook
-
-_IDENTIFIER = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
 
 
 @dataclass(frozen=True)
@@ -73,6 +72,7 @@ class RunbookPage:
     firings: tuple[Firing, ...]
     dashboards: tuple[Dashboard, ...]
     guidance: Guidance  # the alert's (or its SLO's) runbook
+    severity_guided: bool  # a severity it fires at has a runbook of its own (shown after the alert's)
 
 
 def pages(model: Model) -> list[RunbookPage]:
@@ -93,6 +93,7 @@ def _page(model: Model, name: str, rules: list[dict[str, Any]], dashboards: list
     own = spec_alerts.get(name)
     slo_name = rules[0]["labels"].get("slo") if own is None else None
     runbook = own.runbook if own is not None else _slo_runbook(model, slo_name)
+    firings = tuple(_firing(model, rule) for rule in rules)
     return RunbookPage(
         path=conventions.runbook_file(model.service, name),
         alert=name,
@@ -100,9 +101,10 @@ def _page(model: Model, name: str, rules: list[dict[str, Any]], dashboards: list
         team=model.spec.service.team,
         source=model.source,
         slo=slo_name,
-        firings=tuple(_firing(model, rule) for rule in rules),
+        firings=firings,
         dashboards=_dashboards_for(rules, slo_name, dashboards, model),
         guidance=Guidance.of(runbook),
+        severity_guided=any(firing.severity_guidance for firing in firings),
     )
 
 
@@ -118,8 +120,7 @@ def _slo_runbook(model: Model, slo_name: str | None) -> Runbook | None:
 
 def _firing(model: Model, rule: dict[str, Any]) -> Firing:
     severity = rule["labels"]["severity"]
-    ladder = {s.name: s for s in model.spec.severities}
-    chosen = ladder.get(severity)
+    chosen = model.severity(severity)
     annotations = rule.get("annotations", {})
     expr = rule["expr"].strip()
     longest = max((len(run) for run in re.findall(r"`+", expr)), default=0)
@@ -131,10 +132,10 @@ def _firing(model: Model, rule: dict[str, Any]) -> Firing:
         keep_firing_for=rule.get("keep_firing_for"),
         summary=annotations.get("summary", ""),
         description=annotations.get("description"),
-        notify=tuple(chosen.notify) if chosen else (),
-        repeat_interval=str(chosen.repeat_interval) if chosen and chosen.repeat_interval else None,
+        notify=tuple(chosen.notify),
+        repeat_interval=str(chosen.repeat_interval) if chosen.repeat_interval else None,
         response=model.response(severity),
-        severity_guidance=Guidance.of(chosen.runbook if chosen else None),
+        severity_guidance=Guidance.of(chosen.runbook),
     )
 
 
@@ -145,7 +146,7 @@ def _dashboards_for(rules: list[dict[str, Any]], slo_name: str | None,
     slo_uid = conventions.dashboard_uid(model.service, "slo")
     if slo_name is not None:
         return tuple(Dashboard(d["title"], d["uid"]) for d, _names in dashboards if d["uid"] == slo_uid)
-    metrics = {name for rule in rules for name in _IDENTIFIER.findall(rule["expr"]) if model.metric(name) or name == "up"}
+    metrics = {name for rule in rules for name in metric_names(rule["expr"]) if model.declared(name) or name == "up"}
     showing = [d for d, names in dashboards if metrics & names]
     if not showing:
         showing = [d for d, _names in dashboards if d["uid"] == conventions.dashboard_uid(model.service, "overview")]
@@ -153,11 +154,12 @@ def _dashboards_for(rules: list[dict[str, Any]], slo_name: str | None,
 
 
 def _dashboard_identifiers(dashboard: dict[str, Any]) -> set[str]:
+    """The metric names the dashboard's panels read."""
     found: set[str] = set()
     panels = list(dashboard.get("panels", []))
     while panels:
         panel = panels.pop()
         panels.extend(panel.get("panels", []))  # a collapsed row holds its panels
         for target in panel.get("targets", []):
-            found.update(_IDENTIFIER.findall(target.get("expr", "")))
+            found.update(metric_names(target.get("expr", "")))
     return found

@@ -74,6 +74,15 @@ def problems(expr: str, targets: Targets, result: Result = "any") -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def metric_names(expr: str) -> set[str]:
+    """The metric names `expr` selects (Grafana's variables allowed); none when it does not parse."""
+    try:
+        root = parsed(substitute_grafana_variables(expr))
+    except Exception:  # the checks that own the expression report it
+        return set()
+    return {node.name for node in _nodes(root) if isinstance(node, promql_parser.VectorSelector) and node.name}
+
+
 def _nodes(node: Any) -> list[Any]:
     found = [node]
     if isinstance(node, promql_parser.BinaryExpr):

@@ -16,6 +16,7 @@ from promgen.derive import kubernetes as k8s
 from promgen.derive import prometheus as prom
 from promgen.model import Model
 from promgen.outputs import Output
+from promgen.spec.models import DashboardConfigMaps
 from promgen.render import render_template
 from promgen.stack import Stack
 from promgen.yamlio import dump_yaml
@@ -123,6 +124,14 @@ def _dashboard_objects(model: Model, dashboards: list[dict[str, Any]], notes: li
     return objects
 
 
+def _config_maps_file(header: str, settings: DashboardConfigMaps, objects: list[dict[str, Any]]) -> str:
+    return render_template(
+        "kubernetes/grafana-dashboards.yaml.j2", header=header, objects=objects,
+        selector=", ".join(f"{key}={value}" for key, value in settings.labels.items()),
+        folder_annotation=settings.folder_annotation,
+    )
+
+
 def _dashboard_config_maps(model: Model, files: dict[str, str], notes: list[str]) -> int:
     settings = model.spec.kubernetes.dashboards
     if not settings.enabled:
@@ -130,11 +139,7 @@ def _dashboard_config_maps(model: Model, files: dict[str, str], notes: list[str]
     dashboards, _notes = grafana.service_dashboards(model)
     objects = _dashboard_objects(model, dashboards, notes)
     if objects:
-        files[conventions.KUBERNETES_DASHBOARDS_FILE] = render_template(
-            "kubernetes/grafana-dashboards.yaml.j2", header=model.header, objects=objects,
-            selector=", ".join(f"{key}={value}" for key, value in settings.labels.items()),
-            folder_annotation=settings.folder_annotation,
-        )
+        files[conventions.KUBERNETES_DASHBOARDS_FILE] = _config_maps_file(model.header, settings, objects)
     return len(objects)
 
 
@@ -146,12 +151,8 @@ def _fleet_dashboard(stack: Stack, output: Output) -> None:
     objects = _dashboard_objects(first, [grafana.fleet_dashboard(stack)], output.notes,
                                  folder=conventions.FLEET_GRAFANA_FOLDER, app=conventions.FLEET_DASHBOARD_UID)
     if objects:
-        settings = first.spec.kubernetes.dashboards
-        output.files[conventions.KUBERNETES_FLEET_DASHBOARD_FILE] = render_template(
-            "kubernetes/grafana-dashboards.yaml.j2", header=stack.header, objects=objects,
-            selector=", ".join(f"{key}={value}" for key, value in settings.labels.items()),
-            folder_annotation=settings.folder_annotation,
-        )
+        output.files[conventions.KUBERNETES_FLEET_DASHBOARD_FILE] = _config_maps_file(
+            stack.header, first.spec.kubernetes.dashboards, objects)
         output.stats["objects"] += len(objects)
 
 

@@ -68,14 +68,20 @@ def is_base(document: Document) -> bool:
     return isinstance(document.data, dict) and "service" not in document.data
 
 
+def extended_file(document: Document, path: Path) -> Path | None:
+    """The base file `document` (read from `path`) names in `extends:`, unread; None without one."""
+    target = document.data.get("extends") if isinstance(document.data, dict) else None
+    return path.parent / target if isinstance(target, str) and target.strip() else None
+
+
 def _resolve(document: Document, path: Path, chain: list[Path]) -> Document:
     data = document.data
     if not isinstance(data, dict) or "extends" not in data:
         return document
     target = data["extends"]
-    if not isinstance(target, str) or not target.strip():
+    base_path = extended_file(document, path)
+    if base_path is None:
         raise _at_extends(document, "`extends` names a base spec file, relative to this one (e.g. extends: base.yaml)")
-    base_path = path.parent / target
     base_display = posixpath.normpath(posixpath.join(posixpath.dirname(document.file), target))
     real = base_path.resolve()
     if real in chain:

@@ -175,7 +175,7 @@ class Response(Strict):
     note: RunbookText | None = Field(default=None, description='what a duration cannot say: "next business day"')
 
     @model_validator(mode="after")
-    def _something(self) -> Response:
+    def _states_an_expectation(self) -> Response:
         if not (self.respond_within or self.resolve_within or self.note):
             raise ValueError("a response needs `respond_within`, `resolve_within` or `note`")
         if self.respond_within and self.resolve_within and self.resolve_within.ms < self.respond_within.ms:
@@ -596,7 +596,7 @@ class Retention(Strict):
     size: Size | None = Field(default=None, description="e.g. 10GB")
 
     @model_validator(mode="after")
-    def _something(self) -> Retention:
+    def _sets_a_limit(self) -> Retention:
         if self.time is None and self.size is None:
             raise ValueError("a retention needs `time`, `size` or both")
         if self.time is not None and self.time.ms < 3_600_000:

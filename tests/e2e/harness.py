@@ -15,7 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 
+from promgen import conventions
 from promgen.spec.models import Metric
 
 
@@ -290,6 +291,28 @@ class Alertmanager:
 
     def alert(self, alertname: str, severity: str) -> dict[str, Any] | None:
         return next((a for a in self.alerts() if _identity(a["labels"]) == (alertname, severity)), None)
+
+
+def start_alertmanager(servers: ExitStack, binary: str, out: Path, work: Path, port: int) -> tuple[Alertmanager, subprocess.Popen[bytes]]:
+    """The rendered alertmanager.yml of `out` served on 127.0.0.1:`port`, stopped with `servers`."""
+    am = Alertmanager(f"http://127.0.0.1:{port}")
+    proc = servers.enter_context(process(
+        [binary, f"--config.file={out / conventions.ALERTMANAGER_FILE}", f"--storage.path={work / 'am-data'}",
+         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
+        work / "alertmanager.log", f"{am.url}/-/ready",
+    ))
+    return am, proc
+
+
+def start_prometheus(servers: ExitStack, binary: str, out: Path, work: Path, port: int) -> tuple[Prometheus, subprocess.Popen[bytes]]:
+    """The rendered prometheus.yml of `out` served on 127.0.0.1:`port`, resending alerts every second."""
+    prometheus = Prometheus(f"http://127.0.0.1:{port}")
+    proc = servers.enter_context(process(
+        [binary, f"--config.file={out / conventions.PROMETHEUS_CONFIG_FILE}", f"--storage.tsdb.path={work / 'tsdb'}",
+         f"--web.listen-address=127.0.0.1:{port}", "--rules.alert.resend-delay=1s"],
+        work / "prometheus.log", f"{prometheus.url}/-/ready",
+    ))
+    return prometheus, proc
 
 
 def _identity(labels: dict[str, str]) -> tuple[str | None, str | None]:
