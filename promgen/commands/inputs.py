@@ -3,7 +3,7 @@
 A directory stands for every `*.yaml`/`*.yml` directly in it whose top level has a `service:` key
 (bases, and other YAML such as a CI config, are skipped), in name order. A base named on its own
 (pre-commit passes the files a commit changes) stands for the specs beside it that extend it,
-directly or through other bases. A file named twice is read once. Every spec is checked on its own and then against the others (`cross_checks`): render and
+directly or through other bases; a file without `service:` that nothing extends is checked as a spec. A file named twice is read once. Every spec is checked on its own and then against the others (`cross_checks`): render and
 routes need all of them valid, validate reports each.
 """
 
@@ -71,12 +71,8 @@ def spec_paths(arguments: list[Path]) -> list[Path]:
                     f"{printable(str(argument))}: no spec in this directory (no *.yaml or *.yml with a `service:` key)"
                 )
         elif argument.is_file() and not _declares_service(argument):
-            specs = _extended_by(argument)
-            if not specs:
-                raise PromgenError(
-                    f"{printable(str(argument))}: a base (no `service:`), and no spec beside it extends it: "
-                    "name the specs that extend it, or their directory"
-                )
+            # a file nothing extends is checked as the spec it was named as (and says what it lacks)
+            specs = _extended_by(argument) or [argument]
         else:
             specs = [argument]
         for path in specs:
