@@ -30,6 +30,7 @@ _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_C
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 FILE_MODE = 0o644
 DIR_MODE = 0o755
+_WALKED_MAX = 256
 
 
 def describe(mode: int) -> str:
@@ -53,6 +54,10 @@ class OutputDir:
     def __init__(self, path: Path, fd: int) -> None:
         self.path = path
         self.fd = fd
+        # Directories below DIR already walked, by their parts: each was opened without following a
+        # link, so reusing its descriptor is as safe as walking again (and a render touches thousands
+        # of files in a few dozen directories). Dropped whenever a directory is removed.
+        self._walked: dict[tuple[str, ...], int] = {}
 
     # --- opening -----------------------------------------------------------------------------
 
@@ -91,6 +96,7 @@ class OutputDir:
         return f"cannot open {printable(str(path))}: {error.strerror or error}"
 
     def close(self) -> None:
+        self._forget_walked()
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
@@ -135,7 +141,27 @@ class OutputDir:
 
     # --- walking -----------------------------------------------------------------------------
 
-    def _walk(self, parts: list[str], *, create: bool, rel: str) -> int | None:
+    def _forget_walked(self) -> None:
+        walked, self._walked = self._walked, {}
+        for fd in walked.values():
+            os.close(fd)
+
+    def _walk(self, parts: list[str], *, create: bool, rel: str) -> tuple[int | None, bool]:
+        """(a descriptor of the directory `parts` below DIR or None when missing and not `create`,
+        whether the caller owns it); descriptors the walk cache keeps are never the caller's to close."""
+        if not parts:
+            return self.fd, False
+        key = tuple(parts)
+        cached = self._walked.get(key)
+        if cached is not None:
+            return cached, False
+        fd = self._walk_new(parts, create=create, rel=rel)
+        if fd is None or len(self._walked) >= _WALKED_MAX:  # a bounded cache: descriptors are limited
+            return fd, fd is not None
+        self._walked[key] = fd
+        return fd, False
+
+    def _walk_new(self, parts: list[str], *, create: bool, rel: str) -> int | None:
         """A new descriptor of the directory `parts` below DIR; None when missing (and not `create`).
 
         Each descriptor is closed exactly once even when a signal handler raises between two
@@ -189,11 +215,12 @@ class OutputDir:
     def parent(self, rel: str, *, create: bool = False) -> Iterator[tuple[int | None, str]]:
         """(descriptor of rel's directory or None when missing, rel's last component)."""
         *parts, name = rel.split("/")
-        fd = self._walk(parts, create=create, rel=rel)
+        fd, owned = self._walk(parts, create=create, rel=rel)
         try:
             yield fd, name
         finally:
-            if fd is not None:
+            if owned:
+                assert fd is not None
                 os.close(fd)
 
     def kind(self, rel: str) -> int | None:
@@ -324,11 +351,13 @@ class OutputDir:
                     os.rmdir(name, dir_fd=fd)
                 except OSError:  # not empty, or not ours to judge: stop
                     return
+                self._forget_walked()  # closes `fd` too; it is not used again
             parts.pop()
 
     def remove_tree(self, name: str) -> None:
         """Remove an entry of DIR and, when it is a directory, everything in it (links are removed,
         never followed)."""
+        self._forget_walked()
         try:
             mode = os.stat(name, dir_fd=self.fd, follow_symlinks=False).st_mode
             if stat.S_ISDIR(mode):

@@ -47,6 +47,7 @@ def show(rendered: Rendered, stream: IO[str] | None = None) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     no_color = bool(os.environ.get("NO_COLOR"))
     target = stream or sys.stdout
@@ -66,21 +67,26 @@ def show(rendered: Rendered, stream: IO[str] | None = None) -> None:
     def shown(rel: str = "") -> str:
         return printable(str(rendered.out_dir / rel) if rel else str(rendered.out_dir))
 
+    # One Text for every per-file line: printing them one by one costs rich's per-call work (a render
+    # of 1,000 SLOs writes thousands of files).
+    lines = Text(end="")
     removed = set(found.removed)
     for rel in sorted(found.written + found.removed):
         if rel in removed:
-            console.print(f"removed  {shown(rel)}", style="red")
+            lines.append(f"removed  {shown(rel)}\n", style="red")
         else:
             mark = "created" if rel in found.added else "updated"
-            console.print(f"{mark}  {shown(rel)}", style="green" if rel in found.added else "yellow")
+            lines.append(f"{mark}  {shown(rel)}\n", style="green" if rel in found.added else "yellow")
     for rel in found.edited:
-        console.print(f"warning: {shown(rel)} had been edited by hand; promgen replaced it", style="yellow")
+        lines.append(f"warning: {shown(rel)} had been edited by hand; promgen replaced it\n", style="yellow")
     for rel in found.kept:
-        console.print(f"warning: {shown(rel)} was edited by hand and is no longer produced: kept, and no longer "
-                      "promgen's (--force)", style="yellow")
+        lines.append(f"warning: {shown(rel)} was edited by hand and is no longer produced: kept, and no longer "
+                     "promgen's (--force)\n", style="yellow")
     if found.foreign:
         listed = ", ".join(shown(rel) for rel in found.foreign)
-        console.print(f"warning: --force overwrote files promgen had not written: {listed}", style="yellow")
+        lines.append(f"warning: --force overwrote files promgen had not written: {listed}\n", style="yellow")
+    if lines:
+        console.print(lines)
 
     console.print(f"{rendered.service} ({rendered.source}) -> {shown()}", style="bold")
     table = Table(box=box.SIMPLE_HEAD, safe_box=True, show_edge=False, pad_edge=False)
