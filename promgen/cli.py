@@ -173,6 +173,27 @@ def init(
     _finish(_exit_code(lambda: command.run(path, service)))
 
 
+class ImportFormat(str, Enum):
+    sloth = "sloth"
+    openslo = "openslo"
+    pyrra = "pyrra"
+
+
+@app.command("import")
+def import_(
+    source_format: Annotated[ImportFormat, typer.Argument(metavar="FORMAT", help="sloth, openslo or pyrra", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(help="the other tool's files (several documents each are fine)", show_default=False)],
+    output: Annotated[
+        Optional[Path], typer.Option("-o", "--output", help="spec file, or directory for one spec per service; default stdout")
+    ] = None,
+    service: Annotated[Optional[str], typer.Option("--service", help="pyrra: the service (default: each object's namespace)")] = None,
+) -> None:
+    """Write a promgen spec from another tool's SLOs; what does not map is a warning and a comment in it."""
+    from promgen.commands import import_ as command
+
+    _finish(_exit_code(lambda: command.run(source_format.value, files, output, service), ", ".join(map(str, files))))
+
+
 @app.command()
 def routes(
     arguments: Annotated[

@@ -87,15 +87,16 @@ def camel(text: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in text.replace("_", "-").split("-") if part)
 
 
-def slo_page_alert(slo: str) -> str:
-    return f"{camel(slo)}ErrorBudgetBurn"
+def slo_page_alert(slo: str, name: str | None = None) -> str:
+    """`name` is the spec's own (`alerting.name`), when it gives one."""
+    return name or f"{camel(slo)}ErrorBudgetBurn"
 
 
-def slo_ticket_alert(slo: str) -> str:
+def slo_ticket_alert(slo: str, name: str | None = None) -> str:
     """The same name as the page alert (as sloth and pyrra do): the two differ by their severity
     label, so the severity-order inhibit rule (equal alertname and service) mutes the ticket
     while the page fires."""
-    return slo_page_alert(slo)
+    return slo_page_alert(slo, name)
 
 
 def slo_no_data_alert(slo: str) -> str:

@@ -124,7 +124,7 @@ class Model:
     @cached_property
     def slo_of_burn_alert(self) -> dict[str, int]:
         """The burn-rate alert's name (page and ticket share it) -> the index of its SLO."""
-        return {conventions.slo_page_alert(slo.name): index for index, slo in enumerate(self.spec.slos)}
+        return {conventions.slo_page_alert(slo.name, slo.alerting.name): index for index, slo in enumerate(self.spec.slos)}
 
     @cached_property
     def latency_thresholds(self) -> dict[str, set[float]]:

@@ -186,6 +186,33 @@ def parse_document(text: str, display: str) -> Document:
     return Document(display, data, walker.positions)
 
 
+def load_documents(path: Path, display: str | None = None) -> list[Document]:
+    """Every document of a multi-document YAML file (`---` separated; empty ones skipped), each with
+    its positions: the files other tools read (sloth, OpenSLO, pyrra) are often several in one."""
+    import yaml
+
+    display = display or str(path)
+    text = read_text(path, display)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    deep = _too_deep(text, loader)
+    if deep is not None:
+        raise _fail(display, *deep, f"nesting deeper than {MAX_DEPTH} levels")
+    try:
+        roots = [root for root in yaml.compose_all(text, Loader=loader) if root is not None]
+    except yaml.YAMLError as error:
+        raise _yaml_problem(display, error, text) from None
+    except RecursionError:
+        raise _fail(display, 1, 1, f"nesting deeper than {MAX_DEPTH} levels") from None
+    walker = _Walker(display, text)  # one node budget for the whole file
+    documents = []
+    for root in roots:
+        walker.positions = Positions()
+        data = walker.walk(root, (), 0)
+        walker.positions.values[()] = (root.start_mark.line + 1, root.start_mark.column + 1)
+        documents.append(Document(display, data, walker.positions))
+    return documents
+
+
 def _max_flow_depth(text: str) -> int:
     """Deepest bracket nesting, counting brackets anywhere (an upper bound of the flow depth)."""
     depth = deepest = 0

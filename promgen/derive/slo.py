@@ -295,18 +295,18 @@ def alert_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
     if page == ticket:  # one severity for both: one alert on every burn condition (two would be duplicates)
         every = slo_plan.page + slo_plan.ticket
         rules = [_alert(
-            model, slo, conventions.slo_page_alert(slo.name), burn_expr(every, slo_plan.labels), page,
+            model, slo, conventions.slo_page_alert(slo.name, slo.alerting.name), burn_expr(every, slo_plan.labels), page,
             f"The {slo.name} SLO is burning its error budget.", _burn_description(every, objective),
         )]
     else:
         rules = [
             _alert(
-                model, slo, conventions.slo_page_alert(slo.name), burn_expr(slo_plan.page, slo_plan.labels), page,
+                model, slo, conventions.slo_page_alert(slo.name, slo.alerting.name), burn_expr(slo_plan.page, slo_plan.labels), page,
                 f"The {slo.name} SLO is burning its error budget fast.",
                 _burn_description(slo_plan.page, objective),
             ),
             _alert(
-                model, slo, conventions.slo_ticket_alert(slo.name), burn_expr(slo_plan.ticket, slo_plan.labels),
+                model, slo, conventions.slo_ticket_alert(slo.name, slo.alerting.name), burn_expr(slo_plan.ticket, slo_plan.labels),
                 ticket,
                 f"The {slo.name} SLO is burning its error budget.",
                 _burn_description(slo_plan.ticket, objective),
@@ -351,6 +351,7 @@ def _alert(
     annotations = {"summary": summary, "description": description}
     annotations["runbook_url"] = model.runbook(name)
     annotations.update(model.response_annotations(severity))
+    annotations.update(slo.alerting.annotations)
     rule: Rule = {"alert": name, "expr": expr}
     if for_:
         rule["for"] = for_

@@ -145,7 +145,7 @@ class _Checker:
         generated = {
             name
             for slo in spec.slos
-            for name in _slo_alert_names(slo.name)
+            for name in _slo_alert_names(slo)
         }
         for index, alert in enumerate(spec.alerts):
             if alert.name in generated:
@@ -311,14 +311,18 @@ class _Checker:
         for key in slo.labels:
             if key in RESERVED_ALERT_LABELS:
                 self.error(("slos", index, "labels", key), f"label {key!r} is set by promgen; choose another label name", at_key=True)
-        names = list(_slo_alert_names(slo.name))
+        for key, value in slo.alerting.annotations.items():
+            self.template(("slos", index, "alerting", "annotations", key), value, f"annotation {key}")
+        names = list(_slo_alert_names(slo))
         longest = max(names, key=len)
         if len(longest) > conventions.ALERT_NAME_MAX:
             self.error(("slos", index, "name"), f"SLO name too long: its alert {longest} has {len(longest)} characters, alert names have at most {conventions.ALERT_NAME_MAX}")
         clash = next((self.slo_alert_owner[n] for n in names if n in self.slo_alert_owner), None)
         if clash is not None and self.spec.slos[clash].name != slo.name:
             other = self.spec.slos[clash]
-            self.error(("slos", index, "name"), f"SLOs {other.name!r} and {slo.name!r} would both raise {names[0]}; rename one")
+            where = ("slos", index, "alerting", "name") if slo.alerting.name else ("slos", index, "name")
+            self.error(where, f"SLOs {other.name!r} and {slo.name!r} would both raise {names[0]}; "
+                              f"{'give one another `alerting.name`' if slo.alerting.name else 'rename one'}")
         for name in names:
             self.slo_alert_owner.setdefault(name, index)
         if slo.alerting.enabled and 0 < slo.objective < 100:
@@ -567,12 +571,12 @@ class _Checker:
                 self.warn(here, "this route catches every alert of the service and has no `continue`: the severity routes never see one")
 
 
-def _slo_alert_names(slo: str) -> Iterator[str]:
+def _slo_alert_names(slo: Any) -> Iterator[str]:
     from promgen import conventions
 
-    yield conventions.slo_page_alert(slo)
-    yield conventions.slo_ticket_alert(slo)
-    yield conventions.slo_no_data_alert(slo)
+    yield conventions.slo_page_alert(slo.name, slo.alerting.name)
+    yield conventions.slo_ticket_alert(slo.name, slo.alerting.name)
+    yield conventions.slo_no_data_alert(slo.name)
 
 
 def _valid_clock(text: str) -> bool:

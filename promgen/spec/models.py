@@ -147,6 +147,10 @@ class SLI(Strict):
 
 
 class SLOAlerting(Strict):
+    name: Annotated[str, Field(pattern=ALERT_NAME, max_length=40)] | None = Field(
+        default=None, description="name of its burn-rate alerts (default: <Slo>ErrorBudgetBurn)")
+    annotations: dict[LabelName, str] = Field(
+        default_factory=dict, description="added to its alerts (over promgen's own); Go templates like an alert's")
     page: Name | None = Field(default=None, description="severity of the fast-burn alert (default: most urgent)")
     ticket: Name | None = Field(default=None, description="severity of the slow-burn alert (default: next)")
     no_data: Name | None = Field(default=None, description="severity of an alert when the SLI has no data")

@@ -1,0 +1,113 @@
+"""`promgen import FORMAT FILE... [-o SPEC|DIR]`: promgen specs from sloth, OpenSLO or pyrra files.
+
+Every source document is read with positions; the importer returns one service per service the
+sources name. Each spec is checked as `promgen validate` would before anything is written, and
+whatever the spec does not say exactly is a warning on stderr and a comment at the top of the spec.
+A spec is never written over an existing file.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+from pathlib import Path
+from typing import Callable
+
+from promgen.errors import Problem, PromgenError, SpecError, printable
+from promgen.importers import FORMATS
+from promgen.importers.common import ImportedService, Source
+from promgen.yamlio import dump_yaml, load_documents, parse_document
+
+Converter = Callable[..., list[ImportedService]]
+
+
+def converter(name: str) -> Converter:
+    module_name, function_name = FORMATS[name].split(":")
+    found: Converter = getattr(import_module(module_name), function_name)
+    return found
+
+
+def sources(paths: list[Path]) -> list[Source]:
+    """Every document of every file, in order; SpecError with each file's problem."""
+    found: list[Source] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            documents = load_documents(path, str(path))
+        except SpecError as error:
+            problems += error.problems
+            continue
+        if not documents:
+            problems.append(Problem(str(path), 1, 1, "no YAML document in this file"))
+        found += [Source(document) for document in documents]
+    if problems:
+        raise SpecError(problems)
+    return found
+
+
+def spec_text(service: ImportedService, source_format: str) -> str:
+    """The spec as YAML, with a header that names the sources and lists what was not carried over."""
+    lines = [f"# Imported by `promgen import {source_format}` from {', '.join(service.sources)}."]
+    if service.description:
+        lines.append(f"# Service: {' '.join(service.description.split())}")
+    if service.left:
+        lines.append("# Not carried over exactly (each was also a warning):")
+        lines += [f"#   {p.file}:{p.line}:{p.column}: {p.message}" for p in service.left]
+    lines.append("# Severities are routed nowhere yet: give them `notify` channels (see the README).")
+    return "\n".join(printable(line) for line in lines) + "\n" + dump_yaml(service.spec())
+
+
+def check(text: str, display: str) -> list[Problem]:
+    """What `promgen validate` says about an imported spec (errors and warnings)."""
+    from promgen.spec.checks import check as check_spec
+    from promgen.spec.loader import validate_document
+
+    loaded = validate_document(parse_document(text, display))
+    return check_spec(loaded)
+
+
+def targets(services: list[ImportedService], output: Path | None) -> list[Path | None]:
+    """Where each spec goes: stdout (None) for one spec and no -o; a file; or DIR/<service>.yaml."""
+    if output is None:
+        if len(services) > 1:
+            names = ", ".join(s.name for s in services)
+            raise PromgenError(f"the sources describe {len(services)} services ({names}): give -o DIR to write one spec each")
+        return [None]
+    if len(services) > 1 or output.is_dir() or str(output).endswith("/"):
+        return [output / f"{service.name}.yaml" for service in services]
+    return [output]
+
+
+def run(source_format: str, paths: list[Path], output: Path | None, service: str | None = None) -> int:
+    if service is not None and source_format != "pyrra":
+        raise PromgenError("--service only applies to pyrra (its objects have no service; the others name theirs)")
+    convert = converter(source_format)
+    found = sources(paths)
+    services = convert(found, service) if service is not None else convert(found)
+    if not services:
+        raise PromgenError("the sources hold no SLO to import")
+    texts: list[tuple[Path | None, str]] = []
+    for imported, target in zip(services, targets(services, output)):
+        text = spec_text(imported, source_format)
+        problems = [p for p in check(text, str(target or "<stdout>")) if p.level == "error"]
+        if problems:  # an importer bug or an input promgen refuses: say so, write nothing
+            raise SpecError(problems)
+        texts.append((target, text))
+    for imported in services:
+        for problem in imported.left:
+            print(problem.render(), file=sys.stderr)
+    for target, text in texts:
+        if target is not None and target.exists():
+            raise PromgenError(f"{target} already exists; promgen import never overwrites a file")
+    for target, text in texts:
+        if target is None:
+            sys.stdout.write(text)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(target, "x", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+        except OSError as error:
+            raise PromgenError(f"cannot write {target}: {error.strerror or error}") from None
+        print(f"wrote {target}", file=sys.stderr)
+    return 0

@@ -1,0 +1,149 @@
+"""What every importer shares: the source documents with their positions, the services being built,
+and the items an import could not carry over (each a YAML comment in the spec and a warning).
+
+An importer reads another tool's SLO documents and returns `ImportedService`s: plain promgen spec
+data per service. Nothing here knows a source format.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from promgen.errors import Problem, SpecError
+from promgen.yamlio import Document, PathKey
+
+
+@dataclass(frozen=True)
+class Source:
+    """One document of a source file, or an object written inside one (`at` is where, so an SLI
+    inlined in an OpenSLO SLO reads and reports like one of its own)."""
+
+    document: Document
+    at: PathKey = ()
+
+    def inner(self, path: PathKey) -> Source:
+        return Source(self.document, self.at + path)
+
+    @property
+    def data(self) -> Any:
+        value: Any = self.document.data
+        for key in self.at:
+            value = value[key]
+        return value
+
+    def left(self, path: PathKey, what: str) -> Problem:
+        """Something of the source the spec does not say exactly, where the source says it."""
+        return self.document.problem(self.at + path, what, level="warning")
+
+    def problem(self, path: PathKey, message: str) -> Problem:
+        return self.document.problem(self.at + path, message)
+
+    def fail(self, path: PathKey, message: str) -> SpecError:
+        return SpecError([self.problem(path, message)])
+
+    def get(self, path: PathKey, kind: type | tuple[type, ...], what: str, *, required: bool = True) -> Any:
+        """The value at `path` when it has the expected type; None when absent and not required;
+        SpecError otherwise."""
+        value: Any = self.data
+        for key in path:
+            if isinstance(key, int):
+                value = value[key] if isinstance(value, list) and key < len(value) else None
+            else:
+                value = value.get(key) if isinstance(value, dict) else None
+            if value is None:
+                break
+        if value is None:
+            if required:
+                raise self.fail(path[:-1], f"missing `{path[-1]}` ({what})")
+            return None
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(value, bool) and bool not in kinds:
+            raise self.fail(path, f"`{_dotted(path)}` must be {what}, not true or false")
+        if not isinstance(value, kinds):
+            raise self.fail(path, f"`{_dotted(path)}` must be {what}")
+        return value
+
+
+def _dotted(path: PathKey) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "[")
+
+
+@dataclass
+class ImportedService:
+    name: str
+    sources: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    slos: list[dict[str, Any]] = field(default_factory=list)
+    severities: list[str] = field(default_factory=list)  # most urgent first
+    left: list[Problem] = field(default_factory=list)  # warnings: what was not carried over
+
+    def severity(self, name: str) -> str:
+        """Registers a severity the SLOs use (in the order first seen) and returns it."""
+        if name not in self.severities:
+            self.severities.append(name)
+        return name
+
+    def spec(self) -> dict[str, Any]:
+        service: dict[str, Any] = {"name": self.name}
+        if self.labels:
+            service["labels"] = dict(self.labels)
+        spec: dict[str, Any] = {"version": 1, "service": service, "slos": self.slos}
+        spec["severities"] = [{"name": name} for name in (self.severities or [DEFAULT_PAGE, DEFAULT_TICKET])]
+        return spec
+
+
+DEFAULT_PAGE = "critical"
+DEFAULT_TICKET = "warning"
+
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+_NOT_SERVICE = re.compile(r"[^a-z0-9-]+")
+_NOT_LABEL = re.compile(r"[^A-Za-z0-9_]")
+
+
+def service_name(raw: str) -> str:
+    """A promgen service name ([a-z][a-z0-9-]*, at most 40) for another tool's service name."""
+    name = _NOT_SERVICE.sub("-", raw.lower()).strip("-")
+    if not name or not name[0].isalpha():
+        name = "svc-" + name
+    return name[:40].rstrip("-")
+
+
+def slo_name(raw: str) -> str:
+    """A promgen SLO name ([A-Za-z][A-Za-z0-9_-]*, at most 63)."""
+    name = _NOT_NAME.sub("-", raw).strip("-")
+    if not name or not name[0].isalpha():
+        name = "slo-" + name
+    return name[:63].rstrip("-")
+
+
+def severity_name(raw: str) -> str:
+    return slo_name(raw) if raw else raw
+
+
+def alert_name(raw: str) -> str:
+    """A CamelCase alert name ([A-Z][A-Za-z0-9]*, at most 40) for another tool's alert name."""
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+", raw) if p]
+    name = "".join(p[0].upper() + p[1:] for p in parts)
+    if not name or not name[0].isalpha():
+        name = "Slo" + name
+    return name[:40]
+
+
+def label_name(raw: str) -> str:
+    name = _NOT_LABEL.sub("_", raw)
+    return name if name and not name[0].isdigit() else "_" + name
+
+
+def objective_percent(value: float) -> float:
+    """A percentage as written (99.9), without float noise from a 0-1 target (0.999 * 100)."""
+    return float(f"{value:.10g}")
+
+
+WINDOW_VARIABLE = "{{window}}"
+
+
+def drop_empty(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if value not in (None, "", {}, [])}

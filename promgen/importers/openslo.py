@@ -1,0 +1,276 @@
+"""OpenSLO v1 documents: `SLO`, `SLI`, `AlertPolicy`, `AlertCondition`, `AlertNotificationTarget`,
+`DataSource` and `Service`, in any files and any order; references between them resolve by name.
+
+An OpenSLO ratio metric names queries without a window. With `counter: true` each query counts
+events since the start, so its rate over `{{window}}` is the events of a window; otherwise each
+sample is a count of its own, summed over the window. The SLO's error ratio is bad/total (or
+1 - good/total), as OpenSLO defines it. Only rolling windows and Prometheus sources map to promgen.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from promgen.importers.common import (
+    ImportedService,
+    Source,
+    alert_name,
+    drop_empty,
+    objective_percent,
+    service_name,
+    severity_name,
+    slo_name,
+)
+from promgen.spec.suggest import did_you_mean
+from promgen.yamlio import PathKey
+
+API = "openslo/v1"
+KINDS = ("SLO", "SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource", "Service")
+ROLLING = re.compile(r"^[0-9]+[smhdw]$")  # OpenSLO's duration-shorthand without calendar units (M, Q, Y)
+
+
+class Objects:
+    """Every OpenSLO object by kind and name."""
+
+    def __init__(self, sources: list[Source]) -> None:
+        self.by_kind: dict[str, dict[str, Source]] = {kind: {} for kind in KINDS}
+        self.order: list[tuple[str, Source]] = []
+        for source in sources:
+            data = source.data
+            if not isinstance(data, dict) or data.get("apiVersion") != API:
+                found = repr(data.get("apiVersion")) if isinstance(data, dict) else "no object"
+                raise source.fail(("apiVersion",) if isinstance(data, dict) and "apiVersion" in data else (),
+                                  f"not an OpenSLO v1 object: expected apiVersion {API}, found {found}")
+            kind = source.get(("kind",), str, "an OpenSLO kind")
+            if kind not in KINDS:
+                raise source.fail(("kind",), f"unknown OpenSLO kind {kind!r}{did_you_mean(kind, KINDS)}")
+            name = source.get(("metadata", "name"), str, "the object's name")
+            earlier = self.by_kind[kind].get(name)
+            if earlier is not None:
+                first = earlier.document.positions.locate(("metadata", "name"), earlier.document.file)
+                raise source.fail(("metadata", "name"), f"a second {kind} named {name!r} (the first is at {first[0]}:{first[1]})")
+            self.by_kind[kind][name] = source
+            self.order.append((kind, source))
+
+    def ref(self, source: Source, path: PathKey, kind: str) -> Source:
+        name = source.get(path, str, f"the name of a {kind}")
+        found = self.by_kind[kind].get(name)
+        if found is None:
+            known = sorted(self.by_kind[kind])
+            listing = ", ".join(known) or "none given"
+            raise source.fail(path, f"no {kind} named {name!r}{did_you_mean(name, known)} (given: {listing})")
+        return found
+
+
+def _object(objects: Objects, source: Source, inline_key: str, ref_key: str, kind: str, path: PathKey) -> Source:
+    """The object at `path`: written inline under `inline_key` or referenced by `ref_key`."""
+    holder = source.get(path, dict, f"an inline {kind} or a {ref_key}")
+    if ref_key in holder:
+        return objects.ref(source, path + (ref_key,), kind)
+    if inline_key == "":
+        return source.inner(path)
+    if inline_key in holder:
+        return source.inner(path + (inline_key,))
+    raise source.fail(path, f"needs `{inline_key}` or `{ref_key}`")
+
+
+def convert(sources: list[Source]) -> list[ImportedService]:
+    objects = Objects(sources)
+    services: dict[str, ImportedService] = {}
+    for kind, source in objects.order:
+        if kind != "SLO":
+            continue
+        raw = source.get(("spec", "service"), str, "the service name")
+        name = service_name(raw)
+        service = services.setdefault(name, ImportedService(name))
+        if source.document.file not in service.sources:
+            service.sources.append(source.document.file)
+        if name != raw:
+            service.left.append(source.left(("spec", "service"), f"service {raw!r} is {name!r} here (promgen service names are [a-z][a-z0-9-]*)"))
+        described = objects.by_kind["Service"].get(raw)
+        if described is not None and not service.description:
+            service.description = str(described.get(("spec", "description"), str, "text", required=False) or "")
+        service.slos.extend(_slos(objects, source, service))
+    if services:  # said once, with the first service
+        first = next(iter(services.values()))
+        for target in objects.by_kind["AlertNotificationTarget"].values():
+            first.left.append(target.left(("metadata", "name"), f"notification target {target.data['metadata']['name']!r}: "
+                                                                "promgen notifies through severities[].notify and channels; add it there"))
+    return list(services.values())
+
+
+def _slos(objects: Objects, source: Source, service: ImportedService) -> list[dict[str, Any]]:
+    raw_name = source.get(("metadata", "name"), str, "the SLO's name")
+    base = slo_name(raw_name)
+    window = _window(source)
+    method = source.get(("spec", "budgetingMethod"), str, "Occurrences, Timeslices or RatioTimeslices", required=False)
+    if method and method != "Occurrences":
+        service.left.append(source.left(("spec", "budgetingMethod"), f"SLO {base}: promgen budgets by occurrences, "
+                                                                      f"not {method}; the objective is kept"))
+    spec = source.get(("spec",), dict, "the SLO")
+    if "indicator" not in spec and "indicatorRef" not in spec:
+        raise source.fail(("spec",), "an SLO needs `indicator` or `indicatorRef`")
+    sli_source = objects.ref(source, ("spec", "indicatorRef"), "SLI") if "indicatorRef" in spec else source.inner(("spec", "indicator"))
+    sli = _ratio(objects, sli_source, service, base)
+    if sli is None:
+        return []
+    alerting = _alerting(objects, source, service, base)
+    objectives = source.get(("spec", "objectives"), list, "a list of objectives")
+    if not objectives:
+        raise source.fail(("spec", "objectives"), "an SLO needs at least one objective")
+    out: list[dict[str, Any]] = []
+    for index in range(len(objectives)):
+        here = ("spec", "objectives", index)
+        objective = _objective(source, here)
+        name = base
+        if len(objectives) > 1:
+            label = source.get(here + ("displayName",), str, "text", required=False)
+            name = slo_name(f"{base}-{label or index + 1}")
+        for key in ("op", "value", "timeSliceTarget", "timeSliceWindow", "indicator", "indicatorRef", "compositeWeight"):
+            if source.get(here + (key,), (str, int, float, dict), "a setting", required=False) is not None:
+                service.left.append(source.left(here + (key,), f"SLO {name}: objective `{key}` has no promgen equivalent "
+                                                               "(promgen's SLOs are event ratios)"))
+        slo_alerting = dict(alerting)
+        if out and "name" in slo_alerting:
+            del slo_alerting["name"]  # one alert name per SLO
+        out.append(drop_empty({
+            "name": name,
+            "objective": objective,
+            "window": window,
+            "description": " ".join(str(source.get(("spec", "description"), str, "text", required=False) or "").split()),
+            "sli": sli,
+            "alerting": slo_alerting,
+        }))
+    return out
+
+
+def _window(source: Source) -> str:
+    windows = source.get(("spec", "timeWindow"), list, "a list with one time window", required=False)
+    if not windows:
+        return "30d"
+    if len(windows) != 1:
+        raise source.fail(("spec", "timeWindow"), "OpenSLO allows exactly one time window")
+    here = ("spec", "timeWindow", 0)
+    window = source.get(here, dict, "a time window")
+    if "calendar" in window or window.get("isRolling") is False:
+        raise source.fail(here, "a calendar-aligned time window cannot be imported: promgen's SLO windows are rolling "
+                                "(set `isRolling: true` and a duration such as 28d to import it as a rolling window)")
+    duration = source.get(here + ("duration",), str, "a duration such as 28d")
+    if not ROLLING.match(duration):
+        raise source.fail(here + ("duration",), f"rolling window {duration!r} must be a number of s, m, h, d or w "
+                                                "(months, quarters and years are calendar windows)")
+    return duration
+
+
+def _objective(source: Source, path: PathKey) -> float:
+    target = source.get(path + ("target",), (int, float), "a ratio between 0 and 1", required=False)
+    percent = source.get(path + ("targetPercent",), (int, float), "a percentage", required=False)
+    if (target is None) == (percent is None):
+        raise source.fail(path, "an objective needs exactly one of `target` (0-1) or `targetPercent`")
+    if target is not None:
+        if not 0 < target < 1:
+            raise source.fail(path + ("target",), f"target {target} is not strictly between 0 and 1")
+        return objective_percent(target * 100)
+    if not 0 < percent < 100:
+        raise source.fail(path + ("targetPercent",), f"targetPercent {percent} is not strictly between 0 and 100")
+    return objective_percent(percent)
+
+
+def _ratio(objects: Objects, sli: Source, service: ImportedService, slo: str) -> dict[str, str] | None:
+    spec = sli.get(("spec",), dict, "the SLI")
+    if "thresholdMetric" in spec:
+        service.left.append(sli.left(("spec", "thresholdMetric"), f"SLO {slo}: threshold metrics have no promgen SLI "
+                                                                   "(promgen's SLIs are event ratios); SLO not imported"))
+        return None
+    ratio = sli.get(("spec", "ratioMetric"), dict, "a ratio metric")
+    if "raw" in ratio:
+        service.left.append(sli.left(("spec", "ratioMetric", "raw"), f"SLO {slo}: a precomputed (raw) ratio has no "
+                                                                      "promgen SLI; SLO not imported"))
+        return None
+    counter = sli.get(("spec", "ratioMetric", "counter"), bool, "true or false", required=False) or False
+    if ("good" in ratio) == ("bad" in ratio) or "total" not in ratio:
+        raise sli.fail(("spec", "ratioMetric"), "a ratio metric needs `total` and exactly one of `good` or `bad`")
+    out: dict[str, str] = {}
+    for key, promgen_key in (("good", "good"), ("bad", "errors"), ("total", "total")):
+        if key not in ratio:
+            continue
+        query = _query(objects, sli, ("spec", "ratioMetric", key), service, slo)
+        if query is None:
+            return None
+        wrapped = _over_window(query, counter)
+        if wrapped is None:
+            service.left.append(sli.left(("spec", "ratioMetric", key), f"SLO {slo}: query {query!r} is neither a selector "
+                                                                        "nor a sum of one, so it cannot be taken over a "
+                                                                        "window; SLO not imported"))
+            return None
+        out[promgen_key] = wrapped
+    return out
+
+
+def _query(objects: Objects, sli: Source, path: PathKey, service: ImportedService, slo: str) -> str | None:
+    source_path = path + ("metricSource",)
+    kind = sli.get(source_path + ("type",), str, "a source type", required=False)
+    if kind is None and sli.get(source_path + ("metricSourceRef",), str, "a DataSource name", required=False):
+        data_source = objects.ref(sli, source_path + ("metricSourceRef",), "DataSource")
+        kind = data_source.get(("spec", "type"), str, "a source type", required=False)
+    if kind is not None and kind.lower() != "prometheus":
+        service.left.append(sli.left(source_path + ("type",), f"SLO {slo}: a {kind} metric source cannot be imported "
+                                                               "(promgen's rules run in Prometheus); SLO not imported"))
+        return None
+    query = sli.get(source_path + ("spec", "query"), str, "a PromQL query")
+    return " ".join(query.split())
+
+
+def _over_window(query: str, counter: bool) -> str | None:
+    """The query's events over `{{window}}`: a rate of a counter, a sum of per-sample counts."""
+    import promql_parser as pq
+
+    try:
+        node = pq.parse(query)
+    except (ValueError, RuntimeError):
+        return None
+    function = "rate" if counter else "sum_over_time"
+    if isinstance(node, pq.VectorSelector):
+        return f"sum({function}({node}[{{{{window}}}}]))"
+    if isinstance(node, pq.AggregateExpr) and str(node.op) == "sum" and isinstance(node.expr, pq.VectorSelector):
+        modifier = f" {node.modifier} " if node.modifier is not None else ""
+        return f"sum{modifier}({function}({node.expr}[{{{{window}}}}]))"
+    return None
+
+
+def _alerting(objects: Objects, source: Source, service: ImportedService, slo: str) -> dict[str, Any]:
+    policies = source.get(("spec", "alertPolicies"), list, "a list of alert policies", required=False) or []
+    if not policies:
+        return {"enabled": False}
+    conditions: list[tuple[float, str]] = []
+    no_data: str | None = None
+    name: str | None = None
+    for index in range(len(policies)):
+        policy = _object(objects, source, "", "alertPolicyRef", "AlertPolicy", ("spec", "alertPolicies", index))
+        if name is None:
+            name = alert_name(policy.get(("metadata", "name"), str, "the policy's name"))
+        if policy.get(("spec", "notificationTargets"), list, "a list", required=False):
+            service.left.append(policy.left(("spec", "notificationTargets"), f"SLO {slo}: promgen notifies through "
+                                                                              "severities[].notify and channels; add these there"))
+        found = policy.get(("spec", "conditions"), list, "a list with one condition")
+        for c in range(len(found)):
+            condition = _object(objects, policy, "", "conditionRef", "AlertCondition", ("spec", "conditions", c))
+            severity = severity_name(condition.get(("spec", "severity"), str, "a severity"))
+            threshold = condition.get(("spec", "condition", "threshold"), (int, float), "a number", required=False)
+            conditions.append((float(threshold or 0), severity))
+            service.left.append(condition.left(("spec", "condition"), f"SLO {slo}: promgen alerts on its own multiwindow "
+                                                                      f"burn rates; this condition's severity "
+                                                                      f"{severity!r} is kept, its threshold and windows are not"))
+            if policy.get(("spec", "alertWhenNoData"), bool, "true or false", required=False) and no_data is None:
+                no_data = severity
+    if not conditions:
+        return {"enabled": False}
+    ordered = sorted(conditions, key=lambda c: -c[0])  # the fastest burn pages
+    page = service.severity(ordered[0][1])
+    ticket = service.severity(ordered[-1][1]) if len(ordered) > 1 else page
+    out: dict[str, Any] = {"name": name, "page": page, "ticket": ticket}
+    if no_data is not None:
+        out["no_data"] = no_data
+    return drop_empty(out)
+

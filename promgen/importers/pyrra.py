@@ -1,0 +1,144 @@
+"""pyrra's `ServiceLevelObjective` objects (pyrra.dev/v1alpha1).
+
+pyrra's indicators name metrics, not queries; its error ratio over a window is
+- ratio: sum(rate(errors[w])) / sum(rate(total[w])), each summed `by` the grouping labels;
+- latency: 1 - sum(rate(success[w])) / sum(rate(total[w])) (success: a bucket with `le`);
+- bool_gauge: 1 - sum_over_time(metric[w]) / count_over_time(metric[w]).
+Each becomes a promgen ratio SLI with the same division, so the recorded ratios are the ones pyrra
+computes. pyrra has no service: the object's namespace names it (`--service` overrides).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from promgen.importers.common import (
+    DEFAULT_PAGE,
+    DEFAULT_TICKET,
+    ImportedService,
+    Source,
+    alert_name,
+    drop_empty,
+    objective_percent,
+    service_name,
+    severity_name,
+    slo_name,
+)
+from promgen.yamlio import PathKey
+
+API = "pyrra.dev/v1alpha1"
+KIND = "ServiceLevelObjective"
+DEFAULT_SERVICE = "default"  # the Kubernetes namespace an object without one lands in
+
+
+def convert(sources: list[Source], service_override: str | None = None) -> list[ImportedService]:
+    services: dict[str, ImportedService] = {}
+    for source in sources:
+        data = source.data
+        if not isinstance(data, dict) or data.get("apiVersion") != API or data.get("kind") != KIND:
+            found = f"{data.get('apiVersion')!r} {data.get('kind')!r}" if isinstance(data, dict) else "no object"
+            raise source.fail((), f"not a pyrra object: expected apiVersion {API} and kind {KIND}, found {found}")
+        raw_service = service_override or source.get(("metadata", "namespace"), str, "a namespace", required=False) or DEFAULT_SERVICE
+        name = service_name(raw_service)
+        service = services.setdefault(name, ImportedService(name))
+        if source.document.file not in service.sources:
+            service.sources.append(source.document.file)
+        slo = _slo(source, service)
+        if slo is not None:
+            service.slos.append(slo)
+    return list(services.values())
+
+
+def _slo(source: Source, service: ImportedService) -> dict[str, Any] | None:
+    raw_name = source.get(("metadata", "name"), str, "the object's name")
+    name = slo_name(raw_name)
+    target_text = source.get(("spec", "target"), (str, int, float), "a percentage")
+    try:
+        target = float(target_text)
+    except ValueError:
+        raise source.fail(("spec", "target"), f"target {target_text!r} is not a number") from None
+    if not 0 < target < 100:
+        raise source.fail(("spec", "target"), f"target {target_text} is not a percentage strictly between 0 and 100")
+    window = source.get(("spec", "window"), str, "a duration such as 28d")
+    sli = _indicator(source, ("spec", "indicator"), service, name)
+    if sli is None:
+        return None
+    for key, what in (("partial_response_strategy", "only Thanos Ruler reads it"),
+                      ("performanceOverAccuracy", "promgen's chained rules are its own cheaper form (rules.slo)"),
+                      ("ruleOutput", "promgen writes its own rule files"),
+                      ("enableDescriptionAsLabel", "the description goes into promgen's SLO, not a label")):
+        if source.get(("spec", key), (str, bool, dict), "a setting", required=False):
+            service.left.append(source.left(("spec", key), f"SLO {name}: `{key}` is not carried over ({what})"))
+    labels = source.get(("metadata", "labels"), dict, "labels", required=False)
+    if labels:
+        service.left.append(source.left(("metadata", "labels"), f"SLO {name}: the object's Kubernetes labels select "
+                                                                 "pyrra's PrometheusRule; promgen's rules are not selected by them"))
+    return drop_empty({
+        "name": name,
+        "objective": objective_percent(target),
+        "window": window,
+        "description": " ".join(str(source.get(("spec", "description"), str, "text", required=False) or "").split()),
+        "sli": sli,
+        "alerting": _alerting(source, ("spec", "alerting"), service, name),
+    })
+
+
+def _indicator(source: Source, path: PathKey, service: ImportedService, slo: str) -> dict[str, str] | None:
+    indicator = source.get(path, dict, "an indicator (ratio, latency or bool_gauge)")
+    if "ratio" in indicator:
+        here = path + ("ratio",)
+        by = _grouping(source, here)
+        errors = source.get(here + ("errors", "metric"), str, "a metric selector")
+        total = source.get(here + ("total", "metric"), str, "a metric selector")
+        return {"errors": f"sum{by}(rate({errors}[{{{{window}}}}]))", "total": f"sum{by}(rate({total}[{{{{window}}}}]))"}
+    if "latency" in indicator:
+        here = path + ("latency",)
+        by = _grouping(source, here)
+        success = source.get(here + ("success", "metric"), str, "a bucket selector with le")
+        total = source.get(here + ("total", "metric"), str, "a count selector")
+        return {"good": f"sum{by}(rate({success}[{{{{window}}}}]))", "total": f"sum{by}(rate({total}[{{{{window}}}}]))"}
+    if "bool_gauge" in indicator:
+        here = path + ("bool_gauge",)
+        by = _grouping(source, here)
+        metric = source.get(here + ("metric",), str, "a metric selector")
+        return {"good": f"sum{by}(sum_over_time({metric}[{{{{window}}}}]))",
+                "total": f"sum{by}(count_over_time({metric}[{{{{window}}}}]))"}
+    if "latencyNative" in indicator:
+        service.left.append(source.left(path + ("latencyNative",), f"SLO {slo}: native-histogram latency indicators "
+                                                                    "have no promgen SLI yet; SLO not imported"))
+        return None
+    raise source.fail(path, "an indicator needs `ratio`, `latency`, `latencyNative` or `bool_gauge`")
+
+
+def _grouping(source: Source, path: PathKey) -> str:
+    labels = source.get(path + ("grouping",), list, "a list of label names", required=False) or []
+    if not all(isinstance(label, str) for label in labels):
+        raise source.fail(path + ("grouping",), "grouping lists label names")
+    return f" by ({', '.join(labels)}) " if labels else ""
+
+
+def _alerting(source: Source, path: PathKey, service: ImportedService, slo: str) -> dict[str, Any]:
+    alerting = source.get(path, dict, "the alerting settings", required=False) or {}
+    severities = alerting.get("severities") or {}
+    fast = severity_name(str(severities.get("fastBurn") or severities.get("mediumBurn") or DEFAULT_PAGE))
+    slow = severity_name(str(severities.get("slowBurn") or severities.get("longTermBurn") or DEFAULT_TICKET))
+    out: dict[str, Any] = {"page": service.severity(fast), "ticket": service.severity(slow)}
+    for pair in (("fastBurn", "mediumBurn"), ("slowBurn", "longTermBurn")):
+        if all(severities.get(k) for k in pair) and severities[pair[0]] != severities[pair[1]]:
+            service.left.append(source.left(path + ("severities", pair[1]), f"SLO {slo}: promgen alerts both "
+                                                                             f"{pair[0]} and {pair[1]} windows at one severity, "
+                                                                             f"{severities[pair[0]]!r}"))
+    if alerting.get("name"):
+        name = alert_name(str(alerting["name"]))
+        if name in {s.get("alerting", {}).get("name") for s in service.slos}:
+            service.left.append(source.left(path + ("name",), f"SLO {slo}: another SLO already raises {name}; this one "
+                                                               "keeps promgen's alert name"))
+        else:
+            out["name"] = name
+    if alerting.get("disabled") is True or alerting.get("burnrates") is False:
+        out["enabled"] = False
+    if alerting.get("absent", True) is not False:  # pyrra alerts on absent metrics unless told not to
+        out["no_data"] = service.severity(severity_name(str(severities.get("absent") or DEFAULT_PAGE)))
+    if alerting.get("absentName"):
+        service.left.append(source.left(path + ("absentName",), f"SLO {slo}: the no-data alert keeps promgen's name"))
+    return out

@@ -1,0 +1,185 @@
+"""sloth's SLO specs: `version: prometheus/v1` files and `PrometheusServiceLevel` objects
+(sloth.slok.dev/v1, the same fields in camelCase under `spec`).
+
+sloth's SLI is `error_query / total_query` with `{{.window}}` for each window; promgen's ratio SLI is
+the same division with `{{window}}`. sloth's page and ticket alerts become promgen's page and ticket
+severities (their `severity` label), the alert name and annotations carry over, and sloth's labels
+go on the SLO's alerts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from promgen.importers.common import (
+    DEFAULT_PAGE,
+    DEFAULT_TICKET,
+    ImportedService,
+    Source,
+    WINDOW_VARIABLE,
+    alert_name,
+    drop_empty,
+    label_name,
+    objective_percent,
+    service_name,
+    severity_name,
+    slo_name,
+)
+from promgen.yamlio import PathKey
+
+SPEC_VERSION = "prometheus/v1"
+CRD_API = "sloth.slok.dev/v1"
+CRD_KIND = "PrometheusServiceLevel"
+DEFAULT_WINDOW = "30d"  # sloth's default SLO period
+RESERVED = {"severity", "slo", "service", "alertname"}  # promgen sets these on SLO alerts
+
+_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
+
+# field names: the spec file's snake_case, the Kubernetes object's camelCase
+_SPEC = {"error_query": "error_query", "total_query": "total_query", "error_ratio_query": "error_ratio_query",
+         "page_alert": "page_alert", "ticket_alert": "ticket_alert", "slo_plugins": "slo_plugins"}
+_CRD = {"error_query": "errorQuery", "total_query": "totalQuery", "error_ratio_query": "errorRatioQuery",
+        "page_alert": "pageAlert", "ticket_alert": "ticketAlert", "slo_plugins": "sloPlugins"}
+
+
+def convert(sources: list[Source]) -> list[ImportedService]:
+    services: dict[str, ImportedService] = {}
+    for source in sources:
+        base, names = _shape(source)
+        raw = source.get(base + ("service",), str, "the service name")
+        name = service_name(raw)
+        service = services.setdefault(name, ImportedService(name))
+        if source.document.file not in service.sources:
+            service.sources.append(source.document.file)
+        if name != raw:
+            service.left.append(source.left(base + ("service",), f"service {raw!r} is {name!r} here (promgen service names are [a-z][a-z0-9-]*)"))
+        labels = _labels(source, base + ("labels",), service)
+        if labels:
+            service.left.append(source.left(base + ("labels",), "promgen puts these labels on the SLO alerts, not on the recorded series"))
+        if source.get(base + (names["slo_plugins"],), dict, "a plugin list", required=False):
+            service.left.append(source.left(base + (names["slo_plugins"],), "sloth SLO plugins have no promgen equivalent"))
+        slos = source.get(base + ("slos",), list, "a list of SLOs")
+        for index in range(len(slos)):
+            slo = _slo(source, base + ("slos", index), names, service, labels)
+            if slo is not None:
+                service.slos.append(slo)
+    return list(services.values())
+
+
+def _shape(source: Source) -> tuple[PathKey, dict[str, str]]:
+    data = source.data
+    if not isinstance(data, dict):
+        raise source.fail((), "not a sloth spec: expected a mapping with `version: prometheus/v1`")
+    if data.get("apiVersion") == CRD_API and data.get("kind") == CRD_KIND:
+        return ("spec",), _CRD
+    if "apiVersion" in data or "kind" in data:
+        raise source.fail((), f"not a sloth object: expected apiVersion {CRD_API} and kind {CRD_KIND}, "
+                              f"found {data.get('apiVersion')!r} {data.get('kind')!r}")
+    version = data.get("version")
+    if version != SPEC_VERSION:
+        raise source.fail(("version",) if "version" in data else (),
+                          f"sloth spec version {version!r} is not supported; promgen imports {SPEC_VERSION!r}")
+    return (), _SPEC
+
+
+def _labels(source: Source, path: PathKey, service: ImportedService) -> dict[str, str]:
+    raw = source.get(path, dict, "a mapping of labels", required=False) or {}
+    labels: dict[str, str] = {}
+    for key, value in raw.items():
+        if key in RESERVED:
+            service.left.append(source.left(path + (key,), f"label {key!r} is set by promgen on SLO alerts; not carried over"))
+            continue
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool) or value == "":
+            service.left.append(source.left(path + (key,), f"label {key!r} has no usable value; not carried over"))
+            continue
+        labels[label_name(key)] = str(value)
+    return labels
+
+
+def _slo(source: Source, path: PathKey, names: dict[str, str], service: ImportedService,
+         inherited: dict[str, str]) -> dict[str, Any] | None:
+    raw_name = source.get(path + ("name",), str, "the SLO name")
+    name = slo_name(raw_name)
+    objective = source.get(path + ("objective",), (int, float), "a percentage")
+    if not 0 < objective < 100:
+        raise source.fail(path + ("objective",), f"objective {objective} is not a percentage strictly between 0 and 100")
+    sli = _sli(source, path + ("sli",), names, service, name)
+    if sli is None:
+        return None
+    if source.get(path + ("plugins",), dict, "a plugin list", required=False):
+        service.left.append(source.left(path + ("plugins",), f"SLO {name}: sloth SLO plugins have no promgen equivalent"))
+    labels = {**inherited, **_labels(source, path + ("labels",), service)}
+    alerting, alert_labels = _alerting(source, path + ("alerting",), names, service, name)
+    labels.update(alert_labels)
+    return drop_empty({
+        "name": name,
+        "objective": objective_percent(objective),
+        "window": DEFAULT_WINDOW,
+        "description": source.get(path + ("description",), str, "text", required=False),
+        "sli": sli,
+        "labels": labels,
+        "alerting": alerting,
+    })
+
+
+def _sli(source: Source, path: PathKey, names: dict[str, str], service: ImportedService,
+         slo: str) -> dict[str, str] | None:
+    sli = source.get(path, dict, "an SLI (events, raw or plugin)")
+    if "events" in sli:
+        events = path + ("events",)
+        errors = source.get(events + (names["error_query"],), str, "a PromQL query")
+        total = source.get(events + (names["total_query"],), str, "a PromQL query")
+        return {"errors": _window(errors).strip(), "total": _window(total).strip()}
+    if "raw" in sli:
+        service.left.append(source.left(path + ("raw",), f"SLO {slo}: a raw error-ratio SLI has no promgen equivalent "
+                                                          "(promgen needs the bad and total events); SLO not imported"))
+        return None
+    if "plugin" in sli:
+        service.left.append(source.left(path + ("plugin",), f"SLO {slo}: sloth SLI plugins have no promgen equivalent; "
+                                                             "SLO not imported"))
+        return None
+    raise source.fail(path, "an SLI needs `events`, `raw` or `plugin`")
+
+
+def _window(query: str) -> str:
+    return _WINDOW.sub(WINDOW_VARIABLE, query)
+
+
+def _alerting(source: Source, path: PathKey, names: dict[str, str], service: ImportedService,
+              slo: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """(promgen `alerting`, labels for the SLO's alerts)."""
+    if source.get(path, dict, "the alerting settings", required=False) is None:
+        return {"page": service.severity(DEFAULT_PAGE), "ticket": service.severity(DEFAULT_TICKET)}, {}
+    alerting: dict[str, Any] = {}
+    raw_name = source.get(path + ("name",), str, "an alert name", required=False)
+    if raw_name:
+        taken = {s.get("alerting", {}).get("name") for s in service.slos}
+        name = alert_name(raw_name)
+        if name in taken:
+            service.left.append(source.left(path + ("name",), f"SLO {slo}: another SLO already raises {name}; this one "
+                                                               "keeps promgen's alert name"))
+        else:
+            alerting["name"] = name
+            if name != raw_name:
+                service.left.append(source.left(path + ("name",), f"SLO {slo}: alert {raw_name!r} is {name!r} here "
+                                                                   "(promgen alert names are CamelCase)"))
+    annotations = source.get(path + ("annotations",), dict, "a mapping of annotations", required=False) or {}
+    alerting["annotations"] = {label_name(k): str(v) for k, v in annotations.items()}
+    labels = _labels(source, path + ("labels",), service)
+    for kind, default in (("page_alert", DEFAULT_PAGE), ("ticket_alert", DEFAULT_TICKET)):
+        here = path + (names[kind],)
+        alert = source.get(here, dict, "alert settings", required=False) or {}
+        own = dict(alert.get("labels") or {})
+        severity = own.pop("severity", None)
+        alerting[kind.split("_")[0]] = service.severity(severity_name(str(severity)) if severity else default)
+        if alert.get("disable"):
+            service.left.append(source.left(here + ("disable",), f"SLO {slo}: promgen always writes the "
+                                                                  f"{kind.split('_')[0]} alert; it is kept"))
+        if own:
+            service.left.append(source.left(here + ("labels",), f"SLO {slo}: labels only on the {kind.split('_')[0]} "
+                                                                 f"alert ({', '.join(sorted(own))}) are not carried over"))
+        if alert.get("annotations"):
+            service.left.append(source.left(here + ("annotations",), f"SLO {slo}: annotations only on the "
+                                                                      f"{kind.split('_')[0]} alert are not carried over"))
+    return drop_empty(alerting), labels
