@@ -52,7 +52,7 @@ def spec_text(service: ImportedService, source_format: str) -> str:
         lines.append(f"# Service: {' '.join(service.description.split())}")
     if service.left:
         lines.append("# Not carried over exactly (each was also a warning):")
-        lines += [f"#   {p.file}:{p.line}:{p.column}: {p.message}" for p in service.left]
+        lines += [f"#   {p.file}:{p.line}:{p.column}: {p.message}" for p in sorted(service.left)]
     lines.append("# Severities are routed nowhere yet: give them `notify` channels (see the README).")
     return "\n".join(printable(line) for line in lines) + "\n" + dump_yaml(service.spec())
 
@@ -67,13 +67,14 @@ def check(text: str, display: str) -> list[Problem]:
 
 
 def targets(services: list[ImportedService], output: Path | None) -> list[Path | None]:
-    """Where each spec goes: stdout (None) for one spec and no -o; a file; or DIR/<service>.yaml."""
+    """Where each spec goes: stdout (None) for one spec and no -o; the file -o names (*.yaml, *.yml);
+    or DIR/<service>.yaml for a directory (an existing one, any other name, or several services)."""
     if output is None:
         if len(services) > 1:
             names = ", ".join(s.name for s in services)
             raise PromgenError(f"the sources describe {len(services)} services ({names}): give -o DIR to write one spec each")
         return [None]
-    if len(services) > 1 or output.is_dir() or str(output).endswith("/"):
+    if len(services) > 1 or output.is_dir() or output.suffix not in (".yaml", ".yml"):
         return [output / f"{service.name}.yaml" for service in services]
     return [output]
 
@@ -94,7 +95,7 @@ def run(source_format: str, paths: list[Path], output: Path | None, service: str
             raise SpecError(problems)
         texts.append((target, text))
     for imported in services:
-        for problem in imported.left:
+        for problem in sorted(imported.left):
             print(problem.render(), file=sys.stderr)
     for target, text in texts:
         if target is not None and target.exists():

@@ -137,9 +137,10 @@ def label_name(raw: str) -> str:
     return name if name and not name[0].isdigit() else "_" + name
 
 
-def objective_percent(value: float) -> float:
+def objective_percent(value: float) -> float | int:
     """A percentage as written (99.9), without float noise from a 0-1 target (0.999 * 100)."""
-    return float(f"{value:.10g}")
+    number = float(f"{value:.10g}")
+    return int(number) if number.is_integer() else number
 
 
 WINDOW_VARIABLE = "{{window}}"

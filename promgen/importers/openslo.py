@@ -232,11 +232,16 @@ def _over_window(query: str, counter: bool) -> str | None:
         return None
     function = "rate" if counter else "sum_over_time"
     if isinstance(node, pq.VectorSelector):
-        return f"sum({function}({node}[{{{{window}}}}]))"
+        return f"sum({function}({_selector(node)}[{{{{window}}}}]))"
     if isinstance(node, pq.AggregateExpr) and str(node.op) == "sum" and isinstance(node.expr, pq.VectorSelector):
         modifier = f" {node.modifier} " if node.modifier is not None else ""
-        return f"sum{modifier}({function}({node.expr}[{{{{window}}}}]))"
+        return f"sum{modifier}({function}({_selector(node.expr)}[{{{{window}}}}]))"
     return None
+
+
+def _selector(node: object) -> str:
+    text = str(node)
+    return text[:-2] if text.endswith("{}") else text  # the parser prints a bare name with empty braces
 
 
 def _alerting(objects: Objects, source: Source, service: ImportedService, slo: str) -> dict[str, Any]:
