@@ -17,6 +17,16 @@ RULES_DIR = "prometheus/rules"
 TESTS_DIR = "prometheus/tests"
 
 
+def mimir_rules_file(service: str) -> str:
+    """A service's rule groups as one Mimir/Cortex ruler namespace (opt-in output `mimir`)."""
+    return f"rulers/mimir/{service}.yaml"
+
+
+def vmrule_file(service: str) -> str:
+    """A service's rule groups as a VictoriaMetrics VMRule object (opt-in output `vmrule`)."""
+    return f"rulers/victoriametrics/{service}.vmrule.yaml"
+
+
 def rules_dir(service: str) -> str:
     """A service's rule files: one per SLO and one per group of its own alerts."""
     return f"{RULES_DIR}/{service}"

@@ -32,7 +32,11 @@ PRODUCERS: dict[str, str] = {
     "blackbox": "promgen.produce.blackbox:files",
     "kubernetes": "promgen.produce.kubernetes:files",
     "compose": "promgen.produce.compose:files",
+    "mimir": "promgen.produce.rulers:mimir",
+    "vmrule": "promgen.produce.rulers:vmrule",
 }
+# Rendered only when `--only` names them: they serve other rule engines than the stack's Prometheus.
+OPT_IN = frozenset({"mimir", "vmrule"})
 
 
 def names() -> list[str]:
@@ -50,7 +54,7 @@ def produce_all(stack: Stack, only: list[str] | None = None) -> dict[str, Output
     results: dict[str, Output] = {}
     owners: dict[str, str] = {}
     for name in PRODUCERS:
-        if only and name not in only:
+        if (only and name not in only) or (not only and name in OPT_IN):
             continue
         output = producer(name)(stack)
         for path in output.files:

@@ -51,9 +51,11 @@ class Plan:
     owner: dict[str, str]
     outputs: frozenset[str]  # the outputs rendered this time (removal is limited to their files)
     complete: bool = True  # every output was rendered (not `--only`)
+    opt_in: frozenset[str] = frozenset()  # outputs only `--only` renders: a complete render keeps their files
 
     @classmethod
-    def of(cls, produced: Mapping[str, Mapping[str, str]], complete: bool = True) -> Plan:
+    def of(cls, produced: Mapping[str, Mapping[str, str]], complete: bool = True,
+           opt_in: frozenset[str] = frozenset()) -> Plan:
         """From {output name: {path: text}}."""
         files: dict[str, str] = {}
         owner: dict[str, str] = {}
@@ -61,7 +63,7 @@ class Plan:
             for rel, text in output_files.items():
                 files[safe_relative(rel)] = text
                 owner[safe_relative(rel)] = output
-        return cls(dict(sorted(files.items())), owner, frozenset(produced), complete)
+        return cls(dict(sorted(files.items())), owner, frozenset(produced), complete, opt_in)
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,7 @@ def changes(plan: Plan, directory: OutputDir | None, manifest: Mapping[str, Entr
 
 
 def _removal_candidate(plan: Plan, entry: Entry) -> bool:
-    return plan.complete or entry.output in plan.outputs
+    return (plan.complete and entry.output not in plan.opt_in) or entry.output in plan.outputs
 
 
 def _diff_lines(before: str, after: str, fromfile: str, tofile: str) -> list[str]:

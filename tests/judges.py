@@ -39,13 +39,15 @@ class Release:
 
 
 RELEASES: dict[str, Release] = {
-    "oldest": Release("oldest", "bookworm", ("prometheus", "prometheus-alertmanager", "prometheus-blackbox-exporter")),
+    "oldest": Release("oldest", "bookworm", ("prometheus", "prometheus-alertmanager", "prometheus-blackbox-exporter",
+                                             "victoria-metrics")),
     "newest": Release(
-        "newest", "unstable", ("prometheus", "promtool", "prometheus-alertmanager", "prometheus-blackbox-exporter")
+        "newest", "unstable", ("prometheus", "promtool", "prometheus-alertmanager", "prometheus-blackbox-exporter",
+                               "victoria-metrics")
     ),
 }
 NAMES = tuple(RELEASES)
-BINARIES = ("promtool", "prometheus", "amtool", "prometheus-alertmanager", "prometheus-blackbox-exporter")
+BINARIES = ("promtool", "prometheus", "amtool", "prometheus-alertmanager", "prometheus-blackbox-exporter", "vmalert")
 
 
 class Unavailable(Exception):

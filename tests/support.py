@@ -204,8 +204,8 @@ def prometheus_judgements(trees: list[Path], release: str) -> dict[Path, str]:
 
     commands = [
         ([promtool, "check", "config"], "prometheus/prometheus.yml"),
-        ([promtool, "check", "rules", "--lint=all", "--lint-fatal"], "prometheus/rules/*.yml"),
-        ([promtool, "test", "rules"], "prometheus/tests/*.yml"),
+        ([promtool, "check", "rules", "--lint=all", "--lint-fatal"], "prometheus/rules/**/*.yml"),
+        ([promtool, "test", "rules"], "prometheus/tests/**/*.yml"),
         ([amtool, "check-config"], "alertmanager/alertmanager.yml"),
     ]
     verdicts: dict[Path, str] = {}

@@ -153,7 +153,8 @@ def run(
     if not quiet:
         for warning in warnings:
             print(warning.render(), file=sys.stderr)
-    planned = write.Plan.of({name: output.files for name, output in produced.items()}, complete=selected is None)
+    planned = write.Plan.of({name: output.files for name, output in produced.items()}, complete=selected is None,
+                            opt_in=outputs.OPT_IN)
     if check:
         return _check(planned, out_dir, quiet)
     done = write.write(planned, out_dir, force=force)
