@@ -58,8 +58,8 @@ class Objects:
         found = self.by_kind[kind].get(name)
         if found is None:
             known = sorted(self.by_kind[kind])
-            listing = ", ".join(known) or "none given"
-            raise source.fail(path, f"no {kind} named {name!r}{did_you_mean(name, known)} (given: {listing})")
+            listing = f"the sources give: {', '.join(known)}" if known else f"the sources give no {kind}"
+            raise source.fail(path, f"no {kind} named {name!r}{did_you_mean(name, known)} ({listing})")
         return found
 
 
