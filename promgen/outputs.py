@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import import_module
 
+from promgen.entry_points import resolve
 from promgen.stack import Stack
 
 
@@ -44,8 +44,7 @@ def names() -> list[str]:
 
 
 def producer(name: str) -> Producer:
-    module_name, function_name = PRODUCERS[name].split(":")
-    found: Producer = getattr(import_module(module_name), function_name)
+    found: Producer = resolve(PRODUCERS[name])
     return found
 
 

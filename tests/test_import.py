@@ -15,6 +15,7 @@ import yaml
 
 from promgen.commands import import_
 from promgen.errors import Problem, SpecError
+from promgen.spec.units import parse_duration
 from tests.support import ROOT, YamlSnapshot, judge, plan_spec, write_tree
 
 IMPORTS = ROOT / "tests" / "imports"
@@ -208,7 +209,7 @@ def test_recorded_error_ratios_equal_the_source_formula(tmp_path: Path, release:
                     windows = windows[:1]  # longer chained windows approximate by design (docs/prometheus.md)
                 assert windows, rule_file
                 for window in windows:
-                    if _ms(window) > _ms(AT):
+                    if parse_duration(window) > parse_duration(AT):
                         continue
                     ours = f'slo:sli_error:ratio_rate{window}{{service="{service}",slo="{slo}"}}'
                     theirs = formula.replace("{w}", window)
@@ -225,11 +226,6 @@ def test_recorded_error_ratios_equal_the_source_formula(tmp_path: Path, release:
         done = subprocess.run([promtool, "test", "rules", str(test_file)], capture_output=True, text=True, timeout=900)
         assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
     assert checked >= 60
-
-
-def _ms(duration: str) -> int:
-    units = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
-    return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)(ms|s|m|h|d|w)", duration))
 
 
 def test_a_sabotaged_ratio_fails_the_equality_check(tmp_path: Path) -> None:

@@ -22,9 +22,12 @@ def _rule_file_groups(files: dict[str, str], service: str) -> dict[str, dict[str
     return {group["name"]: group for p in paths for group in yaml.safe_load(files[p])["groups"]}
 
 
-def _by_name(groups: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    named = {group["name"]: group for group in groups}
+def _by_name(groups: list[dict[str, Any]], interval: str) -> dict[str, dict[str, Any]]:
+    """The groups by name, each checked to carry the service's evaluation interval (a ruler does not
+    read prometheus.yml), and without it: what the rule files hold."""
+    named = {group["name"]: {k: v for k, v in group.items() if k != "interval"} for group in groups}
     assert len(named) == len(groups), "group names repeat"
+    assert {group.get("interval") for group in groups} == {interval}
     return named
 
 
@@ -39,9 +42,10 @@ def test_ruler_outputs_carry_the_rule_files_groups(example: str, release: str, t
     (vmrule,) = vmrules.values()
     service = namespace["namespace"]
     groups = _rule_file_groups(files, service)
-    assert _by_name(namespace["groups"]) == groups
+    interval = yaml.safe_load(files["prometheus/prometheus.yml"])["global"]["evaluation_interval"]
+    assert _by_name(namespace["groups"], interval) == groups
     assert vmrule["apiVersion"] == "operator.victoriametrics.com/v1beta1" and vmrule["kind"] == "VMRule"
-    assert _by_name(vmrule["spec"]["groups"]) == groups and vmrule["metadata"]["name"] == service
+    assert _by_name(vmrule["spec"]["groups"], interval) == groups and vmrule["metadata"]["name"] == service
 
     as_rule_file = tmp_path / "mimir-groups.yml"
     as_rule_file.write_text(yaml.safe_dump({"groups": namespace["groups"]}, sort_keys=False), encoding="utf-8")
@@ -51,7 +55,8 @@ def test_ruler_outputs_carry_the_rule_files_groups(example: str, release: str, t
 
     vm_file = tmp_path / "vm-groups.yml"
     vm_file.write_text(yaml.safe_dump({"groups": vmrule["spec"]["groups"]}, sort_keys=False), encoding="utf-8")
-    assert _vmalert(vm_file, release).returncode == 0, _vmalert(vm_file, release).stderr[-3000:]
+    judged = _vmalert(vm_file, release)
+    assert judged.returncode == 0, judged.stderr[-3000:]
 
 
 def _vmalert(path: Path, release: str) -> subprocess.CompletedProcess[str]:

@@ -9,10 +9,11 @@ A spec is never written over an existing file.
 from __future__ import annotations
 
 import sys
-from importlib import import_module
 from pathlib import Path
 from typing import Callable
 
+from promgen.commands.init import write_new
+from promgen.entry_points import resolve
 from promgen.errors import Problem, PromgenError, SpecError, printable
 from promgen.importers import FORMATS
 from promgen.importers.common import ImportedService, Source
@@ -22,8 +23,7 @@ Converter = Callable[..., list[ImportedService]]
 
 
 def converter(name: str) -> Converter:
-    module_name, function_name = FORMATS[name].split(":")
-    found: Converter = getattr(import_module(module_name), function_name)
+    found: Converter = resolve(FORMATS[name])
     return found
 
 
@@ -104,11 +104,6 @@ def run(source_format: str, paths: list[Path], output: Path | None, service: str
         if target is None:
             sys.stdout.write(text)
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with open(target, "x", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-        except OSError as error:
-            raise PromgenError(f"cannot write {target}: {error.strerror or error}") from None
+        write_new(target, text, "import")
         print(f"wrote {target}", file=sys.stderr)
     return 0

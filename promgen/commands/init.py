@@ -27,16 +27,21 @@ def target_path(path: Path | None) -> Path:
     return path / DEFAULT_FILE if path.is_dir() else path
 
 
-def run(path: Path | None, service: str) -> int:
-    target = target_path(path)
-    text = starter_spec(service, target.name)
+def write_new(target: Path, text: str, command: str) -> None:
+    """Create `target` with `text`; a spec someone already has is never overwritten (`init`, `import`)."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "x", encoding="utf-8", newline="\n") as stream:  # "x": fails if it exists
             stream.write(text)
     except FileExistsError:
-        raise PromgenError(f"{target} already exists; promgen init never overwrites a file") from None
+        raise PromgenError(f"{target} already exists; promgen {command} never overwrites a file") from None
     except OSError as error:
         raise PromgenError(f"cannot write {target}: {error.strerror or error}") from None
+
+
+def run(path: Path | None, service: str) -> int:
+    target = target_path(path)
+    text = starter_spec(service, target.name)
+    write_new(target, text, "init")
     print(f"wrote {target}: edit it, then run `promgen validate {target}` and `promgen render {target} -o monitoring`")
     return 0

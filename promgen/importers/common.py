@@ -119,8 +119,7 @@ def slo_name(raw: str) -> str:
     return name[:63].rstrip("-")
 
 
-def severity_name(raw: str) -> str:
-    return slo_name(raw) if raw else raw
+severity_name = slo_name  # severities follow the same name rules as SLOs
 
 
 def alert_name(raw: str) -> str:
@@ -144,6 +143,12 @@ def objective_percent(value: float) -> float | int:
 
 
 WINDOW_VARIABLE = "{{window}}"
+
+
+def over_window(function: str, selector: str, by: str = "") -> str:
+    """`sum [by (...)] (function(selector[{{window}}]))`: a source's events over promgen's window
+    variable (`by` is a modifier such as "by (handler)")."""
+    return f"sum{f' {by} ' if by else ''}({function}({selector}[{WINDOW_VARIABLE}]))"
 
 
 def drop_empty(data: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from promgen.importers.common import (
     alert_name,
     drop_empty,
     objective_percent,
+    over_window,
     service_name,
     severity_name,
     slo_name,
@@ -63,16 +64,10 @@ class Objects:
         return found
 
 
-def _object(objects: Objects, source: Source, inline_key: str, ref_key: str, kind: str, path: PathKey) -> Source:
-    """The object at `path`: written inline under `inline_key` or referenced by `ref_key`."""
+def _object(objects: Objects, source: Source, ref_key: str, kind: str, path: PathKey) -> Source:
+    """The object at `path`: written there inline, or referenced by name under `ref_key`."""
     holder = source.get(path, dict, f"an inline {kind} or a {ref_key}")
-    if ref_key in holder:
-        return objects.ref(source, path + (ref_key,), kind)
-    if inline_key == "":
-        return source.inner(path)
-    if inline_key in holder:
-        return source.inner(path + (inline_key,))
-    raise source.fail(path, f"needs `{inline_key}` or `{ref_key}`")
+    return objects.ref(source, path + (ref_key,), kind) if ref_key in holder else source.inner(path)
 
 
 def convert(sources: list[Source]) -> list[ImportedService]:
@@ -198,7 +193,7 @@ def _ratio(objects: Objects, sli: Source, service: ImportedService, slo: str) ->
         query = _query(objects, sli, ("spec", "ratioMetric", key), service, slo)
         if query is None:
             return None
-        wrapped = _over_window(query, counter)
+        wrapped = _events_over_window(query, counter)
         if wrapped is None:
             service.left.append(sli.left(("spec", "ratioMetric", key), f"SLO {slo}: query {query!r} is neither a selector "
                                                                         "nor a sum of one, so it cannot be taken over a "
@@ -222,7 +217,7 @@ def _query(objects: Objects, sli: Source, path: PathKey, service: ImportedServic
     return " ".join(query.split())
 
 
-def _over_window(query: str, counter: bool) -> str | None:
+def _events_over_window(query: str, counter: bool) -> str | None:
     """The query's events over `{{window}}`: a rate of a counter, a sum of per-sample counts."""
     import promql_parser as pq
 
@@ -232,10 +227,9 @@ def _over_window(query: str, counter: bool) -> str | None:
         return None
     function = "rate" if counter else "sum_over_time"
     if isinstance(node, pq.VectorSelector):
-        return f"sum({function}({_selector(node)}[{{{{window}}}}]))"
+        return over_window(function, _selector(node))
     if isinstance(node, pq.AggregateExpr) and str(node.op) == "sum" and isinstance(node.expr, pq.VectorSelector):
-        modifier = f" {node.modifier} " if node.modifier is not None else ""
-        return f"sum{modifier}({function}({_selector(node.expr)}[{{{{window}}}}]))"
+        return over_window(function, _selector(node.expr), str(node.modifier) if node.modifier is not None else "")
     return None
 
 
@@ -252,7 +246,7 @@ def _alerting(objects: Objects, source: Source, service: ImportedService, slo: s
     no_data: str | None = None
     name: str | None = None
     for index in range(len(policies)):
-        policy = _object(objects, source, "", "alertPolicyRef", "AlertPolicy", ("spec", "alertPolicies", index))
+        policy = _object(objects, source, "alertPolicyRef", "AlertPolicy", ("spec", "alertPolicies", index))
         if name is None:
             name = alert_name(policy.get(("metadata", "name"), str, "the policy's name"))
         if policy.get(("spec", "notificationTargets"), list, "a list", required=False):
@@ -260,7 +254,7 @@ def _alerting(objects: Objects, source: Source, service: ImportedService, slo: s
                                                                               "severities[].notify and channels; add these there"))
         found = policy.get(("spec", "conditions"), list, "a list with one condition")
         for c in range(len(found)):
-            condition = _object(objects, policy, "", "conditionRef", "AlertCondition", ("spec", "conditions", c))
+            condition = _object(objects, policy, "conditionRef", "AlertCondition", ("spec", "conditions", c))
             severity = severity_name(condition.get(("spec", "severity"), str, "a severity"))
             threshold = condition.get(("spec", "condition", "threshold"), (int, float), "a number", required=False)
             conditions.append((float(threshold or 0), severity))

@@ -20,6 +20,7 @@ from promgen.importers.common import (
     alert_name,
     drop_empty,
     objective_percent,
+    over_window,
     service_name,
     severity_name,
     slo_name,
@@ -83,26 +84,24 @@ def _slo(source: Source, service: ImportedService) -> dict[str, Any] | None:
     })
 
 
+# indicator -> (promgen SLI key and pyrra field, function) for each of the SLI's two queries
+_INDICATORS = {
+    "ratio": (("errors", "errors", "rate"), ("total", "total", "rate")),
+    "latency": (("good", "success", "rate"), ("total", "total", "rate")),
+}
+
+
 def _indicator(source: Source, path: PathKey, service: ImportedService, slo: str) -> dict[str, str] | None:
     indicator = source.get(path, dict, "an indicator (ratio, latency or bool_gauge)")
-    if "ratio" in indicator:
-        here = path + ("ratio",)
-        by = _grouping(source, here)
-        errors = source.get(here + ("errors", "metric"), str, "a metric selector")
-        total = source.get(here + ("total", "metric"), str, "a metric selector")
-        return {"errors": f"sum{by}(rate({errors}[{{{{window}}}}]))", "total": f"sum{by}(rate({total}[{{{{window}}}}]))"}
-    if "latency" in indicator:
-        here = path + ("latency",)
-        by = _grouping(source, here)
-        success = source.get(here + ("success", "metric"), str, "a bucket selector with le")
-        total = source.get(here + ("total", "metric"), str, "a count selector")
-        return {"good": f"sum{by}(rate({success}[{{{{window}}}}]))", "total": f"sum{by}(rate({total}[{{{{window}}}}]))"}
+    for kind, queries in _INDICATORS.items():
+        if kind in indicator:
+            by = _grouping(source, path + (kind,))
+            return {key: over_window(function, source.get(path + (kind, field, "metric"), str, "a metric selector"), by)
+                    for key, field, function in queries}
     if "bool_gauge" in indicator:
-        here = path + ("bool_gauge",)
-        by = _grouping(source, here)
-        metric = source.get(here + ("metric",), str, "a metric selector")
-        return {"good": f"sum{by}(sum_over_time({metric}[{{{{window}}}}]))",
-                "total": f"sum{by}(count_over_time({metric}[{{{{window}}}}]))"}
+        by = _grouping(source, path + ("bool_gauge",))
+        metric = source.get(path + ("bool_gauge", "metric"), str, "a metric selector")
+        return {"good": over_window("sum_over_time", metric, by), "total": over_window("count_over_time", metric, by)}
     if "latencyNative" in indicator:
         service.left.append(source.left(path + ("latencyNative",), f"SLO {slo}: native-histogram latency indicators "
                                                                     "have no promgen SLI yet; SLO not imported"))
@@ -114,7 +113,7 @@ def _grouping(source: Source, path: PathKey) -> str:
     labels = source.get(path + ("grouping",), list, "a list of label names", required=False) or []
     if not all(isinstance(label, str) for label in labels):
         raise source.fail(path + ("grouping",), "grouping lists label names")
-    return f" by ({', '.join(labels)}) " if labels else ""
+    return f"by ({', '.join(labels)})" if labels else ""
 
 
 def _alerting(source: Source, path: PathKey, service: ImportedService, slo: str) -> dict[str, Any]:

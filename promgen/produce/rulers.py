@@ -3,42 +3,36 @@ Mimir/Cortex ruler and for VictoriaMetrics' operator."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from promgen import conventions
-from promgen.derive import prometheus as rules
 from promgen.derive import rulers
+from promgen.derive.prometheus import Group
 from promgen.model import Model
 from promgen.outputs import Output
 from promgen.render import render_template
 from promgen.stack import Stack
 
 
-def _groups(stack: Stack) -> list[tuple[Model, list[rules.Group]]]:
-    found: list[tuple[Model, list[rules.Group]]] = []
-    for model in stack.services:
-        interval = rules.group_interval(model, stack)
-        groups = [{**group, "interval": interval} if interval else group
-                  for rule_file in rules.rule_files(model) for group in rule_file.groups]
-        found.append((model, groups))
-    return found
-
-
 def mimir(stack: Stack) -> Output:
-    output = Output()
-    for model, groups in _groups(stack):
-        if groups:
-            output.files[conventions.mimir_rules_file(model.service)] = render_template(
-                "rulers/mimir.yaml.j2", header=model.header_for("prometheus"),
-                namespace=rulers.mimir_namespace(model, groups), rules_dir=conventions.rules_dir(model.service))
-            output.stats["groups"] = output.stats.get("groups", 0) + len(groups)
-    return output
+    return _per_service(stack, conventions.mimir_rules_file, "rulers/mimir.yaml.j2", rulers.mimir_namespace)
 
 
 def vmrule(stack: Stack) -> Output:
+    return _per_service(stack, conventions.vmrule_file, "rulers/vmrule.yaml.j2", rulers.vmrule)
+
+
+def _per_service(stack: Stack, path_of: Callable[[str], str], template: str,
+                 document: Callable[[Model, list[Group]], dict[str, Any]]) -> Output:
+    """One file per service that has rules: `document` of its groups laid out by `template`."""
     output = Output()
-    for model, groups in _groups(stack):
-        if groups:
-            output.files[conventions.vmrule_file(model.service)] = render_template(
-                "rulers/vmrule.yaml.j2", header=model.header_for("prometheus"),
-                obj=rulers.vmrule(model, groups), rules_dir=conventions.rules_dir(model.service))
-            output.stats["groups"] = output.stats.get("groups", 0) + len(groups)
+    for model in stack.services:
+        groups = rulers.groups(model)
+        if not groups:
+            continue
+        output.files[path_of(model.service)] = render_template(
+            template, header=model.header_for("prometheus"), document=document(model, groups),
+            rules_dir=conventions.rules_dir(model.service))
+        output.stats["groups"] = output.stats.get("groups", 0) + len(groups)
     return output
