@@ -182,7 +182,7 @@ class ImportFormat(str, Enum):
 @app.command("import")
 def import_(
     source_format: Annotated[ImportFormat, typer.Argument(metavar="FORMAT", help="sloth, openslo or pyrra", show_default=False)],
-    files: Annotated[list[Path], typer.Argument(help="the other tool's files (several documents each are fine)", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(help="the other tool's files or directories of them (several documents each are fine)", show_default=False)],
     output: Annotated[
         Optional[Path], typer.Option("-o", "--output", help="spec file, or directory for one spec per service; default stdout")
     ] = None,

@@ -331,6 +331,19 @@ def test_cli_service_option(tmp_path: Path) -> None:
     assert wrong.returncode == 1 and "only applies to pyrra" in wrong.stderr
 
 
+def test_cli_reads_a_directory_of_sources(tmp_path: Path) -> None:
+    done = promgen("import", "sloth", "tests/imports/sloth", "-o", str(tmp_path / "specs"))
+    assert done.returncode == 0, done.stderr
+    names = {path.stem for path in (tmp_path / "specs").iterdir()}
+    assert names == {"checkout", "gateway", "image-resizer", "ledger", "search"}
+    ledger = yaml.safe_load((tmp_path / "specs" / "ledger.yaml").read_text(encoding="utf-8"))
+    assert [slo["name"] for slo in ledger["slos"]] == ["write-availability", "read-availability"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = promgen("import", "sloth", str(empty))
+    assert refused.returncode == 1 and "no *.yaml or *.yml file" in refused.stderr
+
+
 def test_cli_bad_format_is_usage() -> None:
     done = promgen("import", "nobl9", "tests/imports/sloth/availability.yaml")
     assert done.returncode == 2

@@ -27,11 +27,26 @@ def converter(name: str) -> Converter:
     return found
 
 
-def sources(paths: list[Path]) -> list[Source]:
+def source_files(arguments: list[Path]) -> list[Path]:
+    """The files the arguments name: a directory stands for its *.yaml and *.yml files (as sloth
+    reads a directory of specs), in name order."""
+    files: list[Path] = []
+    for argument in arguments:
+        if argument.is_dir():
+            listed = sorted(p for p in argument.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            if not listed:
+                raise PromgenError(f"{printable(str(argument))}: no *.yaml or *.yml file in this directory")
+            files += listed
+        else:
+            files.append(argument)
+    return files
+
+
+def sources(arguments: list[Path]) -> list[Source]:
     """Every document of every file, in order; SpecError with each file's problem."""
     found: list[Source] = []
     problems: list[Problem] = []
-    for path in paths:
+    for path in source_files(arguments):
         try:
             documents = load_documents(path, str(path))
         except SpecError as error:
