@@ -60,6 +60,10 @@ def runbook_file(service: str, alert: str) -> str:
 
 # The receiver (with no integrations) of alerts no route matches, unless alertmanager.default_channel.
 UNROUTED_RECEIVER = "unrouted"
+# An alert rule's escalation copy (severities[].escalate) carries this label; the escalation route
+# matches it, so the copy reaches the escalation channels and nothing else.
+ESCALATED_LABEL = "escalated"
+ESCALATED_VALUE = "true"
 # A more urgent alert inhibits a less urgent one only when these labels are equal.
 INHIBIT_EQUAL = ("alertname", "service")
 

@@ -216,12 +216,18 @@ def route_tree(model: Model) -> Route:
             )
         )
     for severity in spec.severities:
+        matcher = severity_matcher([severity.name, *severity.aliases])
+        if severity.escalate is not None:  # first: the severity's own route would catch the copies too
+            origin = f"severity {severity.name} escalation"
+            escalated = parse_matcher(f'{conventions.ESCALATED_LABEL}="{conventions.ESCALATED_VALUE}"')
+            routes.append(Route(matchers=(matcher, escalated), origin=origin,
+                                **_fan_out(severity.escalate.notify, (), origin)))
         if not severity.notify:
             continue  # its alerts reach the default receiver (the routing lint warns)
         origin = f"severity {severity.name}"
         routes.append(
             Route(
-                matchers=(severity_matcher([severity.name, *severity.aliases]),),
+                matchers=(matcher,),
                 group_by=tuple(severity.group_by) if severity.group_by is not None else None,
                 group_wait=_timing(model, severity.group_wait),
                 group_interval=_timing(model, severity.group_interval),

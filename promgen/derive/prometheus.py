@@ -14,7 +14,7 @@ from promgen.derive import blackbox
 from promgen.derive import slo as slo_rules
 from promgen.derive.promql_labels import dropped_labels
 from promgen.model import Model, ResolvedAlert
-from promgen.spec.units import Duration
+from promgen.spec.units import Duration, format_duration, parse_duration
 from promgen.stack import Stack
 
 Rule = dict[str, Any]
@@ -244,8 +244,29 @@ def _group(model: Model, name: str, rules: list[Rule]) -> Group:
         group["limit"] = settings.limit
     if settings.labels:
         group["labels"] = dict(settings.labels)
-    group["rules"] = rules
+    group["rules"] = [escalated for rule in rules for escalated in (rule, *_escalation_of(model, rule))]
     return group
+
+
+def _escalation_of(model: Model, rule: Rule) -> list[Rule]:
+    """The escalation copy of an alert rule whose severity escalates: the same condition, pending
+    `after` longer, labelled so the escalation route (and only it) takes it. Alertmanager has no
+    notion of time since an alert started; Prometheus' `for` does."""
+    severity = rule.get("labels", {}).get("severity") if "alert" in rule else None
+    if severity is None or severity not in model.severity_of:
+        return []
+    escalation = model.severity(severity).escalate
+    if escalation is None:
+        return []
+    after = model.options.compressed(escalation.after).ms
+    copy: Rule = {}
+    for key, value in rule.items():
+        if key == "labels":
+            copy["for"] = format_duration(parse_duration(rule.get("for", "0s")) + after)
+            copy["labels"] = {**value, conventions.ESCALATED_LABEL: conventions.ESCALATED_VALUE}
+        elif key != "for":
+            copy[key] = value
+    return [copy]
 
 
 def rule_groups(model: Model) -> list[Group]:

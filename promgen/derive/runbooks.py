@@ -52,6 +52,7 @@ class Firing:
     notify: tuple[str, ...]
     repeat_interval: str | None
     response: str | None
+    escalation: str | None  # "after 30m, it also notifies lead" when the severity escalates
     severity_guidance: Guidance  # the severity's own runbook, what every alert of it asks
 
 
@@ -80,7 +81,7 @@ def pages(model: Model) -> list[RunbookPage]:
     for rule_file in prometheus.rule_files(model):
         for group in rule_file.groups:
             for rule in group["rules"]:
-                if "alert" in rule:
+                if "alert" in rule and conventions.ESCALATED_LABEL not in rule["labels"]:  # copies: in `escalation`
                     rules_by_alert.setdefault(rule["alert"], []).append(rule)
     dashboards, _notes = service_dashboards(model)
     shown = [(d, _dashboard_identifiers(d)) for d in dashboards]  # once per dashboard, not per alert
@@ -135,6 +136,8 @@ def _firing(model: Model, rule: dict[str, Any]) -> Firing:
         notify=tuple(chosen.notify),
         repeat_interval=str(chosen.repeat_interval) if chosen.repeat_interval else None,
         response=model.response(severity),
+        escalation=(f"after {model.options.compressed(chosen.escalate.after)}, it also notifies "
+                    f"{', '.join(chosen.escalate.notify)}" if chosen.escalate else None),
         severity_guidance=Guidance.of(chosen.runbook),
     )
 

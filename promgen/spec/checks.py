@@ -17,7 +17,7 @@ from promgen.spec.models import Spec
 from promgen.spec.suggest import did_you_mean
 from promgen.yamlio import PathKey
 
-RESERVED_ALERT_LABELS = ("alertname", "severity", "service", "slo")
+RESERVED_ALERT_LABELS = ("alertname", "severity", "service", "slo", "escalated")  # escalated: severities[].escalate
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(".*"|[^"\s]*)\s*$')
 
@@ -230,6 +230,11 @@ class _Checker:
         for index, severity in enumerate(self.spec.severities):
             for n, name in enumerate(severity.notify):
                 self.reference(("severities", index, "notify", n), name, channels, "channel")
+            if severity.escalate is not None:
+                for n, name in enumerate(severity.escalate.notify):
+                    self.reference(("severities", index, "escalate", "notify", n), name, channels, "channel")
+                if severity.escalate.after.ms <= 0:
+                    self.error(("severities", index, "escalate", "after"), "an escalation comes after some time: give a duration above 0")
             for n, name in enumerate(severity.during):
                 self.reference(("severities", index, "during", n), name, intervals, "time interval")
         default = self.spec.alertmanager.default_channel
@@ -499,7 +504,8 @@ class _Checker:
         from promgen.derive import alertmanager as am
 
         spec, settings = self.spec, self.spec.alertmanager
-        used = {n for s in spec.severities for n in s.notify} | {n for r in settings.routes for n in r.notify}
+        used = ({n for s in spec.severities for n in s.notify} | {n for r in settings.routes for n in r.notify}
+                | {n for s in spec.severities if s.escalate for n in s.escalate.notify})
         used |= {settings.default_channel} if settings.default_channel else set()
         default = settings.default_channel or conventions.UNROUTED_RECEIVER
         for index, channel in enumerate(spec.channels):

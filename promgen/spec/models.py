@@ -231,6 +231,13 @@ class Alert(Strict):
 # --- routing --------------------------------------------------------------------------------
 
 
+class Escalation(Strict):
+    """Who else hears of an alert of the severity that is still firing `after` it started firing."""
+
+    after: Duration = Field(description="how long the alert has fired before the escalation channels hear of it")
+    notify: list[Name] = Field(min_length=1, description="channel names")
+
+
 class Severity(Strict):
     name: Name
     aliases: list[Name] = Field(default_factory=list)
@@ -245,6 +252,8 @@ class Severity(Strict):
     repeat_interval: Duration | None = None
     response: Response | None = Field(default=None, description="what the people it reaches have agreed to")
     runbook: Runbook | None = Field(default=None, description="what every alert of this severity asks, after its own runbook")
+    escalate: Escalation | None = Field(
+        default=None, description="still firing after this long, its alerts also notify these channels")
 
     @field_validator("during", mode="before")
     @classmethod
