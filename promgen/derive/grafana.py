@@ -12,6 +12,7 @@ from typing import Any
 
 from promgen import conventions
 from promgen.derive import grafana_panels as g
+from promgen.derive import grafana_thresholds
 from promgen.derive.grafana_layout import Panel, Section, layout
 from promgen.derive.grafana_fleet import fleet_dashboard
 from promgen.derive.grafana_overview import overview
@@ -72,6 +73,7 @@ def service_dashboards(model: Model) -> tuple[list[dict[str, Any]], list[str]]:
         else:
             notes.append("no SLOs declared: the SLO dashboard is not generated")
     found.extend(custom(model, d) for d in model.spec.dashboards.custom)
+    grafana_thresholds.draw(model, found)
     return found, notes
 
 

@@ -196,5 +196,21 @@ def substitute_grafana_variables(expr: str) -> str:
     return _VARIABLE.sub(replace, expr)
 
 
+_VARIABLE_MATCHER = re.compile(r',?\s*[A-Za-z_][A-Za-z0-9_]*=~?"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?"')
+_RANGE = re.compile(r"\[[0-9a-z]+(:[0-9a-z]*)?\]")
+
+
+def query_shape(expr: str) -> str | None:
+    """`expr` as PromQL prints it with every range as `[R]` and the matchers on dashboard variables
+    (`instance=~"$instance"`) left out: a panel's `rate(x[$__rate_interval])` and an alert's
+    `rate(x[5m])` have one shape. None when it does not parse."""
+    text = _VARIABLE_MATCHER.sub("", expr).replace("{,", "{")
+    try:
+        node = parsed(substitute_grafana_variables(text))
+    except Exception:  # the binding raises ValueError, but any failure is a parse failure
+        return None
+    return _RANGE.sub("[R]", str(node))
+
+
 def substitute_window(expr: str, window: str) -> str:
     return expr.replace("{{window}}", window).replace("{{ window }}", window)
