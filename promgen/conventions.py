@@ -226,6 +226,8 @@ SECRETS_GITIGNORE_FILE = f"{SECRETS_DIR}/.gitignore"  # keeps the secrets out of
 # The compose stack's node exporter, and the job its Prometheus scrapes it as.
 NODE_EXPORTER_ADDRESS = "node-exporter:9100"
 NODE_EXPORTER_JOB = "node"
+# The stack's database exporters: job name -> the exporter's address in the stack.
+DATABASE_EXPORTERS = {"postgres": "postgres-exporter:9187", "redis": "redis-exporter:9121"}
 
 
 def kubernetes_probe_name(service: str, module: str) -> str:

@@ -16,6 +16,7 @@ import yaml
 
 from promgen import conventions
 from promgen.derive import compose
+from promgen.errors import SpecError
 from promgen.spec.loader import load_spec
 from tests.support import (
     EXAMPLE_NAMES,
@@ -239,6 +240,7 @@ def test_services_follow_the_spec(example: str) -> None:
         expected.add("blackbox-exporter")
     if "node" in spec.stack.exporters:
         expected.add("node-exporter")
+    expected |= {f"{name}-exporter" for name in ("postgres", "redis") if name in spec.stack.exporters}
     if spec.stack.logs:
         expected |= {"loki", "alloy"}
     if spec.stack.tracing:
@@ -257,10 +259,15 @@ def test_stack_prometheus_scrapes_the_target_host(example: str) -> None:
     local = yaml.safe_load(files[conventions.COMPOSE_PROMETHEUS_FILE])
     main = yaml.safe_load(files[conventions.PROMETHEUS_CONFIG_FILE])
     jobs = {job["job_name"]: job for job in local["scrape_configs"]}
+    stand_ins = {settings.job: conventions.DATABASE_EXPORTERS[name] for name in ("postgres", "redis")
+                 if (settings := getattr(spec.stack, name)) is not None and settings.job is not None}
     for target in spec.scrape.targets:
         ports = dict.fromkeys(address.rsplit(":", 1)[1] for address in target.static)
         [static] = jobs[target.job]["static_configs"]
-        assert static["targets"] == [f"{spec.stack.target_host}:{port}" for port in ports]
+        if target.job in stand_ins:  # the stack's own exporter scrapes the database on the target host
+            assert static["targets"] == [stand_ins[target.job]]
+        else:
+            assert static["targets"] == [f"{spec.stack.target_host}:{port}" for port in ports]
     if "node" in spec.stack.exporters:
         assert jobs[conventions.NODE_EXPORTER_JOB]["static_configs"][0]["targets"] == [
             conventions.NODE_EXPORTER_ADDRESS]
@@ -324,6 +331,55 @@ def test_optional_services(tmp_path: Path) -> None:
     assert 'loki.write "local" {\n  endpoint {\n    url = "http://loki:3100/loki/api/v1/push"\n  }\n}' in alloy
     assert "forward_to = [loki.write.local.receiver]" in alloy and alloy.count("{") == alloy.count("}")
     assert conventions.SECRETS_GITIGNORE_FILE not in files  # no channel, no secret
+
+
+@pytest.mark.judge
+def test_database_exporters_read_the_target_host_and_get_jobs_of_their_own(tmp_path: Path) -> None:
+    spec = minimal_spec(stack={"exporters": ["postgres", "redis"],
+                               "postgres": {"database": "shop", "user": "monitor",
+                                            "password_file": "/etc/postgres/monitor-password"}})
+    files = render_spec(spec, tmp_path)
+    services = yaml.safe_load(files[COMPOSE_FILE])["services"]
+    postgres, redis = services["postgres-exporter"], services["redis-exporter"]
+    assert postgres["environment"] == {"DATA_SOURCE_URI": "host.docker.internal:5432/shop?sslmode=disable",
+                                       "DATA_SOURCE_USER": "monitor",
+                                       "DATA_SOURCE_PASS_FILE": "/etc/postgres/monitor-password"}
+    assert bind_mounts(postgres) == [("./secrets/monitor-password", "/etc/postgres/monitor-password", "ro")]
+    assert redis["environment"] == {"REDIS_ADDR": "redis://host.docker.internal:6379"}
+    assert postgres["extra_hosts"] == redis["extra_hosts"] == ["host.docker.internal:host-gateway"]
+    local = yaml.safe_load(files[conventions.COMPOSE_PROMETHEUS_FILE])
+    jobs = {job["job_name"]: job["static_configs"][0]["targets"] for job in local["scrape_configs"]}
+    assert jobs["postgres"] == ["postgres-exporter:9187"] and jobs["redis"] == ["redis-exporter:9121"]
+    assert "postgres" not in {job["job_name"] for job in yaml.safe_load(files[conventions.PROMETHEUS_CONFIG_FILE])["scrape_configs"]}
+    assert "monitor-password" in files[conventions.SECRETS_GITIGNORE_FILE]
+    write_tree(files, tmp_path / "out")
+    judged = run(judge("docker-compose"), "-f", str(tmp_path / "out" / COMPOSE_FILE), "config", "-q", cwd=tmp_path / "out")
+    assert judged.returncode == 0, judged.stderr
+    schema = run(judge("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(tmp_path / "out" / COMPOSE_FILE))
+    assert schema.returncode == 0, schema.stdout
+
+
+def test_a_database_exporter_can_stand_in_for_a_job_of_the_spec(tmp_path: Path) -> None:
+    spec = minimal_spec(scrape={"targets": [{"job": "shop-api", "static": ["api:8000"]},
+                                            {"job": "shop-db", "static": ["db-exporter:9187"]}]},
+                        stack={"exporters": ["postgres"], "postgres": {"job": "shop-db", "address": "db.local:5433"}})
+    files = render_spec(spec, tmp_path)
+    local = yaml.safe_load(files[conventions.COMPOSE_PROMETHEUS_FILE])
+    jobs = {job["job_name"]: job["static_configs"][0]["targets"] for job in local["scrape_configs"]}
+    assert jobs == {"shop-api": ["host.docker.internal:8000"], "shop-db": ["postgres-exporter:9187"]}
+    services = yaml.safe_load(files[COMPOSE_FILE])["services"]
+    assert services["postgres-exporter"]["environment"]["DATA_SOURCE_URI"] == "db.local:5433/postgres?sslmode=disable"
+
+
+@pytest.mark.parametrize(("stack_section", "message"), [
+    ({"postgres": {"database": "shop"}}, "add postgres to `exporters`"),
+    ({"exporters": ["redis"], "redis": {"job": "shop-apii"}}, "unknown job 'shop-apii'; did you mean"),
+    ({"exporters": ["postgres"], "postgres": {"password_file": "/etc/pg/$secret"}}, "secret file path"),
+])
+def test_bad_database_exporter_settings(tmp_path: Path, stack_section: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpecError) as raised:
+        render_spec(minimal_spec(stack=stack_section), tmp_path)
+    assert any(message in p.message for p in raised.value.problems), [p.message for p in raised.value.problems]
 
 
 def test_log_files_are_mounted_read_only_and_tailed_with_the_service_label(tmp_path: Path) -> None:

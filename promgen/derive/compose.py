@@ -34,6 +34,8 @@ IMAGES: dict[str, str] = {
     "grafana": "grafana/grafana:12.4.11",
     "blackbox-exporter": "prom/blackbox-exporter:v0.28.0",
     "node-exporter": "prom/node-exporter:v1.9.1",
+    "postgres-exporter": "quay.io/prometheuscommunity/postgres-exporter:v0.19.0",
+    "redis-exporter": "oliver006/redis_exporter:v1.91.1-alpine",  # the alpine build has wget for the healthcheck
     "loki": "grafana/loki:3.5.0",
     "alloy": "grafana/alloy:v1.18.1",
     "jaeger": "jaegertracing/all-in-one:1.62.0",
@@ -90,6 +92,10 @@ def local_options(model: Model) -> RenderOptions:
     """
     host = model.spec.stack.target_host
     targets = {t.job: tuple(f"{host}:{port}" for port in _ports(t)) for t in model.spec.scrape.targets}
+    for exporter, address in conventions.DATABASE_EXPORTERS.items():  # jobs the stack's exporters stand in for
+        settings = getattr(model.spec.stack, exporter)
+        if exporter in model.spec.stack.exporters and settings is not None and settings.job is not None:
+            targets[settings.job] = (address,)
     targets.update(model.options.targets)
     # a probe of a scrape target's own address (http://app:8000/health) goes where that target went
     probe_hosts = {address: f"{host}:{address.rsplit(':', 1)[1]}"
@@ -98,13 +104,16 @@ def local_options(model: Model) -> RenderOptions:
     return dataclasses.replace(model.options, targets=targets, probe_hosts=probe_hosts)
 
 
-def local_spec(model: Model, scrapes_node: bool) -> Spec:
-    """The spec as the stack's Prometheus sees it: plus a job for the stack's node exporter when
-    `scrapes_node`, and no remote_write -- a laptop's experiments must not reach the team's long-term store."""
+def local_spec(model: Model, scrapes: frozenset[str]) -> Spec:
+    """The spec as the stack's Prometheus sees it: plus a job for each of the stack's exporters in
+    `scrapes` (node, postgres, redis), and no remote_write -- a laptop's experiments must not reach
+    the team's long-term store."""
     spec = model.spec
     targets = list(spec.scrape.targets)
-    if scrapes_node:
-        targets.append(ScrapeTarget(job=conventions.NODE_EXPORTER_JOB, static=[conventions.NODE_EXPORTER_ADDRESS]))
+    addresses = {conventions.NODE_EXPORTER_JOB: conventions.NODE_EXPORTER_ADDRESS, **conventions.DATABASE_EXPORTERS}
+    for job, address in addresses.items():
+        if job in scrapes:
+            targets.append(ScrapeTarget(job=job, static=[address]))
     scrape = spec.scrape.model_copy(update={"targets": targets})
     return spec.model_copy(update={"scrape": scrape, "remote_write": []})
 
@@ -282,6 +291,38 @@ def blackbox_exporter(stack: Stack) -> dict[str, Any]:
     )
 
 
+def first_setting(stack: Stack, exporter: str) -> tuple[Model, Any] | None:
+    """(the first service that lists `exporter`, its settings or the defaults): one exporter serves
+    the stack, as one node exporter does."""
+    from promgen.spec.models import PostgresExporter, RedisExporter
+
+    model = next((m for m in stack.services if exporter in m.spec.stack.exporters), None)
+    if model is None:
+        return None
+    defaults = {"postgres": PostgresExporter, "redis": RedisExporter}[exporter]
+    return model, getattr(model.spec.stack, exporter) or defaults()
+
+
+def postgres_exporter(stack: Stack, model: Model, settings: Any) -> dict[str, Any]:
+    """postgres_exporter on the service's database; the password from SECRETS_DIR, never inline."""
+    address = settings.address or f"{model.spec.stack.target_host}:5432"
+    environment = {"DATA_SOURCE_URI": f"{address}/{settings.database}?sslmode={settings.sslmode}",
+                   "DATA_SOURCE_USER": settings.user}
+    fields: dict[str, Any] = {}
+    if settings.password_file:
+        inside = _in_container(settings.password_file, "/etc/postgres-exporter")
+        environment["DATA_SOURCE_PASS_FILE"] = inside
+        fields["volumes"] = [f"./{conventions.SECRETS_DIR}/{conventions.secret_key(settings.password_file)}:{inside}:ro"]
+    return _service(IMAGES["postgres-exporter"], environment=environment, **fields, **_reaches_host(stack),
+                    healthcheck=healthcheck("http://127.0.0.1:9187/"))
+
+
+def redis_exporter(stack: Stack, model: Model, settings: Any) -> dict[str, Any]:
+    address = settings.address or f"{model.spec.stack.target_host}:6379"
+    return _service(IMAGES["redis-exporter"], environment={"REDIS_ADDR": f"redis://{address}"}, **_reaches_host(stack),
+                    healthcheck=healthcheck("http://127.0.0.1:9121/health"))
+
+
 def node_exporter() -> dict[str, Any]:
     return _service(
         IMAGES["node-exporter"],
@@ -450,11 +491,16 @@ def local_stack(stack: Stack) -> Stack:
     the stack's node exporter is scraped once, by the first service that asks for it, unless a
     service scrapes a job of that name itself."""
     jobs = {job for model in stack.services for job in model.jobs}
-    node_by = next((m.service for m in stack.services if "node" in m.spec.stack.exporters), None)
-    if conventions.NODE_EXPORTER_JOB in jobs:
-        node_by = None
+    scraped_by: dict[str, str] = {}  # exporter job -> the service whose Prometheus job scrapes it
+    for exporter in ("node", *conventions.DATABASE_EXPORTERS):
+        first = next((m for m in stack.services if exporter in m.spec.stack.exporters), None)
+        settings = getattr(first.spec.stack, exporter, None) if first is not None else None
+        stands_in = settings is not None and settings.job is not None  # a spec's own job scrapes it
+        if first is not None and exporter not in jobs and not stands_in:
+            scraped_by[exporter] = first.service
     return Stack(tuple(
-        build_model(local_spec(model, model.service == node_by), model.source, local_options(model))
+        build_model(local_spec(model, frozenset(job for job, by in scraped_by.items() if by == model.service)),
+                    model.source, local_options(model))
         for model in stack.services
     ))
 
@@ -472,6 +518,14 @@ def derive(stack: Stack) -> ComposeData:
         services["blackbox-exporter"] = blackbox_exporter(stack)
     if "node" in settings.exporters:
         services["node-exporter"] = node_exporter()
+    database_secrets: list[str] = []
+    postgres = first_setting(stack, "postgres")
+    if postgres is not None:
+        services["postgres-exporter"] = postgres_exporter(stack, *postgres)
+        database_secrets += [postgres[1].password_file] if postgres[1].password_file else []
+    redis = first_setting(stack, "redis")
+    if redis is not None:
+        services["redis-exporter"] = redis_exporter(stack, *redis)
     configs: dict[str, Any] = {}
     if settings.logs:
         services["loki"] = loki()
@@ -482,7 +536,7 @@ def derive(stack: Stack) -> ComposeData:
         services["jaeger"] = jaeger()
     if datasources is not None:
         configs[conventions.COMPOSE_GRAFANA_DATASOURCES_FILE] = datasources
-    keys = sorted({conventions.secret_key(path) for path in alertmanager_secrets(stack)})
+    keys = sorted({conventions.secret_key(path) for path in [*alertmanager_secrets(stack), *database_secrets]})
     notes = []
     if keys:
         notes.append(f"the compose stack reads secrets from {conventions.SECRETS_DIR}/: {', '.join(keys)}")

@@ -59,6 +59,7 @@ class _Checker:
         self.scrape()
         self.rule_groups()
         self.service()
+        self.stack_exporters()
         self.metrics()
         self.severity_references()
         self.channels()
@@ -205,6 +206,12 @@ class _Checker:
             missing = self.targets.lacks("keep_firing_for") if alert.keep_firing_for is not None else None
             if missing is not None:
                 self.error(("alerts", index, "keep_firing_for"), f"keep_firing_for {missing}")
+
+    def stack_exporters(self) -> None:
+        for exporter in ("postgres", "redis"):
+            settings = getattr(self.spec.stack, exporter)
+            if settings is not None and settings.job is not None:
+                self.reference(("stack", exporter, "job"), settings.job, self.jobs, "job")
 
     def service(self) -> None:
         for key in self.spec.service.labels:

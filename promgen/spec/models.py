@@ -619,8 +619,33 @@ class Retention(Strict):
         return self
 
 
+DatabaseName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_$-]*$", max_length=63)]
+
+
+class PostgresExporter(Strict):
+    """The database the stack's postgres exporter reads (the service's, on the target host)."""
+
+    address: HostPort | None = Field(default=None, description="HOST:PORT; default the stack's target_host:5432")
+    job: str | None = Field(default=None, description="the scrape job whose exporter the stack's stands in for; "
+                            "default a job of its own, `postgres`")
+    database: DatabaseName = "postgres"
+    user: DatabaseName = "postgres"
+    password_file: SecretFile | None = Field(default=None, description="a file holding the user's password")
+    sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = "disable"
+
+
+class RedisExporter(Strict):
+    """The Redis the stack's redis exporter reads (without authentication: a local instance)."""
+
+    address: HostPort | None = Field(default=None, description="HOST:PORT; default the stack's target_host:6379")
+    job: str | None = Field(default=None, description="the scrape job whose exporter the stack's stands in for; "
+                            "default a job of its own, `redis`")
+
+
 class Stack(Strict):
-    exporters: list[Literal["node", "blackbox"]] = Field(default_factory=list)
+    exporters: list[Literal["node", "blackbox", "postgres", "redis"]] = Field(default_factory=list)
+    postgres: PostgresExporter | None = Field(default=None, description="where the postgres exporter connects")
+    redis: RedisExporter | None = Field(default=None, description="where the redis exporter connects")
     logs: Literal["loki"] | None = Field(default=None, description="add Loki and a log shipper")
     log_files: list[LogFile] = Field(
         default_factory=list, description="files (globs) on this machine the service logs to, shipped to Loki with its container output")
@@ -634,6 +659,9 @@ class Stack(Strict):
     def _files_need_loki(self) -> Stack:
         if self.log_files and self.logs is None:
             raise ValueError("`log_files` are shipped to Loki: add `logs: loki`")
+        for name in ("postgres", "redis"):
+            if getattr(self, name) is not None and name not in self.exporters:
+                raise ValueError(f"`{name}` configures the {name} exporter: add {name} to `exporters`")
         return self
 
 
