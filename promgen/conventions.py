@@ -68,6 +68,11 @@ ESCALATED_VALUE = "true"
 INHIBIT_EQUAL = ("alertname", "service")
 
 
+def log_alert_group(service: str) -> str:
+    """The log alerts (LogQL) of a service, in Loki's rule file."""
+    return f"{service}-log-alerts"
+
+
 def alert_group(service: str, part: int = 1) -> str:
     """Explicit and template alerts, split into groups of at most MAX_RULES_PER_GROUP rules."""
     return f"{service}-alerts" if part == 1 else f"{service}-alerts-{part}"
@@ -218,6 +223,14 @@ COMPOSE_FILE = "docker-compose.yml"
 COMPOSE_PROMETHEUS_FILE = "compose/prometheus.yml"
 COMPOSE_ALLOY_FILE = "compose/config.alloy"
 COMPOSE_GRAFANA_DATASOURCES_FILE = "compose/grafana-datasources.yml"  # Loki, Jaeger: stack-only services
+COMPOSE_LOKI_FILE = "compose/loki.yaml"
+# Loki's rule files (log alerts), one per service; its ruler reads them as the single tenant's, `fake`.
+LOKI_RULES_DIR = "loki/rules"
+LOKI_TENANT = "fake"
+
+
+def loki_rules_file(service: str) -> str:
+    return f"{LOKI_RULES_DIR}/{service}.rules.yml"
 # Local directory (relative to the output directory) holding one file per secret, named by secret_key();
 # the compose stack mounts it read-only, `kubectl create secret generic --from-file` turns it into the Secret.
 SECRETS_DIR = "secrets"

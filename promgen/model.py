@@ -11,7 +11,7 @@ from typing import Any
 
 from promgen import alert_templates, conventions
 from promgen.spec.go_template import literal
-from promgen.spec.models import Metric, Severity, Spec
+from promgen.spec.models import AlertBase, Metric, Severity, Spec
 from promgen.spec.units import Duration, format_duration
 from promgen.versions import Targets
 
@@ -67,6 +67,7 @@ class Model:
     severity_of: dict[str, str]
     metric_units: dict[str, str]
     alerts: tuple[ResolvedAlert, ...]
+    log_alerts: tuple[ResolvedAlert, ...] = ()  # LogQL, for Loki's ruler
 
     @property
     def service(self) -> str:
@@ -199,13 +200,12 @@ def build_model(spec: Spec, source: str, options: RenderOptions | None = None) -
     units = {m.name: conventions.metric_unit(m.name, m.unit) for m in spec.metrics}
     partial = Model(spec, source, options or RenderOptions(), severity_of, units, ())
     alerts = tuple(_resolve_alert(partial, index) for index in range(len(spec.alerts)))
-    return Model(spec, source, partial.options, severity_of, units, alerts)
+    log_alerts = tuple(_resolve_log_alert(partial, index) for index in range(len(spec.log_alerts)))
+    return Model(spec, source, partial.options, severity_of, units, alerts, log_alerts)
 
 
 def _resolve_alert(model: Model, index: int) -> ResolvedAlert:
     alert = model.spec.alerts[index]
-    labels = model.common_labels(alert.severity)
-    labels.update(alert.labels)
     if alert.template is None:
         expr = alert.expr or ""
         summary, description, params = alert.summary or "", alert.description, {}
@@ -216,6 +216,20 @@ def _resolve_alert(model: Model, index: int) -> ResolvedAlert:
         expr = template.build(params, ctx)
         summary = alert.summary or template.summary
         description = alert.description or template.description
+    return _resolved(model, alert, expr, summary, description, template=alert.template, params=params, spec_index=index)
+
+
+def _resolve_log_alert(model: Model, index: int) -> ResolvedAlert:
+    alert = model.spec.log_alerts[index]
+    return _resolved(model, alert, alert.expr, alert.summary, alert.description, spec_index=index)
+
+
+def _resolved(model: Model, alert: AlertBase, expr: str, summary: str, description: str | None,
+              **origin: Any) -> ResolvedAlert:
+    """The rule's labels (the service's, then the alert's) and annotations (summary, description,
+    runbook_url, the severity's response, then the alert's own)."""
+    labels = model.common_labels(alert.severity)
+    labels.update(alert.labels)
     annotations = {"summary": summary}
     if description:
         annotations["description"] = description
@@ -229,8 +243,6 @@ def _resolve_alert(model: Model, index: int) -> ResolvedAlert:
         severity=model.severity_of[alert.severity],
         labels=labels,
         annotations=annotations,
-        template=alert.template,
-        params=params,
-        spec_index=index,
         keep_firing_for=model.options.compressed(alert.keep_firing_for) if alert.keep_firing_for else None,
+        **origin,
     )

@@ -29,6 +29,7 @@ PRODUCERS: dict[str, str] = {
     "alertmanager": "promgen.produce.alertmanager:files",
     "grafana": "promgen.produce.grafana:files",
     "runbooks": "promgen.produce.runbooks:files",
+    "loki": "promgen.produce.loki:files",
     "blackbox": "promgen.produce.blackbox:files",
     "kubernetes": "promgen.produce.kubernetes:files",
     "compose": "promgen.produce.compose:files",

@@ -16,7 +16,8 @@ CASES = output_cases(conventions.RUNBOOKS_DIR + "/")
 
 
 def _alert_rules(files: dict[str, str]) -> list[dict[str, Any]]:
-    return [rule for path, text in files.items() if path.startswith(conventions.RULES_DIR)
+    """Every alert rule: Prometheus' rule files and Loki's (log alerts)."""
+    return [rule for path, text in files.items() if path.startswith((conventions.RULES_DIR, conventions.LOKI_RULES_DIR))
             for group in yaml.safe_load(text)["groups"] for rule in group["rules"] if "alert" in rule]
 
 

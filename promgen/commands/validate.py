@@ -36,9 +36,10 @@ def run(paths: list[Path], output_format: str = "text") -> int:
                 print(problem.render())
             if result.valid and result.loaded is not None:
                 spec = result.loaded.spec
+                log_alerts = f"{len(spec.log_alerts)} log alerts, " if spec.log_alerts else ""
                 print(
                     f"{result.path}: ok ({len(spec.metrics)} metrics, {len(spec.slos)} SLOs, {len(spec.alerts)} alerts, "
-                    f"{len(spec.severities)} severities, {len(spec.channels)} channels)"
+                    f"{log_alerts}{len(spec.severities)} severities, {len(spec.channels)} channels)"
                 )
     invalid = sum(not r.valid for r in results)
     if invalid and output_format == "text":

@@ -20,6 +20,7 @@ from typing import Any
 
 from promgen import conventions
 from promgen.derive import blackbox
+from promgen.derive import loki as loki_derive
 from promgen.model import Model, RenderOptions, build_model
 from promgen.spec.models import ScrapeTarget, Spec, log_file_directory
 from promgen.spec.units import format_duration
@@ -66,6 +67,8 @@ GRAFANA_STACK_DATASOURCES = f"{GRAFANA_PROVISIONING_DIR}/datasources/stack.yml"
 BLACKBOX_CONFIG = "/etc/blackbox_exporter/config.yml"
 ALLOY_CONFIG = "/etc/alloy/config.alloy"
 LOKI_URL = "http://loki:3100"
+LOKI_CONFIG = "/etc/loki/promgen.yaml"
+ALERTMANAGER_URL = "http://alertmanager:9093"
 JAEGER_URL = "http://jaeger:16686"
 ALLOY_PORT = 12345
 
@@ -339,11 +342,14 @@ def node_exporter() -> dict[str, Any]:
     )
 
 
-def loki() -> dict[str, Any]:
+def loki(rules: bool) -> dict[str, Any]:
+    """Loki with promgen's config; with the services' log alerts mounted where its ruler reads the
+    single tenant's rule files."""
+    rule_mounts = [f"./{conventions.LOKI_RULES_DIR}:{loki_derive.LOKI_RULES_MOUNT}/{conventions.LOKI_TENANT}:ro"] if rules else []
     return _service(
         IMAGES["loki"],
-        command=["-config.file=/etc/loki/local-config.yaml"],
-        volumes=["loki-data:/loki"],
+        command=[f"-config.file={LOKI_CONFIG}"],
+        volumes=[f"./{conventions.COMPOSE_LOKI_FILE}:{LOKI_CONFIG}:ro", *rule_mounts, f"loki-data:{loki_derive.LOKI_DATA}"],
         ports=[_local_port(3100)],
         healthcheck=healthcheck("http://127.0.0.1:3100/ready"),
     )
@@ -468,11 +474,14 @@ class StackSettings:
     log_files: tuple[tuple[str, str], ...] = ()  # (service, path) of the files Alloy ships as well
     retention_ms: int | None = None  # the longest any service asks
     retention_bytes: int | None = None  # the largest any service asks
+    log_rules: bool = False  # some service has log alerts for Loki's ruler
+    log_retention: str | None = None  # the longest any service asks
 
     @classmethod
     def of(cls, stack: Stack) -> StackSettings:
         specs = [model.spec for model in stack.services]
         retentions = [spec.stack.retention for spec in specs if spec.stack.retention]
+        log_retentions = [spec.stack.log_retention for spec in specs if spec.stack.log_retention]
         return cls(
             exporters=frozenset(name for spec in specs for name in spec.stack.exporters),
             logs=any(spec.stack.logs == "loki" for spec in specs),
@@ -481,6 +490,8 @@ class StackSettings:
                          for spec, model in zip(specs, stack.services)),
             log_files=tuple(dict.fromkeys((model.service, path) for model in stack.services
                                           for path in model.spec.stack.log_files)),
+            log_rules=any(model.log_alerts for model in stack.services),
+            log_retention=str(max(log_retentions, key=lambda d: d.ms)) if log_retentions else None,
             retention_ms=max((r.time.ms for r in retentions if r.time), default=None),
             retention_bytes=max((int(r.size.bytes) for r in retentions if r.size), default=None),
         )
@@ -528,10 +539,12 @@ def derive(stack: Stack) -> ComposeData:
         services["redis-exporter"] = redis_exporter(stack, *redis)
     configs: dict[str, Any] = {}
     if settings.logs:
-        services["loki"] = loki()
+        services["loki"] = loki(settings.log_rules)
         services["alloy"] = alloy(settings.log_files)
         volumes["loki-data"] = {}
         configs[conventions.COMPOSE_ALLOY_FILE] = alloy_config(settings.log_files)
+        configs[conventions.COMPOSE_LOKI_FILE] = loki_derive.config(
+            rules=settings.log_rules, retention=settings.log_retention, alertmanager_url=ALERTMANAGER_URL)
     if settings.tracing:
         services["jaeger"] = jaeger()
     if datasources is not None:

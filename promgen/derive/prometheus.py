@@ -244,11 +244,11 @@ def _group(model: Model, name: str, rules: list[Rule]) -> Group:
         group["limit"] = settings.limit
     if settings.labels:
         group["labels"] = dict(settings.labels)
-    group["rules"] = [escalated for rule in rules for escalated in (rule, *_escalation_of(model, rule))]
+    group["rules"] = [escalated for rule in rules for escalated in (rule, *escalation_copies(model, rule))]
     return group
 
 
-def _escalation_of(model: Model, rule: Rule) -> list[Rule]:
+def escalation_copies(model: Model, rule: Rule) -> list[Rule]:
     """The escalation copy of an alert rule whose severity escalates: the same condition, pending
     `after` longer, labelled so the escalation route (and only it) takes it. Alertmanager has no
     notion of time since an alert started; Prometheus' `for` does."""

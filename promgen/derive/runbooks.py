@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from promgen import conventions
-from promgen.derive import prometheus
+from promgen.derive import loki, prometheus
 from promgen.derive.grafana import service_dashboards
 from promgen.judge.promql import metric_names
 from promgen.model import Model
-from promgen.spec.models import Alert, Runbook
+from promgen.spec.models import AlertBase, Runbook
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class Firing:
 
     severity: str
     expr: str
+    language: str  # promql, or logql for a log alert (Loki's ruler)
     fence: str  # a Markdown code fence longer than any run of backticks in expr (PromQL raw strings)
     for_: str | None
     keep_firing_for: str | None
@@ -78,23 +79,24 @@ class RunbookPage:
 
 def pages(model: Model) -> list[RunbookPage]:
     rules_by_alert: dict[str, list[dict[str, Any]]] = {}
-    for rule_file in prometheus.rule_files(model):
-        for group in rule_file.groups:
-            for rule in group["rules"]:
-                if "alert" in rule and conventions.ESCALATED_LABEL not in rule["labels"]:  # copies: in `escalation`
-                    rules_by_alert.setdefault(rule["alert"], []).append(rule)
+    groups = [*prometheus.rule_groups(model), *loki.rule_groups(model)]
+    for group in groups:
+        for rule in group["rules"]:
+            if "alert" in rule and conventions.ESCALATED_LABEL not in rule["labels"]:  # copies: in `escalation`
+                rules_by_alert.setdefault(rule["alert"], []).append(rule)
     dashboards, _notes = service_dashboards(model)
     shown = [(d, _dashboard_identifiers(d)) for d in dashboards]  # once per dashboard, not per alert
-    spec_alerts = {alert.name: alert for alert in model.spec.alerts}
+    spec_alerts: dict[str, AlertBase] = {alert.name: alert for alert in [*model.spec.alerts, *model.spec.log_alerts]}
     return [_page(model, name, rules, shown, spec_alerts) for name, rules in sorted(rules_by_alert.items())]
 
 
 def _page(model: Model, name: str, rules: list[dict[str, Any]], dashboards: list[tuple[dict[str, Any], set[str]]],
-          spec_alerts: dict[str, Alert]) -> RunbookPage:
+          spec_alerts: dict[str, AlertBase]) -> RunbookPage:
     own = spec_alerts.get(name)
     slo_name = rules[0]["labels"].get("slo") if own is None else None
     runbook = own.runbook if own is not None else _slo_runbook(model, slo_name)
-    firings = tuple(_firing(model, rule) for rule in rules)
+    language = "logql" if name in {alert.name for alert in model.spec.log_alerts} else "promql"
+    firings = tuple(_firing(model, rule, language) for rule in rules)
     return RunbookPage(
         path=conventions.runbook_file(model.service, name),
         alert=name,
@@ -119,7 +121,7 @@ def _slo_runbook(model: Model, slo_name: str | None) -> Runbook | None:
     return slo.runbook if slo else None
 
 
-def _firing(model: Model, rule: dict[str, Any]) -> Firing:
+def _firing(model: Model, rule: dict[str, Any], language: str) -> Firing:
     severity = rule["labels"]["severity"]
     chosen = model.severity(severity)
     annotations = rule.get("annotations", {})
@@ -128,6 +130,7 @@ def _firing(model: Model, rule: dict[str, Any]) -> Firing:
     return Firing(
         severity=severity,
         expr=expr,
+        language=language,
         fence="`" * max(3, longest + 1),
         for_=rule.get("for"),
         keep_firing_for=rule.get("keep_firing_for"),

@@ -60,6 +60,7 @@ def files(stack: Stack) -> Output:
     templates = {
         conventions.COMPOSE_ALLOY_FILE: "compose/config.alloy.j2",
         conventions.COMPOSE_GRAFANA_DATASOURCES_FILE: "compose/grafana-datasources.yml.j2",
+        conventions.COMPOSE_LOKI_FILE: "compose/loki.yaml.j2",
     }
     for path, config in data.configs.items():
         found[path] = render_template(templates[path], header=stack.header, config=config)

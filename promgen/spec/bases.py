@@ -28,6 +28,7 @@ NAMED_LISTS: dict[PathKey, str] = {
     ("metrics",): "name",
     ("slos",): "name",
     ("alerts",): "name",
+    ("log_alerts",): "name",
     ("remote_write",): "name",
     ("scrape", "targets"): "job",
     ("dashboards", "custom"): "title",

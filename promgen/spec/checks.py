@@ -9,16 +9,18 @@ from typing import Any
 from promgen import alert_templates
 from promgen.conventions import custom_dashboard_uid, dashboard_uid, metric_unit
 from promgen.errors import Problem
+from promgen.judge import logql
 from promgen.judge.dashboards import rate_interval_problem, unit_known
 from promgen.judge.promql import Result, problems, substitute_grafana_variables, substitute_window
 from promgen.spec import go_template, time_ranges
 from promgen.spec.loader import LoadedSpec
-from promgen.spec.models import Spec
+from promgen.spec.models import AlertBase, Spec
 from promgen.spec.suggest import did_you_mean
 from promgen.yamlio import PathKey
 
 RESERVED_ALERT_LABELS = ("alertname", "severity", "service", "slo", "escalated")  # escalated: severities[].escalate
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+LOKI_MIN_RETENTION_MS = 86_400_000
 MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(".*"|[^"\s]*)\s*$')
 
 
@@ -66,6 +68,7 @@ class _Checker:
         self.time_intervals()
         self.slos()
         self.alerts()
+        self.log_alerts()
         self.dashboards()
         self.routes()
         self.routing()
@@ -124,6 +127,12 @@ class _Checker:
     def unique_names(self) -> None:
         spec = self.spec
         self.duplicates("alerts", [a.name for a in spec.alerts], "alert name")
+        self.duplicates("log_alerts", [a.name for a in spec.log_alerts], "log alert name")
+        metric_alerts = {alert.name: index for index, alert in enumerate(spec.alerts)}
+        for index, alert in enumerate(spec.log_alerts):
+            if alert.name in metric_alerts:
+                self.error(("log_alerts", index, "name"),
+                           f"alert name {alert.name!r} is also an alert of `alerts` (alerts[{metric_alerts[alert.name]}])")
         self.duplicates("slos", [s.name for s in spec.slos], "SLO name")
         self.duplicates("channels", [c.name for c in spec.channels], "channel name")
         self.duplicates("metrics", [m.name for m in spec.metrics], "metric")
@@ -148,9 +157,12 @@ class _Checker:
             for slo in spec.slos
             for name in _slo_alert_names(slo)
         }
-        for index, alert in enumerate(spec.alerts):
-            if alert.name in generated:
-                self.error(("alerts", index, "name"), f"alert name {alert.name!r} clashes with a generated SLO alert")
+        named: list[tuple[str, list[str]]] = [("alerts", [a.name for a in spec.alerts]),
+                                              ("log_alerts", [a.name for a in spec.log_alerts])]
+        for section, names in named:
+            for index, name in enumerate(names):
+                if name in generated:
+                    self.error((section, index, "name"), f"alert name {name!r} clashes with a generated SLO alert")
 
     def scrape(self) -> None:
         """A scrape timeout longer than its interval is refused by Prometheus."""
@@ -344,26 +356,38 @@ class _Checker:
                 self.warn(("slos", index, "objective"), f"with an objective of {slo.objective:g}% the page alert needs more than 100% failing events ({factor:g}x the {budget:.0%} budget) and can never fire")
 
     def alerts(self) -> None:
-        severities = self.severity_names
         for index, alert in enumerate(self.spec.alerts):
             here = ("alerts", index)
-            self.reference(here + ("severity",), alert.severity, severities, "severity")
-            for key in alert.labels:
-                if key in RESERVED_ALERT_LABELS:
-                    advice = "use the alert's `severity` field" if key == "severity" else "choose another label name"
-                    self.error(here + ("labels", key), f"label {key!r} is set by promgen; {advice}", at_key=True)
-            for key, value in alert.labels.items():
-                self.template(here + ("labels", key), value, f"label {key}")
-            for key in ("summary", "description"):
-                if getattr(alert, key):
-                    self.template(here + (key,), getattr(alert, key), key)
-            for key, value in alert.annotations.items():
-                self.template(here + ("annotations", key), value, f"annotation {key}")
+            self.alert_fields(here, alert)
             if alert.expr is not None:
                 self.promql(here + ("expr",), alert.expr, result="vector")
                 self.annotation_labels(index)
             else:
                 self.template_alert(index)
+
+    def log_alerts(self) -> None:
+        for index, alert in enumerate(self.spec.log_alerts):
+            here = ("log_alerts", index)
+            self.alert_fields(here, alert)
+            for reason in logql.problems(alert.expr):
+                self.error(here + ("expr",), f"LogQL: {reason}")
+        if self.spec.stack.log_retention is not None and self.spec.stack.log_retention.ms < LOKI_MIN_RETENTION_MS:
+            self.error(("stack", "log_retention"), f"Loki keeps logs at least 24h: {self.spec.stack.log_retention} is shorter")
+
+    def alert_fields(self, here: PathKey, alert: AlertBase) -> None:
+        """Severity, labels and Go templates: what metric and log alerts have in common."""
+        self.reference(here + ("severity",), alert.severity, self.severity_names, "severity")
+        for key in alert.labels:
+            if key in RESERVED_ALERT_LABELS:
+                advice = "use the alert's `severity` field" if key == "severity" else "choose another label name"
+                self.error(here + ("labels", key), f"label {key!r} is set by promgen; {advice}", at_key=True)
+        for key, value in alert.labels.items():
+            self.template(here + ("labels", key), value, f"label {key}")
+        for key in ("summary", "description"):
+            if getattr(alert, key):
+                self.template(here + (key,), getattr(alert, key), key)
+        for key, value in alert.annotations.items():
+            self.template(here + ("annotations", key), value, f"annotation {key}")
 
     def annotation_labels(self, index: int) -> None:
         """Warn when an annotation uses a label that the expression's aggregation drops."""

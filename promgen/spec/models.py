@@ -202,11 +202,10 @@ class SLO(Strict):
 # --- alerts ---------------------------------------------------------------------------------
 
 
-class Alert(Strict):
+class AlertBase(Strict):
+    """What every alert says beside its condition: name, timing, severity, text and runbook."""
+
     name: Annotated[str, Field(pattern=ALERT_NAME, max_length=40, description="CamelCase")]
-    expr: str | None = None
-    template: str | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
     for_: Duration = Field(default=Duration("0s"), alias="for")
     keep_firing_for: Duration | None = Field(default=None, description="keep firing this long after the condition clears")
     severity: Name
@@ -217,6 +216,12 @@ class Alert(Strict):
     labels: Labels = Field(default_factory=dict)
     annotations: dict[LabelName, str] = Field(default_factory=dict)
 
+
+class Alert(AlertBase):
+    expr: str | None = None
+    template: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
     @model_validator(mode="after")
     def _expr_or_template(self) -> Alert:
         if (self.expr is None) == (self.template is None):
@@ -226,6 +231,13 @@ class Alert(Strict):
         if self.expr is not None and not self.summary:
             raise ValueError("an alert with `expr` needs a `summary`")
         return self
+
+
+class LogAlert(AlertBase):
+    """An alert on the service's logs: a LogQL metric query that Loki's ruler evaluates."""
+
+    expr: str = Field(description='a LogQL metric query, e.g. sum(count_over_time({service="api"} |= "ERROR" [5m])) > 0')
+    summary: str = Field(description="one-line summary; a Go template like the description")
 
 
 # --- routing --------------------------------------------------------------------------------
@@ -649,6 +661,8 @@ class Stack(Strict):
     logs: Literal["loki"] | None = Field(default=None, description="add Loki and a log shipper")
     log_files: list[LogFile] = Field(
         default_factory=list, description="files (globs) on this machine the service logs to, shipped to Loki with its container output")
+    log_retention: Duration | None = Field(
+        default=None, description="how long the stack's Loki keeps logs (at least 24h; default: kept until deleted)")
     tracing: Literal["jaeger"] | None = Field(default=None, description="add Jaeger")
     retention: Retention | None = Field(default=None, description="how long the stack's Prometheus keeps samples (default 15d)")
     target_host: Annotated[str, Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", max_length=253)] = Field(
@@ -659,6 +673,8 @@ class Stack(Strict):
     def _files_need_loki(self) -> Stack:
         if self.log_files and self.logs is None:
             raise ValueError("`log_files` are shipped to Loki: add `logs: loki`")
+        if self.log_retention is not None and self.logs is None:
+            raise ValueError("`log_retention` is Loki's: add `logs: loki`")
         for name in ("postgres", "redis"):
             if getattr(self, name) is not None and name not in self.exporters:
                 raise ValueError(f"`{name}` configures the {name} exporter: add {name} to `exporters`")
@@ -795,6 +811,8 @@ class Spec(Strict):
     metrics: list[Metric] = Field(default_factory=list)
     slos: list[SLO] = Field(default_factory=list)
     alerts: list[Alert] = Field(default_factory=list)
+    log_alerts: list[LogAlert] = Field(
+        default_factory=list, description="alerts on the service's logs (LogQL), for Loki's ruler")
     severities: list[Severity] = Field(min_length=1, description="ordered, most urgent first")
     channels: list[Channel] = Field(default_factory=list)
     time_intervals: dict[Name, TimeInterval] = Field(default_factory=dict)
