@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import cached_property
-from typing import Any
+from functools import cached_property, wraps
+from typing import Any, TypeVar
 
 from promgen import alert_templates, conventions
 from promgen.spec.go_template import literal
@@ -68,6 +69,8 @@ class Model:
     metric_units: dict[str, str]
     alerts: tuple[ResolvedAlert, ...]
     log_alerts: tuple[ResolvedAlert, ...] = ()  # LogQL, for Loki's ruler
+    # Derivations several outputs read (rule files, dashboards), each computed once: see `per_model`.
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def service(self) -> str:
@@ -189,6 +192,24 @@ class Model:
         ladder = [severity.name for severity in self.spec.severities]
         below = ladder.index(self.slo_page_severity(slo_index)) + 1
         return ladder[min(below, len(ladder) - 1)]
+
+
+Derived = TypeVar("Derived")
+
+
+def per_model(derive: Callable[[Model], Derived]) -> Callable[[Model], Derived]:
+    """`derive`, computed once per model: the Prometheus, Kubernetes, Grafana and runbook outputs all
+    read the service's rule files and dashboards. Callers must not change what it returns."""
+    key = f"{derive.__module__}.{derive.__qualname__}"
+
+    @wraps(derive)
+    def once(model: Model) -> Derived:
+        if key not in model.derived:
+            model.derived[key] = derive(model)
+        found: Derived = model.derived[key]
+        return found
+
+    return once
 
 
 def build_model(spec: Spec, source: str, options: RenderOptions | None = None) -> Model:

@@ -18,7 +18,7 @@ from promgen.derive.grafana_fleet import fleet_dashboard
 from promgen.derive.grafana_overview import overview
 from promgen.derive.grafana_slo import slo_dashboard
 from promgen.judge.promql import metric_names
-from promgen.model import Model
+from promgen.model import Model, per_model
 from promgen.spec.models import CustomDashboard, PanelType
 from promgen.stack import Stack
 from promgen.spec.models import Panel as SpecPanel
@@ -60,6 +60,7 @@ def _add(data: GrafanaData, path: str, dashboard: dict[str, Any]) -> None:
     data.dashboards[path] = dashboard
 
 
+@per_model
 def service_dashboards(model: Model) -> tuple[list[dict[str, Any]], list[str]]:
     """One service's generated and custom dashboards, and notes on the ones it cannot have."""
     generate = model.spec.dashboards.generate

@@ -13,7 +13,7 @@ from promgen import conventions
 from promgen.derive import blackbox
 from promgen.derive import slo as slo_rules
 from promgen.derive.promql_labels import dropped_labels
-from promgen.model import Model, ResolvedAlert
+from promgen.model import Model, ResolvedAlert, per_model
 from promgen.spec.units import Duration, format_duration, parse_duration
 from promgen.stack import Stack
 
@@ -206,6 +206,7 @@ class RuleFile:
         return [group for _, group in self.sections]
 
 
+@per_model
 def rule_files(model: Model) -> list[RuleFile]:
     """The service's rule files: one per SLO (its recording rules, then its alerts) and one per group
     of the spec's alerts (at most MAX_RULES_PER_GROUP rules each). Small files keep promtool's tests

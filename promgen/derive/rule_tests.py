@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import posixpath
+import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
 from itertools import combinations
@@ -23,6 +24,7 @@ import promql_parser as pq
 
 from promgen import conventions
 from promgen.derive import slo as slo_rules
+from promgen.derive import window_ratios
 from promgen.derive.go_format import TemplateUnsupported, expand, go_g
 from promgen.derive.promql_eval import Evaluator, RecordingRule, Series, Unsupported, parse
 from promgen.derive.series_synthesis import (
@@ -47,6 +49,7 @@ EVAL_INTERVAL_MS = 300_000
 MAX_ATTEMPTS = 400  # level combinations tried per search
 WARMUP_CAP_MS = 3_600_000
 MAX_EVAL_MS = 86_400_000  # a day of input: beyond that, promtool (and the search) get slow
+ROUNDED_VALUE = re.compile(r"\$value\s*\|\s*humanizePercentage\b")
 
 
 @dataclass(frozen=True)
@@ -268,6 +271,13 @@ def _generic_cases(model: Model, rules: Rules, named: list[AlertRule]) -> list[C
     return cases
 
 
+def _prints_exact_value(rule: AlertRule) -> bool:
+    """Whether the rule's text prints its value beyond humanizePercentage's four digits (the long
+    windows' ratios can differ from the shortest's in the last bits of a float)."""
+    texts = [*rule.annotations.values(), *rule.labels.values()]
+    return any("$value" in rest or ".Value" in rest for rest in (ROUNDED_VALUE.sub("", text) for text in texts))
+
+
 def _uses_value(rule: AlertRule) -> bool:
     texts = [*rule.annotations.values(), *rule.labels.values()]
     return any("$value" in text or ".Value" in text for text in texts)
@@ -327,9 +337,7 @@ def _burn_cases(model: Model, rules: Rules, named: list[AlertRule], index: int) 
             f"its shortest burn-rate window, {plan.windows[0]}, holds less than two samples of the tests'"
             " one-a-minute input (the SLO time scale shrank it)"
         )
-    shortest = conventions.slo_error_ratio_series(plan.windows[0])
-    ratio_rules = [r for r in rules.recorded.get(shortest, [])
-                   if all(r.labels.get(key) == value for key, value in plan.labels.items())]
+    ratio_rules = window_ratios.own_rules(plan, rules.recorded, conventions.slo_error_ratio_series(plan.windows[0]))
     if len(ratio_rules) != 1:
         raise Unsupported("its error ratio recording rule is missing")
     ratio_expr = ratio_rules[0].expr
@@ -352,6 +360,10 @@ def _burn_cases(model: Model, rules: Rules, named: list[AlertRule], index: int) 
     if bad is None or good is None:
         raise Unsupported("found no input that makes its SLI's error ratio both 0 and 1")
     page_rule, ticket_rule = named[0], (named[1] if len(named) > 1 else None)  # as slo.alert_rules writes them
+    if (window_ratios.windows_agree(plan, rules.recorded)
+            and all(v.family.kind in ("counter", "histogram") for v in found_vars)  # linear from zero
+            and not any(_prints_exact_value(rule) for rule in named)):
+        rules = replace(rules, recorded=window_ratios.on_shortest_window(plan, rules.recorded))
 
     # Input fails from t=0, so every window sees the same error ratio as soon as it has samples:
     # each case looks once the fast page pair's long window (1h for 30 days) is full.
