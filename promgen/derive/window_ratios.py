@@ -87,13 +87,8 @@ def _degree(node: Any, recorded: Mapping[str, Sequence[RecordingRule]], ranges: 
 
 def _recorded_degree(node: Any, recorded: Mapping[str, Sequence[RecordingRule]], ranges: set[int], depth: int) -> int | None:
     """A recorded series scales as its rules do; a raw series' value grows with time, not with a range."""
-    if node.offset is not None or node.at is not None:
-        return None
-    try:
-        name, _matchers = selector_parts(node)
-    except Unsupported:
-        return None
-    rules = recorded.get(name)
+    name = _name_now(node)
+    rules = recorded.get(name) if name is not None else None
     if not rules:
         return None
     degrees = {_degree(rule.expr, recorded, ranges, depth + 1) for rule in rules}
@@ -104,17 +99,21 @@ def _rate_degree(node: Any, recorded: Mapping[str, Sequence[RecordingRule]], ran
     args = list(node.args)
     if node.func.name not in PROPORTIONAL_FUNCTIONS or len(args) != 1 or not isinstance(args[0], pq.MatrixSelector):
         return None
-    selector = args[0].vector_selector
-    if selector.offset is not None or selector.at is not None:
-        return None
-    try:
-        name, _matchers = selector_parts(selector)
-    except Unsupported:
-        return None
-    if name in recorded:  # a rate of a recorded series is not a rate of the input
+    name = _name_now(args[0].vector_selector)
+    if name is None or name in recorded:  # a rate of a recorded series is not a rate of the input
         return None
     ranges.add(duration_ms(args[0].range))
     return 1
+
+
+def _name_now(selector: Any) -> str | None:
+    """The metric name of a selector that reads the present (no offset, no @), else None."""
+    if selector.offset is not None or selector.at is not None:
+        return None
+    try:
+        return selector_parts(selector)[0]
+    except Unsupported:
+        return None
 
 
 def _binary_degree(node: Any, recorded: Mapping[str, Sequence[RecordingRule]], ranges: set[int], depth: int) -> int | None:
