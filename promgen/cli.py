@@ -1,6 +1,8 @@
-"""The typer app: thin commands, and the one place where errors become exit codes.
+"""The command line's entry point, and the one place where errors become exit codes.
 
-Exit codes: 0 success, 1 the spec or the output is wrong (user error), 2 bad usage.
+Exit codes: 0 success, 1 the spec or the output is wrong (user error), 2 bad usage. The commands
+themselves are the typer app in `promgen.app`; a plain `promgen validate SPEC...` (what a
+pre-commit hook runs) is dispatched here without it.
 """
 
 from __future__ import annotations
@@ -9,48 +11,14 @@ import gc
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import replace
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
-
-import typer
 
 from promgen.errors import PromgenError, SpecError, printable
 
-app = typer.Typer(
-    name="promgen",
-    help="One YAML spec per service in, a complete validated monitoring stack out.",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+VALIDATE_FORMATS = ("text", "json")
 
 
-def _print_version(value: bool) -> None:
-    if value:
-        from promgen import __version__
-
-        print(f"promgen {__version__}")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def _options(
-    version: Annotated[
-        bool, typer.Option("--version", help="print promgen's version and exit", callback=_print_version, is_eager=True)
-    ] = False,
-) -> None:
-    """One YAML spec per service in, a complete validated monitoring stack out."""
-
-
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-
-
-def _exit_code(action: Callable[[], int], subject: str = "") -> int:
+def exit_code(action: Callable[[], int], subject: str = "") -> int:
     """Run a command body; user errors become messages and exit 1, never a traceback. A bug (any
     other exception) is an "internal error" naming the spec, also exit 1; PROMGEN_DEBUG=1 shows
     its traceback."""
@@ -65,6 +33,8 @@ def _exit_code(action: Callable[[], int], subject: str = "") -> int:
         return 1
     except (KeyboardInterrupt, SystemExit):
         raise
+    except BrokenPipeError:  # the reader went away (`promgen validate ... | head`): nothing to tell
+        return 1
     except Exception as error:
         if os.environ.get("PROMGEN_DEBUG") == "1":
             raise
@@ -78,151 +48,31 @@ def _exit_code(action: Callable[[], int], subject: str = "") -> int:
         return 1
 
 
-def _finish(code: int) -> None:
-    raise typer.Exit(code)
 
+def plain_validate(arguments: list[str]) -> tuple[list[Path], str] | None:
+    """(specs, format) of `validate SPEC... [--format text|json]` with nothing else in it, else None.
 
-@app.command()
-def validate(
-    specs: Annotated[list[Path], typer.Argument(help="spec files or directories of specs", show_default=False)],
-    output_format: Annotated[Format, typer.Option("--format", help="text (file:line:col: message) or json")] = Format.text,
-) -> None:
-    """Check specs: schema, references, PromQL, and conflicts between them. Exit 0 when valid, 1 when not."""
-    from promgen.commands import validate as command
-
-    _finish(_exit_code(lambda: command.run(specs, output_format.value), ", ".join(map(str, specs))))
-
-
-def _split_csv(values: Optional[list[str]]) -> list[str] | None:
-    if not values:
+    Such a call skips typer's start-up; help, bad usage and every other command go to typer, which
+    parses them (and writes their usage errors) as it always has."""
+    if not arguments or arguments[0] != "validate":
         return None
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
-
-
-def _option(name: str, parse: Callable[[Any], Any], value: Any) -> Any:
-    """An option's value parsed; a malformed one is bad usage (exit 2)."""
-    try:
-        return parse(value)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint=name) from None
-
-
-@app.command()
-def render(
-    specs: Annotated[
-        list[Path], typer.Argument(help="the services' specs (files or directories): one stack", show_default=False)
-    ],
-    out: Annotated[Path, typer.Option("-o", "--out", help="output directory")] = Path("monitoring"),
-    check: Annotated[bool, typer.Option("--check", help="write nothing; exit 1 with a diff when OUT is stale")] = False,
-    only: Annotated[
-        Optional[list[str]], typer.Option("--only", help="comma-separated outputs, e.g. prometheus,alertmanager")
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="overwrite files in OUT that promgen did not write")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
-    target: Annotated[
-        Optional[list[str]],
-        typer.Option("--target", metavar="JOB=HOST:PORT", help="scrape JOB at HOST:PORT instead (repeatable)"),
-    ] = None,
-    receivers_to: Annotated[
-        Optional[str], typer.Option("--receivers-to", metavar="URL", help="every receiver posts to this webhook")
-    ] = None,
-    alertmanager: Annotated[
-        Optional[str], typer.Option("--alertmanager", metavar="HOST:PORT", help="where Prometheus sends its alerts")
-    ] = None,
-    compress_time: Annotated[
-        int,
-        typer.Option(
-            "--compress-time", metavar="N", min=1,
-            help="divide SLO windows, alert `for`, scrape/evaluation intervals and Alertmanager timings by N",
-        ),
-    ] = 1,
-) -> None:
-    """Render the monitoring stack of the SPECS (one service or many) into OUT."""
-    from promgen.commands import render as command
-    from promgen.model import RenderOptions
-
-    options = RenderOptions(targets=_option("--target", command.parse_targets, target or []))
-    if receivers_to is not None:
-        options = replace(options, receivers_to=_option("--receivers-to", command.webhook_url, receivers_to))
-    if alertmanager is not None:
-        options = replace(options, alertmanager=_option("--alertmanager", command.host_port, alertmanager))
-    if compress_time > 1:
-        options = options.compress_time(compress_time)
-    _finish(
-        _exit_code(
-            lambda: command.run(
-                specs, out, check=check, only=_split_csv(only), options=options, force=force, quiet=quiet
-            ),
-            ", ".join(map(str, specs)),
-        )
-    )
-
-
-@app.command()
-def init(
-    path: Annotated[
-        Optional[Path], typer.Argument(help="file (or directory) to create; default promgen.yaml", show_default=False)
-    ] = None,
-    service: Annotated[str, typer.Option("--service", help="the service's name")] = "my-service",
-) -> None:
-    """Write a commented starter spec; never overwrites an existing file."""
-    from promgen.commands import init as command
-
-    _finish(_exit_code(lambda: command.run(path, service)))
-
-
-class ImportFormat(str, Enum):
-    sloth = "sloth"
-    openslo = "openslo"
-    pyrra = "pyrra"
-
-
-@app.command("import")
-def import_(
-    source_format: Annotated[ImportFormat, typer.Argument(metavar="FORMAT", help="sloth, openslo or pyrra", show_default=False)],
-    files: Annotated[list[Path], typer.Argument(help="the other tool's files or directories of them (several documents each are fine)", show_default=False)],
-    output: Annotated[
-        Optional[Path], typer.Option("-o", "--output", help="spec file, or directory for one spec per service; default stdout")
-    ] = None,
-    service: Annotated[Optional[str], typer.Option("--service", help="pyrra: the service (default: each object's namespace)")] = None,
-) -> None:
-    """Write a promgen spec from another tool's SLOs; what does not map is a warning and a comment in it."""
-    from promgen.commands import import_ as command
-
-    _finish(_exit_code(lambda: command.run(source_format.value, files, output, service), ", ".join(map(str, files))))
-
-
-@app.command()
-def routes(
-    arguments: Annotated[
-        list[str],
-        typer.Argument(metavar="SPEC... [LABEL=VALUE...]",
-                       help="the specs (files or directories) and the alert's labels, e.g. severity=critical",
-                       show_default=False),
-    ],
-    tree: Annotated[bool, typer.Option("--tree", help="print the route tree, marking the routes LABELS reach")] = False,
-) -> None:
-    """Which receivers an alert with LABELS reaches, in tree order (as amtool config routes test)."""
-    from promgen.commands import routes as command
-
-    specs, labels = command.split_arguments(arguments)
-    if not specs:
-        raise typer.BadParameter("name at least one spec before the labels", param_hint="SPEC")
-    try:
-        parsed = command.parse_labels(labels)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="LABELS") from None
-    _finish(_exit_code(lambda: command.run(specs, parsed, tree=tree), ", ".join(map(str, specs))))
-
-
-@app.command()
-def schema() -> None:
-    """Print the spec's JSON Schema (for editors; also in specs/promgen.schema.json)."""
-    from promgen.commands import schema as command
-
-    _finish(_exit_code(command.run))
+    specs: list[str] = []
+    output_format = "text"
+    rest = arguments[1:]
+    while rest:
+        argument = rest.pop(0)
+        if argument == "--":
+            specs += rest
+            break
+        if argument == "--format" and rest and rest[0] in VALIDATE_FORMATS:
+            output_format = rest.pop(0)
+        elif argument.startswith("--format=") and argument.partition("=")[2] in VALIDATE_FORMATS:
+            output_format = argument.partition("=")[2]
+        elif argument.startswith("-"):
+            return None
+        else:
+            specs.append(argument)
+    return ([Path(spec) for spec in specs], output_format) if specs else None
 
 
 def main() -> None:
@@ -234,14 +84,26 @@ def main() -> None:
     # thresholds the cyclic collector rescans them all hundreds of times, a third of a large render.
     gc.set_threshold(50_000, 20, 100)
     try:
-        app()
-        code: int | str | None = 0
+        plain = plain_validate(sys.argv[1:])
+        if plain is not None:
+            code: int | str | None = _validate(*plain)
+        else:
+            from promgen.app import app
+
+            app()
+            code = 0
     except SystemExit as done:
         code = done.code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         code = 130
     _hard_exit(code)
+
+
+def _validate(specs: list[Path], output_format: str) -> int:
+    from promgen.commands import validate as command
+
+    return exit_code(lambda: command.run(specs, output_format), ", ".join(map(str, specs)))
 
 
 def _hard_exit(code: int | str | None) -> None:
