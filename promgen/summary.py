@@ -70,13 +70,13 @@ def show(rendered: Rendered, stream: IO[str] | None = None) -> None:
     # One Text for every per-file line: printing them one by one costs rich's per-call work (a render
     # of 1,000 SLOs writes thousands of files).
     lines = Text(end="")
-    removed = set(found.removed)
+    removed, added = set(found.removed), set(found.added)  # sets: a large render lists thousands
     for rel in sorted(found.written + found.removed):
         if rel in removed:
             lines.append(f"removed  {shown(rel)}\n", style="red")
         else:
-            mark = "created" if rel in found.added else "updated"
-            lines.append(f"{mark}  {shown(rel)}\n", style="green" if rel in found.added else "yellow")
+            mark = "created" if rel in added else "updated"
+            lines.append(f"{mark}  {shown(rel)}\n", style="green" if rel in added else "yellow")
     for rel in found.edited:
         lines.append(f"warning: {shown(rel)} had been edited by hand; promgen replaced it\n", style="yellow")
     for rel in found.kept:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import promql_parser as pq
@@ -30,14 +31,21 @@ def used_labels(annotations: Mapping[str, str]) -> list[str]:
 
 def dropped_labels(expr: str, annotations: Mapping[str, str]) -> list[str]:
     """Labels the annotations use that the expression's result cannot carry."""
-    try:
-        node = parsed(expr)
-    except Exception:
-        return []
-    found = kept(node)
+    found = _kept_by(expr)
     if found is None:
         return []
     return [label for label in used_labels(annotations) if label not in found]
+
+
+@lru_cache(maxsize=65536)
+def _kept_by(expr: str) -> frozenset[str] | None:
+    """`kept` of the parsed expression (None when it keeps every label or does not parse); cached
+    by text, as the checks and the render both ask."""
+    try:
+        node = parsed(expr)
+    except Exception:
+        return None
+    return kept(node)
 
 
 def _is_scalar(node: Any) -> bool:

@@ -76,11 +76,17 @@ def problems(expr: str, targets: Targets, result: Result = "any") -> list[str]:
 
 def metric_names(expr: str) -> set[str]:
     """The metric names `expr` selects (Grafana's variables allowed); none when it does not parse."""
+    return set(_metric_names(expr))
+
+
+@lru_cache(maxsize=65536)
+def _metric_names(expr: str) -> frozenset[str]:
+    # Kept apart from the parse cache: a parsed expression is tens of kilobytes, its names are not.
     try:
         root = parsed(substitute_grafana_variables(expr))
     except Exception:  # the checks that own the expression report it
-        return set()
-    return {node.name for node in _nodes(root) if isinstance(node, promql_parser.VectorSelector) and node.name}
+        return frozenset()
+    return frozenset(node.name for node in _nodes(root) if isinstance(node, promql_parser.VectorSelector) and node.name)
 
 
 def _nodes(node: Any) -> list[Any]:
@@ -200,6 +206,7 @@ _VARIABLE_MATCHER = re.compile(r',?\s*[A-Za-z_][A-Za-z0-9_]*=~?"\$\{?[A-Za-z_][A
 _RANGE = re.compile(r"\[[0-9a-z]+(:[0-9a-z]*)?\]")
 
 
+@lru_cache(maxsize=65536)
 def query_shape(expr: str) -> str | None:
     """`expr` as PromQL prints it with every range as `[R]` and the matchers on dashboard variables
     (`instance=~"$instance"`) left out: a panel's `rate(x[$__rate_interval])` and an alert's
