@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import lru_cache
 
 
 class TemplateUnsupported(Exception):
@@ -19,6 +20,17 @@ class TemplateUnsupported(Exception):
 
 def go_g(value: float) -> str:
     """strconv.FormatFloat(v, 'g', -1, 64), which is also how `{{ $value }}` prints a float."""
+    if value and math.isfinite(value):  # 0.0 and -0.0 are one cache key; NaN never hits one
+        return _go_g_finite(value)
+    return _go_g(value)
+
+
+@lru_cache(maxsize=16384)  # test input repeats the same few steps and levels
+def _go_g_finite(value: float) -> str:
+    return _go_g(value)
+
+
+def _go_g(value: float) -> str:
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from promgen import conventions
 from promgen.derive import grafana
 from promgen.outputs import Output
@@ -24,6 +26,25 @@ def files(stack: Stack) -> Output:
         ),
     }
     for path, dashboard in data.dashboards.items():
-        out[path] = render_template("grafana/dashboard.json.j2", dashboard=dashboard)
+        out[path] = dashboard_text(dashboard)
     # One column in the render summary: "dashboards" (a panels count would widen the shared table).
     return Output(files=out, notes=data.notes, stats={"dashboards": len(data.dashboards)})
+
+
+# Dashboard texts by the dashboard object's id, the object kept alongside (so its id is not reused
+# while the entry lives): the Kubernetes output writes the same dashboards (derived once per model)
+# into ConfigMaps, and the SLO dashboard of a thousand SLOs takes seconds to write out.
+_TEXTS: dict[int, tuple[dict[str, Any], str]] = {}
+_TEXTS_MAX = 64
+
+
+def dashboard_text(dashboard: dict[str, Any]) -> str:
+    """The dashboard's JSON file, written once per dashboard object."""
+    cached = _TEXTS.get(id(dashboard))
+    if cached is not None and cached[0] is dashboard:
+        return cached[1]
+    text = render_template("grafana/dashboard.json.j2", dashboard=dashboard)
+    if len(_TEXTS) >= _TEXTS_MAX:
+        _TEXTS.clear()
+    _TEXTS[id(dashboard)] = (dashboard, text)
+    return text

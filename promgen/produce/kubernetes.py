@@ -16,6 +16,7 @@ from promgen.derive import kubernetes as k8s
 from promgen.derive import prometheus as prom
 from promgen.model import Model
 from promgen.outputs import Output
+from promgen.produce.grafana import dashboard_text
 from promgen.spec.models import DashboardConfigMaps
 from promgen.render import render_template
 from promgen.stack import Stack
@@ -112,7 +113,7 @@ def _dashboard_objects(model: Model, dashboards: list[dict[str, Any]], notes: li
     """A ConfigMap per dashboard; one over the API server's 1 MiB is left out with a note saying so."""
     objects = []
     for dashboard in dashboards:
-        text = render_template("grafana/dashboard.json.j2", dashboard=dashboard)
+        text = dashboard_text(dashboard)
         obj = k8s.dashboard_config_map(model, dashboard["uid"], text, folder, app)
         size = len(dump_yaml(obj).encode("utf-8"))
         if size > conventions.CONFIG_MAP_MAX_BYTES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -57,6 +58,17 @@ def parse_duration(text: str) -> int:
 
 def format_duration(ms: int) -> str:
     """The canonical Prometheus spelling of a duration: 5400000 -> '1h30m'."""
+    if type(ms) is int:  # a float equal to an int would share its cache entry and print differently
+        return _format_whole_duration(ms)
+    return _spell_duration(ms)
+
+
+@lru_cache(maxsize=4096)  # test files spell the same few durations tens of thousands of times
+def _format_whole_duration(ms: int) -> str:
+    return _spell_duration(ms)
+
+
+def _spell_duration(ms: int) -> str:
     if ms == 0:
         return "0s"
     parts: list[str] = []
