@@ -48,3 +48,27 @@ def test_the_plain_dispatch_answers_as_typer_does(arguments: list[str]) -> None:
     plain, typer = run(arguments, typer=False), run(arguments, typer=True)
     assert (plain.returncode, plain.stdout, plain.stderr) == (typer.returncode, typer.stdout, typer.stderr)
     assert plain.stdout or plain.stderr
+
+
+def test_a_plain_validate_imports_neither_typer_nor_package_metadata() -> None:
+    """What a cold validate leaves out (measured: typer about a fifth of it, importlib.metadata,
+    which pydantic's plugin loader imports even with plugins off, 60-80 ms)."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "promgen", "validate", "examples/pynomaly/promgen.yaml"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "promgen.spec.models" in imported  # the listing is real
+    assert not {"typer", "importlib.metadata", "pydantic.plugin._loader"} & imported
+
+
+def test_the_plugin_loader_stand_in_answers_as_the_loader_does_with_plugins_off() -> None:
+    code = (
+        "import os, sys; os.environ['PYDANTIC_DISABLE_PLUGINS'] = '__all__'\n"
+        "from promgen import cli; cli._skip_pydantic_plugin_loader()\n"
+        "loader = sys.modules[cli.PYDANTIC_PLUGIN_LOADER]\n"
+        "print(tuple(loader.get_plugins()))\n"
+        "print(loader.PYDANTIC_ENTRY_POINT_GROUP)\n"  # any other name: the real module
+        "from pydantic.plugin._loader import get_plugins; print(tuple(get_plugins()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["()", "pydantic", "()"], done.stderr
