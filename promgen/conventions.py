@@ -229,6 +229,18 @@ LOKI_RULES_DIR = "loki/rules"
 LOKI_TENANT = "fake"
 
 
+# Labels the local stack's log shipper (Alloy) puts on what it ships: container output relabelled from
+# Docker's discovery labels (source, regex, label), and the services' log files.
+LOG_CONTAINER_LABELS = (
+    ("__meta_docker_container_name", "/(.*)", "container"),
+    ("__meta_docker_container_label_com_docker_compose_project", "", "compose_project"),
+    ("__meta_docker_container_label_com_docker_compose_service", "", "compose_service"),
+)
+LOG_SERVICE_LABEL = "service"  # on the lines of a service's log files
+LOG_FILE_LABELS = (LOG_SERVICE_LABEL, "filename")  # Alloy's loki.source.file adds `filename` itself
+LOCAL_STREAM_LABELS = (*LOG_FILE_LABELS, *(label for _, _, label in LOG_CONTAINER_LABELS))
+
+
 def loki_rules_file(service: str) -> str:
     return f"{LOKI_RULES_DIR}/{service}.rules.yml"
 # Local directory (relative to the output directory) holding one file per secret, named by secret_key();

@@ -16,7 +16,6 @@ import pytest
 import yaml
 
 from promgen import conventions
-from promgen.derive import loki
 from promgen.judge import logql
 from tests.conftest import run_promgen
 from tests.support import ROOT, case_id, judge, node_packages, output_cases, plan_spec, rendered, snapshot_extension
@@ -186,12 +185,12 @@ def test_example_log_alerts_select_labels_the_local_stack_ships(example: str) ->
     rules = log_rules(rendered(example, ("loki",)))
     assert rules
     for rule in rules:
-        assert set(logql.selector_labels(rule["expr"])) <= set(loki.LOCAL_STREAM_LABELS), rule["expr"]
+        assert set(logql.selector_labels(rule["expr"])) <= set(conventions.LOCAL_STREAM_LABELS), rule["expr"]
     assert grammar_verdicts([rule["expr"] for rule in rules]) == [None] * len(rules)
 
 
 def test_the_shippers_labels_are_the_ones_the_alloy_config_sets() -> None:
     alloy = rendered("automation-orchestrator", ("compose",))[conventions.COMPOSE_ALLOY_FILE]
-    for label in loki.LOCAL_STREAM_LABELS:
+    for label in conventions.LOCAL_STREAM_LABELS:
         if label != "filename":  # Alloy's loki.source.file adds it itself
             assert f'"{label}"' in alloy, label

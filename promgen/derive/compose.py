@@ -401,16 +401,12 @@ def alloy_config(log_files: tuple[tuple[str, str], ...] = ()) -> list[dict[str, 
     rules = [
         {"kind": "rule", "attributes": [("source_labels", alloy_list([source])), *([("regex", alloy_string(regex))] if regex else []),
                                         ("target_label", alloy_string(target))]}
-        for source, regex, target in (
-            ("__meta_docker_container_name", "/(.*)", "container"),
-            ("__meta_docker_container_label_com_docker_compose_project", "", "compose_project"),
-            ("__meta_docker_container_label_com_docker_compose_service", "", "compose_service"),
-        )
+        for source, regex, target in conventions.LOG_CONTAINER_LABELS
     ]
     files = []
     if log_files:
         targets = ", ".join(
-            "{" + f"{alloy_string('__path__')} = {alloy_string(path)}, {alloy_string('service')} = {alloy_string(service)}" + "}"
+            "{" + f"{alloy_string('__path__')} = {alloy_string(path)}, {alloy_string(conventions.LOG_SERVICE_LABEL)} = {alloy_string(service)}" + "}"
             for service, path in log_files)
         files = [
             {"kind": "local.file_match", "label": "files", "attributes": [("path_targets", f"[{targets}]")]},

@@ -13,8 +13,6 @@ from promgen.model import Model
 
 LOKI_RULES_MOUNT = "/etc/loki/rules"  # the ruler reads <directory>/<tenant>/*.yml
 LOKI_DATA = "/loki"  # the image's data volume
-# Labels the local stack's log shipper attaches (compose.alloy_config): container output, and files.
-LOCAL_STREAM_LABELS = ("service", "filename", "container", "compose_project", "compose_service")
 
 
 def rule_groups(model: Model) -> list[Group]:
@@ -34,10 +32,10 @@ def local_label_notes(model: Model) -> list[str]:
     compose stack they cannot fire (production Loki may well have the label)."""
     notes = []
     for alert in model.log_alerts:
-        unknown = sorted(set(logql.selector_labels(alert.expr)) - set(LOCAL_STREAM_LABELS))
+        unknown = sorted(set(logql.selector_labels(alert.expr)) - set(conventions.LOCAL_STREAM_LABELS))
         if unknown:
             notes.append(f"log alert {alert.name} selects streams by {', '.join(unknown)}, which the local stack's "
-                         f"log shipper does not set (it sets {', '.join(LOCAL_STREAM_LABELS)}): it cannot fire there")
+                         f"log shipper does not set (it sets {', '.join(conventions.LOCAL_STREAM_LABELS)}): it cannot fire there")
     return notes
 
 

@@ -271,15 +271,11 @@ def _generic_cases(model: Model, rules: Rules, named: list[AlertRule]) -> list[C
     return cases
 
 
-def _prints_exact_value(rule: AlertRule) -> bool:
-    """Whether the rule's text prints its value beyond humanizePercentage's four digits (the long
-    windows' ratios can differ from the shortest's in the last bits of a float)."""
+def _uses_value(rule: AlertRule, unless: re.Pattern[str] | None = None) -> bool:
+    """Whether the rule's labels or annotations print its value (other than as `unless` matches)."""
     texts = [*rule.annotations.values(), *rule.labels.values()]
-    return any("$value" in rest or ".Value" in rest for rest in (ROUNDED_VALUE.sub("", text) for text in texts))
-
-
-def _uses_value(rule: AlertRule) -> bool:
-    texts = [*rule.annotations.values(), *rule.labels.values()]
+    if unless is not None:
+        texts = [unless.sub("", text) for text in texts]
     return any("$value" in text or ".Value" in text for text in texts)
 
 
@@ -362,7 +358,9 @@ def _burn_cases(model: Model, rules: Rules, named: list[AlertRule], index: int) 
     page_rule, ticket_rule = named[0], (named[1] if len(named) > 1 else None)  # as slo.alert_rules writes them
     if (window_ratios.windows_agree(plan, rules.recorded)
             and all(v.family.kind in ("counter", "histogram") for v in found_vars)  # linear from zero
-            and not any(_prints_exact_value(rule) for rule in named)):
+            # the long windows' ratios can differ from the shortest's in a float's last bits, which
+            # humanizePercentage's four digits never show
+            and not any(_uses_value(rule, unless=ROUNDED_VALUE) for rule in named)):
         rules = replace(rules, recorded=window_ratios.on_shortest_window(plan, rules.recorded))
 
     # Input fails from t=0, so every window sees the same error ratio as soon as it has samples:

@@ -79,23 +79,24 @@ class RunbookPage:
 
 def pages(model: Model) -> list[RunbookPage]:
     rules_by_alert: dict[str, list[dict[str, Any]]] = {}
-    groups = [*prometheus.rule_groups(model), *loki.rule_groups(model)]
-    for group in groups:
-        for rule in group["rules"]:
-            if "alert" in rule and conventions.ESCALATED_LABEL not in rule["labels"]:  # copies: in `escalation`
-                rules_by_alert.setdefault(rule["alert"], []).append(rule)
+    language: dict[str, str] = {}  # alert -> the query language of its rules
+    for query_language, groups in (("promql", prometheus.rule_groups(model)), ("logql", loki.rule_groups(model))):
+        for group in groups:
+            for rule in group["rules"]:
+                if "alert" in rule and conventions.ESCALATED_LABEL not in rule["labels"]:  # copies: in `escalation`
+                    rules_by_alert.setdefault(rule["alert"], []).append(rule)
+                    language[rule["alert"]] = query_language
     dashboards, _notes = service_dashboards(model)
     shown = [(d, _dashboard_identifiers(d)) for d in dashboards]  # once per dashboard, not per alert
     spec_alerts: dict[str, AlertBase] = {alert.name: alert for alert in [*model.spec.alerts, *model.spec.log_alerts]}
-    return [_page(model, name, rules, shown, spec_alerts) for name, rules in sorted(rules_by_alert.items())]
+    return [_page(model, name, rules, language[name], shown, spec_alerts) for name, rules in sorted(rules_by_alert.items())]
 
 
-def _page(model: Model, name: str, rules: list[dict[str, Any]], dashboards: list[tuple[dict[str, Any], set[str]]],
-          spec_alerts: dict[str, AlertBase]) -> RunbookPage:
+def _page(model: Model, name: str, rules: list[dict[str, Any]], language: str,
+          dashboards: list[tuple[dict[str, Any], set[str]]], spec_alerts: dict[str, AlertBase]) -> RunbookPage:
     own = spec_alerts.get(name)
     slo_name = rules[0]["labels"].get("slo") if own is None else None
     runbook = own.runbook if own is not None else _slo_runbook(model, slo_name)
-    language = "logql" if name in {alert.name for alert in model.spec.log_alerts} else "promql"
     firings = tuple(_firing(model, rule, language) for rule in rules)
     return RunbookPage(
         path=conventions.runbook_file(model.service, name),

@@ -28,7 +28,8 @@ def problems(expr: str) -> list[str]:
     found: list[str] = []
     for inner in selectors:
         found += _selector_problems(inner)
-    if not RANGE_FUNCTIONS & set(_FUNCTION.findall(_outside_strings(expr))):
+    code = "".join(char for _, char in _outside_literals(expr)[0])
+    if not RANGE_FUNCTIONS & set(_FUNCTION.findall(code)):
         found.append("it is a log query, not a metric query: count its lines with a range aggregation, "
                      'like sum(count_over_time({service="api"} |= "ERROR" [5m])) > 0')
     return found
@@ -115,7 +116,3 @@ def _split_commas(inner: str) -> list[str]:
     commas = [index for index, char in _outside_literals(inner)[0] if char == ","]
     bounds = [-1, *commas, len(inner)]
     return [inner[start + 1:stop] for start, stop in zip(bounds, bounds[1:])]
-
-
-def _outside_strings(expr: str) -> str:
-    return re.sub(r'"(?:[^"\\]|\\.)*"|`[^`]*`', '""', expr)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from promgen import alert_templates
-from promgen.conventions import custom_dashboard_uid, dashboard_uid, metric_unit
+from promgen.conventions import ESCALATED_LABEL, custom_dashboard_uid, dashboard_uid, metric_unit
 from promgen.errors import Problem
 from promgen.judge import logql
 from promgen.judge.dashboards import rate_interval_problem, unit_known
@@ -18,7 +18,7 @@ from promgen.spec.models import AlertBase, Spec
 from promgen.spec.suggest import did_you_mean
 from promgen.yamlio import PathKey
 
-RESERVED_ALERT_LABELS = ("alertname", "severity", "service", "slo", "escalated")  # escalated: severities[].escalate
+RESERVED_ALERT_LABELS = ("alertname", "severity", "service", "slo", ESCALATED_LABEL)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LOKI_MIN_RETENTION_MS = 86_400_000
 MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(".*"|[^"\s]*)\s*$')
