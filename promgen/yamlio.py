@@ -373,9 +373,136 @@ def dump_yaml(data: Any) -> str:
     emitter, skipping PyYAML's Python representer and serializer, and whether a string needs quotes
     (whether YAML would read it as something else) is decided once per distinct string.
     """
+    if type(data) is dict and data:
+        try:
+            lines: list[str] = []
+            _block_mapping(data, 0, lines.append)
+            return "".join(lines)
+        except _Unwritten:
+            pass
+    return _libyaml_dump(data)
+
+
+def _libyaml_dump(data: Any) -> str:
     import yaml
 
     return str(yaml.emit(_events(data), Dumper=_emitter(), width=4096, allow_unicode=True))
+
+
+# The block writer: what libyaml writes for block mappings and sequences, laid out directly. Each
+# distinct scalar is written once by libyaml itself (`_value_text`), so quoting and escaping are
+# libyaml's; only the layout around scalars is ours. Anything it does not lay out the way libyaml
+# would (a key that is not a short plain scalar, a value spanning lines other than a literal block,
+# mappings as keys) raises _Unwritten, and the whole document goes through libyaml instead.
+
+
+class _Unwritten(Exception):
+    """The block writer leaves this document to libyaml."""
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]{0,100}")
+
+
+@lru_cache(maxsize=4096)
+def _key_text(key: str) -> str:
+    """`key` as libyaml writes a block mapping's key (a simple key: one line, at most 128 characters)."""
+    if _PLAIN_KEY.fullmatch(key) and _reads_as(key) == STR_TAG:
+        return key
+    written = _libyaml_dump({key: 0})
+    if not written.endswith(": 0\n") or written.startswith("?") or written.count("\n") != 1:
+        raise _Unwritten
+    return written[: -len(": 0\n")]
+
+
+def _block_mapping(data: dict[Any, Any], indent: int, add: Any, first_prefix: str | None = None) -> None:
+    """`data` at `indent`; its first line starts with `first_prefix` (a sequence's dash) when given."""
+    pad = " " * indent
+    prefix = pad if first_prefix is None else first_prefix
+    for key, value in data.items():
+        key = _key_text(key) if type(key) is str else _other_text(key)
+        kind = type(value)
+        if kind is dict:
+            if value:
+                add(f"{prefix}{key}:\n")
+                _block_mapping(value, indent + 2, add)
+            else:
+                add(f"{prefix}{key}: {{}}\n")
+        elif kind is list or kind is tuple:
+            if value:
+                add(f"{prefix}{key}:\n")
+                _block_sequence(value, indent, add)  # libyaml does not indent a mapping's sequences
+            else:
+                add(f"{prefix}{key}: []\n")
+        else:
+            add(f"{prefix}{key}: {_placed(_value_text(value), indent + 2)}\n")
+        prefix = pad
+
+
+def _block_sequence(data: list[Any] | tuple[Any, ...], indent: int, add: Any) -> None:
+    dash = " " * indent + "- "
+    for item in data:
+        kind = type(item)
+        if kind is dict:
+            if item:
+                _block_mapping(item, indent + 2, add, first_prefix=dash)
+            else:
+                add(f"{dash}{{}}\n")
+        elif kind is list or kind is tuple:
+            if item:
+                raise _Unwritten  # nested sequences: none in promgen's output
+            add(f"{dash}[]\n")
+        else:
+            add(f"{dash}{_placed(_value_text(item), indent + 2)}\n")
+
+
+def _placed(text: str, indent: int) -> str:
+    """A scalar's text (as written at indent 2) moved to `indent`: only literal blocks span lines."""
+    if "\n" not in text or indent == 2:
+        return text
+    head, _, body = text.partition("\n")
+    pad = " " * (indent - 2)
+    return head + "\n" + "\n".join(pad + line if line else line for line in body.split("\n"))
+
+
+def _value_text(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return _string_text(value)
+    if kind is not bool and kind is not int and kind is not float and value is not None:
+        if isinstance(value, str):
+            return _string_text(str(value))
+        raise _Unwritten
+    return _other_text(value)
+
+
+def _other_text(value: Any) -> str:
+    # not cached: 1, 1.0 and True are one key to a cache, and so are 0.0 and -0.0
+    tag, text = _scalar_text(value)
+    if _reads_as(text) != tag:
+        raise _Unwritten
+    return text
+
+
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_/(][A-Za-z0-9_/(){}\[\]=~!<>.,+*$@^|;\"'-]{0,200}")
+
+
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+
+
+@lru_cache(maxsize=65536)
+def _string_text(text: str) -> str:
+    """`text` as libyaml writes it as a block mapping's value at indent 2, without the line break."""
+    if _PLAIN_VALUE.fullmatch(text) and _reads_as(text) == STR_TAG:
+        return text
+    if _OTHER_BREAKS.search(text):
+        raise _Unwritten  # libyaml breaks lines at these too, and indents what follows
+    written = _libyaml_dump({"k": text})
+    if not written.startswith("k: ") or written.endswith("\n...\n"):  # `|+` leaves the document open
+        raise _Unwritten
+    body = written[3:].removesuffix("\n")
+    if "\n" in body and not body.startswith("|"):
+        raise _Unwritten  # a quoted scalar folded over lines
+    return body
 
 
 STR_TAG = "tag:yaml.org,2002:str"

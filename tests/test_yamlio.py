@@ -65,3 +65,70 @@ def test_broken_documents_point_at_the_problem(text: str, position: tuple[int, i
     [problem] = raised.value.problems
     assert (problem.line, problem.column) == position
     assert message in problem.message
+
+
+# --- output -------------------------------------------------------------------------------------
+
+import yaml  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from promgen import yamlio  # noqa: E402
+
+
+class _LiteralDumper(yaml.CSafeDumper):
+    """PyYAML's own dump, as dump_yaml documents it: libyaml, literal blocks for multi-line strings."""
+
+
+def _literal_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_LiteralDumper.add_representer(str, _literal_str)
+
+
+def _reference(data: object) -> str:
+    return yaml.dump(data, Dumper=_LiteralDumper, sort_keys=False, default_flow_style=False,
+                     allow_unicode=True, width=4096)
+
+
+# Strings a generator writes, and strings that need care: numbers, booleans and nulls as text,
+# indicators, `: ` and ` #`, quotes, leading and trailing spaces and line breaks, unicode, control
+# characters, long lines.
+_TRICKY = st.sampled_from([
+    "", " ", "a b", "a: b", "a #b", "a#b", "-", "- a", "-a", "?", "? a", ":", "a:", "#", "!x", "&a", "*a",
+    "|", ">", "'", '"', "%x", "@x", "`x", "{a}", "[a]", "a,b", "0", "1.5", "1e3", "0x1F", "0o7", "1_000",
+    "true", "False", "yes", "no", "on", "~", "null", ".inf", "-.inf", ".nan", "2001-12-14", "12:30",
+    "a\nb", "a\n", "a\n\n", "\na", " a\nb", "a \nb", "a\n b", "a\tb", "\x07", "é ✓", "\u2028", "a\rb", "a\x85b",
+    'rate(x{a="b"}[5m]) > 0.5', "{{ $value | humanizePercentage }}", "0+10x120", "_x1", "x" * 300,
+])
+_STRINGS = st.one_of(_TRICKY, st.text(max_size=30), st.lists(_TRICKY, max_size=4).map(" ".join),
+                     st.lists(_TRICKY, max_size=4).map("\n".join))
+_SCALARS = st.one_of(_STRINGS, st.integers(), st.floats(), st.booleans(), st.none())
+_KEYS = st.one_of(_STRINGS, st.integers(), st.booleans())
+_DOCUMENTS = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4)),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(_KEYS, _DOCUMENTS, max_size=5))
+def test_dump_yaml_writes_what_pyyaml_writes(document: dict[object, object]) -> None:
+    assert yamlio.dump_yaml(document) == _reference(document)
+
+
+def test_the_block_writer_lays_out_generated_files_itself() -> None:
+    """Rule and test files take the direct path (libyaml writes their scalars, not their layout)."""
+    document = {
+        "groups": [{"name": "x", "labels": {"a.b/c": "d"}, "rules": [
+            {"alert": "A", "expr": 'sum(rate(x{a="b"}[5m])) > 0.5', "for": "5m",
+             "annotations": {"summary": "Value: {{ $value }}", "description": "two\nlines\n"}},
+            {"record": "r", "expr": "1", "labels": {"n": 1, "b": True, "f": 0.5, "z": None}},
+        ]}],
+        "empty": {}, "none": [], "nested": {"deep": [{}, [], "x"]},
+    }
+    lines: list[str] = []
+    yamlio._block_mapping(document, 0, lines.append)  # raises _Unwritten when it would hand over
+    assert "".join(lines) == _reference(document)
