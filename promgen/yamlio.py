@@ -483,7 +483,9 @@ def _other_text(value: Any) -> str:
     return text
 
 
-_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_/(][A-Za-z0-9_/(){}\[\]=~!<>.,+*$@^|;\"'-]{0,200}")
+# Text libyaml writes plain in block context, once YAML reads it back as a string: no indicator
+# first, no `: ` or ` #`, nothing it would quote (leading or trailing spaces, control characters).
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_/($][A-Za-z0-9_/(){}\[\]=~!<>.,+*$@^|;:?&%\"' -]{0,300}")
 
 
 _OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
@@ -492,7 +494,8 @@ _OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 @lru_cache(maxsize=65536)
 def _string_text(text: str) -> str:
     """`text` as libyaml writes it as a block mapping's value at indent 2, without the line break."""
-    if _PLAIN_VALUE.fullmatch(text) and _reads_as(text) == STR_TAG:
+    if (_PLAIN_VALUE.fullmatch(text) and not text.endswith((" ", ":")) and ": " not in text and " #" not in text
+            and _reads_as(text) == STR_TAG):
         return text
     if _OTHER_BREAKS.search(text):
         raise _Unwritten  # libyaml breaks lines at these too, and indents what follows

@@ -100,6 +100,8 @@ _TRICKY = st.sampled_from([
     "|", ">", "'", '"', "%x", "@x", "`x", "{a}", "[a]", "a,b", "0", "1.5", "1e3", "0x1F", "0o7", "1_000",
     "true", "False", "yes", "no", "on", "~", "null", ".inf", "-.inf", ".nan", "2001-12-14", "12:30",
     "a\nb", "a\n", "a\n\n", "\na", " a\nb", "a \nb", "a\n b", "a\tb", "\x07", "é ✓", "\u2028", "a\rb", "a\x85b",
+    "...", "... a", "---", "--- a", ".a", "$x", "a::b", "a:b", "https://x.example/a?b=c&d=%20", "a ? b",
+    "5%", "a  b", "x & y", "(a)", "a;b", "a :b", "a: ", "a:\n", "slo:sli_error:ratio_rate5m",
     'rate(x{a="b"}[5m]) > 0.5', "{{ $value | humanizePercentage }}", "0+10x120", "_x1", "x" * 300,
 ])
 _STRINGS = st.one_of(_TRICKY, st.text(max_size=30), st.lists(_TRICKY, max_size=4).map(" ".join),
@@ -111,6 +113,13 @@ _DOCUMENTS = st.recursive(
     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4)),
     max_leaves=25,
 )
+
+
+@pytest.mark.parametrize("text", _TRICKY.elements)
+def test_each_tricky_string_is_written_as_pyyaml_writes_it(text: str) -> None:
+    """As a key and as a value, in a mapping, a sequence, and nested deeper (literal blocks move)."""
+    document = {text: text, "k": [text, {text: [text]}], "d": {"e": {"f": text}}}
+    assert yamlio.dump_yaml(document) == _reference(document)
 
 
 @settings(max_examples=400, deadline=None)
