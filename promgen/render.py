@@ -37,38 +37,46 @@ def _to_json(value: Any) -> str:
 
 def _json_into(value: Any, add: Any, newline: str) -> None:
     kind = type(value)
-    if kind is str:
-        add(_json_string(value))
-    elif kind is dict:
+    if kind is dict:
         if not value:
             add("{}")
             return
         inner = newline + "  "
-        add("{")
-        first = True
+        separator = "{" + inner
         for key, item in value.items():
-            add(inner if first else "," + inner)
-            first = False
-            add(_json_string(key if type(key) is str else _json_key(key)))
-            add(": ")
-            _json_into(item, add, inner)
+            key_text = _ENCODE_STRING(key if type(key) is str else _json_key(key))
+            leaf = _JSON_LEAF.get(type(item))
+            if leaf is not None:  # most values: written here rather than by a call per value
+                add(f"{separator}{key_text}: {leaf(item)}")
+            else:
+                add(f"{separator}{key_text}: ")
+                _json_into(item, add, inner)
+            separator = "," + inner
         add(newline + "}")
     elif kind is list or kind is tuple:
         if not value:
             add("[]")
             return
         inner = newline + "  "
-        add("[")
-        for index, item in enumerate(value):
-            add(inner if index == 0 else "," + inner)
-            _json_into(item, add, inner)
+        separator = "[" + inner
+        for item in value:
+            leaf = _JSON_LEAF.get(type(item))
+            if leaf is not None:
+                add(separator + leaf(item))
+            else:
+                add(separator)
+                _json_into(item, add, inner)
+            separator = "," + inner
         add(newline + "]")
     else:
-        add(json.dumps(value))
+        leaf = _JSON_LEAF.get(kind)
+        add(leaf(value) if leaf is not None else json.dumps(value))
 
 
-def _json_string(text: str) -> str:
-    return _ENCODE_STRING(text)
+def _json_float(value: float) -> str:
+    if value != value or value in (float("inf"), float("-inf")):
+        return json.dumps(value)  # NaN, Infinity, -Infinity, as json writes them
+    return float.__repr__(value)
 
 
 def _json_key(key: Any) -> str:
@@ -76,6 +84,14 @@ def _json_key(key: Any) -> str:
 
 
 _ENCODE_STRING = json.encoder.encode_basestring  # C-accelerated, as ensure_ascii=False uses
+# Writers of the values that hold no others, by exact type (a subclass takes json's own path).
+_JSON_LEAF: dict[type, Any] = {
+    str: _ENCODE_STRING,
+    int: int.__repr__,
+    float: _json_float,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda _: "null",
+}
 
 
 @lru_cache(maxsize=1)

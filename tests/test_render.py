@@ -1,0 +1,35 @@
+"""The Jinja environment's filters: to_json writes what json.dumps(indent=2) writes."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from promgen.render import _to_json
+
+_SCALARS = st.one_of(st.text(max_size=12), st.integers(), st.floats(), st.booleans(), st.none())
+_KEYS = st.one_of(st.text(max_size=8), st.integers(), st.floats(allow_nan=False), st.booleans(), st.none())
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner),
+                            st.dictionaries(_KEYS, inner, max_size=4)),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_VALUES)
+def test_to_json_writes_what_json_dumps_writes(value: object) -> None:
+    assert _to_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_to_json_writes_subclasses_as_json_does() -> None:
+    import enum
+
+    class Level(enum.IntEnum):
+        HIGH = 2
+
+    value = {"level": Level.HIGH, "nested": [Level.HIGH, {"x": float("nan")}], Level.HIGH: "key"}
+    assert _to_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
