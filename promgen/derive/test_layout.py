@@ -7,6 +7,7 @@ SLO's file too), never the others, so `promtool test rules` evaluates only the r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -48,6 +49,12 @@ class _RecordedIndex:
                     if "record" in rule:
                         labels = {**group.get("labels", {}), **rule.get("labels", {})}
                         self.by_name.setdefault(rule["record"], []).append(_Recorded(number, labels))
+        # Most expressions read no recorded series; those that might name one (or select by __name__).
+        names = sorted(self.by_name, key=len, reverse=True)
+        self.may_read = re.compile(
+            "__name__|" + "".join(f"(?<![A-Za-z0-9_:]){re.escape(name)}(?![A-Za-z0-9_:])|" for name in names)
+            + "(?!)"
+        ).search
         self.by_value: dict[tuple[str, str, str], list[_Recorded]] = {}
         self.everywhere: dict[str, set[str]] = {}  # name -> labels every rule writing it sets
         for name, entries in self.by_name.items():
@@ -89,6 +96,8 @@ def dependencies(number: int, files: list[RuleFile], index: _RecordedIndex) -> l
     while pending:
         for group in files[pending.pop()].groups:
             for rule in group["rules"]:
+                if not index.may_read(rule["expr"]):
+                    continue
                 for name, matchers in _reads(rule["expr"]):
                     for recorded in index.writing(name, matchers):
                         if recorded.file not in needed:
