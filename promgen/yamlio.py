@@ -373,10 +373,14 @@ def dump_yaml(data: Any) -> str:
     emitter, skipping PyYAML's Python representer and serializer, and whether a string needs quotes
     (whether YAML would read it as something else) is decided once per distinct string.
     """
-    if type(data) is dict and data:
+    kind = type(data)
+    if data and (kind is dict or kind is list or kind is tuple):
         try:
             lines: list[str] = []
-            _block_mapping(data, 0, lines.append)
+            if kind is dict:
+                _block_mapping(data, 0, lines.append)
+            else:
+                _block_sequence(data, 0, lines.append)
             return "".join(lines)
         except _Unwritten:
             pass
@@ -483,10 +487,17 @@ def _other_text(value: Any) -> str:
     return text
 
 
-# Text libyaml writes plain in block context, once YAML reads it back as a string: no indicator
-# first, no `: ` or ` #`, nothing it would quote (leading or trailing spaces, control characters).
-_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_/($][A-Za-z0-9_/(){}\[\]=~!<>.,+*$@^|;:?&%\"' -]{0,300}")
-
+# What libyaml writes for the common strings, without asking it; held to its output by tests.
+# Plain, as libyaml's analysis allows it in block context: no indicator first (nor `---`/`...`, nor
+# `-`, `?` or `:` before a space), no `: ` or ` #`, no space or `:` last, and YAML reads it back as a
+# string. At most 1,000 characters, so no line reaches the width, where libyaml would fold.
+_PLAIN_VALUE = re.compile(r"(?![-?:](?: |$))(?!---|\.\.\.)[^ #,\[\]{}&*!|>'\"%@`][ -~]{0,1000}")
+# One line of printable ASCII: libyaml single-quotes it when it cannot be plain.
+_QUOTABLE = re.compile(r"[ -~]{0,1000}")
+# Lines of printable ASCII for a literal block: none ends in a space (libyaml would double-quote
+# the whole), the first starts with no space or break (libyaml would add an indentation indicator),
+# and at most one line break ends it (more would leave the document open with `|+`).
+_LITERAL = re.compile(r"[!-~](?:[ -~]{0,1000}[!-~])?(?:\n(?:[ -~]{0,1000}[!-~])?)+")
 
 _OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 
@@ -494,9 +505,19 @@ _OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 @lru_cache(maxsize=65536)
 def _string_text(text: str) -> str:
     """`text` as libyaml writes it as a block mapping's value at indent 2, without the line break."""
-    if (_PLAIN_VALUE.fullmatch(text) and not text.endswith((" ", ":")) and ": " not in text and " #" not in text
-            and _reads_as(text) == STR_TAG):
-        return text
+    if _QUOTABLE.fullmatch(text):
+        if (_PLAIN_VALUE.fullmatch(text) and not text.endswith((" ", ":")) and ": " not in text
+                and " #" not in text and _reads_as(text) == STR_TAG):
+            return text
+        return "'" + text.replace("'", "''") + "'"
+    if _LITERAL.fullmatch(text) and not text.endswith("\n\n"):
+        body = text[:-1] if text.endswith("\n") else text
+        lines = ["  " + line if line else line for line in body.split("\n")]
+        return ("|\n" if text.endswith("\n") else "|-\n") + "\n".join(lines)
+    return _libyaml_text(text)
+
+
+def _libyaml_text(text: str) -> str:
     if _OTHER_BREAKS.search(text):
         raise _Unwritten  # libyaml breaks lines at these too, and indents what follows
     written = _libyaml_dump({"k": text})

@@ -123,9 +123,27 @@ def test_each_tricky_string_is_written_as_pyyaml_writes_it(text: str) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.dictionaries(_KEYS, _DOCUMENTS, max_size=5))
-def test_dump_yaml_writes_what_pyyaml_writes(document: dict[object, object]) -> None:
+@given(st.one_of(st.dictionaries(_KEYS, _DOCUMENTS, max_size=5), st.lists(_DOCUMENTS, max_size=4)))
+def test_dump_yaml_writes_what_pyyaml_writes(document: object) -> None:
     assert yamlio.dump_yaml(document) == _reference(document)
+
+
+_LAYOUT_CHARACTERS = st.sampled_from(list(" \n\tab:#'\"-?|>{}[],&*!%@`.019xyz\\~é\x07"))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.text(_LAYOUT_CHARACTERS, max_size=12), st.text(max_size=8), _TRICKY))
+def test_strings_written_without_libyaml_are_what_libyaml_writes(text: str) -> None:
+    """Plain, single-quoted and literal strings are laid out directly; each must equal libyaml's."""
+    try:
+        expected: str | None = yamlio._libyaml_text(text)
+    except yamlio._Unwritten:
+        expected = None
+    try:
+        written: str | None = yamlio._string_text.__wrapped__(text)
+    except yamlio._Unwritten:
+        written = None
+    assert written == expected
 
 
 def test_the_block_writer_lays_out_generated_files_itself() -> None:
