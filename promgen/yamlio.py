@@ -461,11 +461,12 @@ def _block_sequence(data: list[Any] | tuple[Any, ...], indent: int, add: Any) ->
 
 def _placed(text: str, indent: int) -> str:
     """A scalar's text (as written at indent 2) moved to `indent`: only literal blocks span lines."""
-    if "\n" not in text or indent == 2:
+    if indent == 2 or "\n" not in text:
         return text
-    head, _, body = text.partition("\n")
-    pad = " " * (indent - 2)
-    return head + "\n" + "\n".join(pad + line if line else line for line in body.split("\n"))
+    return _LINE_START.sub("\n" + " " * (indent - 2), text)
+
+
+_LINE_START = re.compile(r"\n(?=[^\n])")  # the start of every line but the first, except empty lines
 
 
 def _value_text(value: Any) -> str:
@@ -494,26 +495,36 @@ def _other_text(value: Any) -> str:
 _PLAIN_VALUE = re.compile(r"(?![-?:](?: |$))(?!---|\.\.\.)[^ #,\[\]{}&*!|>'\"%@`][ -~]{0,1000}")
 # One line of printable ASCII: libyaml single-quotes it when it cannot be plain.
 _QUOTABLE = re.compile(r"[ -~]{0,1000}")
-# Lines of printable ASCII for a literal block: none ends in a space (libyaml would double-quote
-# the whole), the first starts with no space or break (libyaml would add an indentation indicator),
-# and at most one line break ends it (more would leave the document open with `|+`).
-_LITERAL = re.compile(r"[!-~](?:[ -~]{0,1000}[!-~])?(?:\n(?:[ -~]{0,1000}[!-~])?)+")
+# Lines of printable ASCII make a literal block unless a line ends in a space (libyaml would
+# double-quote the whole), the text starts with a space or a break (it would add an indentation
+# indicator), or more than one break ends it (it would leave the document open with `|+`). A
+# search, not a match of the lines: a repeated group over a long text holds memory per line.
+_NOT_LITERAL = re.compile(r"[^\n -~]| \n|^[ \n]|\n\n\Z| \Z")
 
 _OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 
 
-@lru_cache(maxsize=65536)
 def _string_text(text: str) -> str:
     """`text` as libyaml writes it as a block mapping's value at indent 2, without the line break."""
+    # A fleet's long texts (a dashboard in a ConfigMap) are written once; caching them only holds memory.
+    return _short_string_text(text) if len(text) <= 4096 else _string_layout(text)
+
+
+@lru_cache(maxsize=65536)
+def _short_string_text(text: str) -> str:
+    return _string_layout(text)
+
+
+def _string_layout(text: str) -> str:
     if _QUOTABLE.fullmatch(text):
         if (_PLAIN_VALUE.fullmatch(text) and not text.endswith((" ", ":")) and ": " not in text
                 and " #" not in text and _reads_as(text) == STR_TAG):
             return text
         return "'" + text.replace("'", "''") + "'"
-    if _LITERAL.fullmatch(text) and not text.endswith("\n\n"):
-        body = text[:-1] if text.endswith("\n") else text
-        lines = ["  " + line if line else line for line in body.split("\n")]
-        return ("|\n" if text.endswith("\n") else "|-\n") + "\n".join(lines)
+    if "\n" in text and not _NOT_LITERAL.search(text):
+        if text.endswith("\n"):
+            return "|\n  " + _LINE_START.sub("\n  ", text[:-1])
+        return "|-\n  " + _LINE_START.sub("\n  ", text)
     return _libyaml_text(text)
 
 

@@ -33,3 +33,15 @@ def test_to_json_writes_subclasses_as_json_does() -> None:
 
     value = {"level": Level.HIGH, "nested": [Level.HIGH, {"x": float("nan")}], Level.HIGH: "key"}
     assert _to_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), st.one_of(_SCALARS, st.lists(st.text(max_size=8), max_size=3)), max_size=4),
+       st.integers(min_value=0, max_value=6))
+def test_to_yaml_indents_every_line_but_empty_ones(value: dict[str, object], indent: int) -> None:
+    from promgen.render import _to_yaml
+    from promgen.yamlio import dump_yaml
+
+    text = dump_yaml(value).rstrip("\n")
+    expected = "\n".join(" " * indent + line if line else line for line in text.splitlines()) if indent else text
+    assert _to_yaml(value, indent) == expected

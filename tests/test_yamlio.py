@@ -140,7 +140,7 @@ def test_strings_written_without_libyaml_are_what_libyaml_writes(text: str) -> N
     except yamlio._Unwritten:
         expected = None
     try:
-        written: str | None = yamlio._string_text.__wrapped__(text)
+        written: str | None = yamlio._string_layout(text)
     except yamlio._Unwritten:
         written = None
     assert written == expected

@@ -37,7 +37,7 @@ _LEGACY_LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 Result = Literal["vector", "any"]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def parsed(expr: str) -> Any:
     """`expr` parsed once per process: checks, rules, tests and dashboards read the same expressions
     many times, and the parser's nodes are never modified, so they can be shared. Raises as
