@@ -49,12 +49,7 @@ class _RecordedIndex:
                     if "record" in rule:
                         labels = {**group.get("labels", {}), **rule.get("labels", {})}
                         self.by_name.setdefault(rule["record"], []).append(_Recorded(number, labels))
-        # Most expressions read no recorded series; those that might name one (or select by __name__).
-        names = sorted(self.by_name, key=len, reverse=True)
-        self.may_read = re.compile(
-            "__name__|" + "".join(f"(?<![A-Za-z0-9_:]){re.escape(name)}(?![A-Za-z0-9_:])|" for name in names)
-            + "(?!)"
-        ).search
+        self.recorded_names = frozenset(self.by_name) | {"__name__"}
         self.by_value: dict[tuple[str, str, str], list[_Recorded]] = {}
         self.everywhere: dict[str, set[str]] = {}  # name -> labels every rule writing it sets
         for name, entries in self.by_name.items():
@@ -74,6 +69,9 @@ class _RecordedIndex:
         return [entry for entry in candidates
                 if all(matcher_ok(entry.labels.get(label, ""), op, value)
                        for label, op, value in matchers if label in entry.labels)]
+
+
+_NAME_TOKENS = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*").findall  # every word that could be a name
 
 
 @lru_cache(maxsize=65536)
@@ -96,8 +94,8 @@ def dependencies(number: int, files: list[RuleFile], index: _RecordedIndex) -> l
     while pending:
         for group in files[pending.pop()].groups:
             for rule in group["rules"]:
-                if not index.may_read(rule["expr"]):
-                    continue
+                if not index.recorded_names.intersection(_NAME_TOKENS(rule["expr"])):
+                    continue  # most expressions name no recorded series (nor select by __name__)
                 for name, matchers in _reads(rule["expr"]):
                     for recorded in index.writing(name, matchers):
                         if recorded.file not in needed:
