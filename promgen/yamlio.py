@@ -497,9 +497,8 @@ _PLAIN_VALUE = re.compile(r"(?![-?:](?: |$))(?!---|\.\.\.)[^ #,\[\]{}&*!|>'\"%@`
 _QUOTABLE = re.compile(r"[ -~]{0,1000}")
 # Lines of printable ASCII make a literal block unless a line ends in a space (libyaml would
 # double-quote the whole), the text starts with a space or a break (it would add an indentation
-# indicator), or more than one break ends it (it would leave the document open with `|+`). A
-# search, not a match of the lines: a repeated group over a long text holds memory per line.
-_NOT_LITERAL = re.compile(r"[^\n -~]| \n|^[ \n]|\n\n\Z| \Z")
+# indicator), or more than one break ends it (it would leave the document open with `|+`).
+_NOT_LINES = re.compile(r"[^\n -~]")  # one character class: fast over a long text (a dashboard)
 
 _OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 
@@ -521,7 +520,8 @@ def _string_layout(text: str) -> str:
                 and " #" not in text and _reads_as(text) == STR_TAG):
             return text
         return "'" + text.replace("'", "''") + "'"
-    if "\n" in text and not _NOT_LITERAL.search(text):
+    if ("\n" in text and text[0] not in " \n" and not text.endswith((" ", "\n\n")) and " \n" not in text
+            and not _NOT_LINES.search(text)):
         if text.endswith("\n"):
             return "|\n  " + _LINE_START.sub("\n  ", text[:-1])
         return "|-\n  " + _LINE_START.sub("\n  ", text)
