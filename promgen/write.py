@@ -163,14 +163,48 @@ def read_manifest(directory: OutputDir | None, *, force: bool = False) -> dict[s
         ) from None
 
 
-def manifest_text(entries: Mapping[str, Entry]) -> str:
+def manifest_text(entries: Mapping[str, Entry], inputs: str | None = None) -> str:
     files = {rel: {"output": e.output, "sha256": e.sha256} for rel, e in sorted(entries.items())}
-    document = {
+    document: dict[str, object] = {
         "promgen_manifest": MANIFEST_VERSION,
         "comment": "files promgen render wrote in this directory; it overwrites and removes only these",
         "files": files,
     }
+    if inputs is not None:  # what a complete render of these files read (promgen.fingerprint)
+        document["inputs"] = inputs
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def recorded_inputs(directory: OutputDir) -> str | None:
+    """The inputs digest DIR's manifest records; None without one (or without a valid manifest)."""
+    raw = directory.read(MANIFEST_FILE, READ_LIMIT)
+    try:
+        data = _load_json(raw) if raw is not None else None
+    except ValueError:
+        return None
+    inputs = data.get("inputs") if isinstance(data, dict) else None
+    return inputs if isinstance(inputs, str) else None
+
+
+def up_to_date(out_dir: Path, inputs: str, opt_in: frozenset[str] = frozenset()) -> int | None:
+    """The number of files a complete render plans (those of `opt_in` outputs, which it leaves alone,
+    not counted) when DIR's manifest records `inputs` and every file it lists still has the recorded
+    content; None when anything differs (then only a full comparison can tell)."""
+    try:
+        directory = OutputDir.open(out_dir, create=False)
+        if directory is None:
+            return None
+        with directory, directory.locked(exclusive=False, timeout_s=LOCK_TIMEOUT_S):
+            if directory.kind(JOURNAL_FILE) is not None or recorded_inputs(directory) != inputs:
+                return None
+            manifest = read_manifest(directory)
+            for rel, entry in manifest.items():
+                current = directory.read(rel, READ_LIMIT)
+                if current is None or sha256(current) != entry.sha256:
+                    return None
+            return sum(1 for entry in manifest.values() if entry.output not in opt_in)
+    except OutputError:
+        return None
 
 
 # --- comparing ------------------------------------------------------------------------------
@@ -252,8 +286,10 @@ def _drift(plan: Plan, directory: OutputDir | None, found: Changes) -> Drift:
 # --- writing --------------------------------------------------------------------------------
 
 
-def write(plan: Plan, out_dir: Path, *, force: bool = False) -> Changes:
-    """Bring DIR to the plan through a staged, journaled swap; returns what changed."""
+def write(plan: Plan, out_dir: Path, *, force: bool = False, inputs: str | None = None) -> Changes:
+    """Bring DIR to the plan through a staged, journaled swap; returns what changed. `inputs` (a
+    complete render's digest, promgen.fingerprint) goes into the manifest; a partial render's None
+    clears it there."""
     directory = OutputDir.open(out_dir, create=True)
     assert directory is not None
     with directory, _termination_raises(), directory.locked(exclusive=True, timeout_s=LOCK_TIMEOUT_S):
@@ -265,9 +301,9 @@ def write(plan: Plan, out_dir: Path, *, force: bool = False) -> Changes:
                  if rel not in plan.files and rel not in found.removed and rel not in found.kept
                  and rel not in found.pruned}
         final.update({rel: Entry(plan.owner[rel], sha256(text.encode("utf-8"))) for rel, text in plan.files.items()})
-        if found.written or found.removed or final != manifest:
+        if found.written or found.removed or final != manifest or recorded_inputs(directory) != inputs:
             removals = {rel: manifest[rel].sha256 for rel in found.removed}
-            _swap(directory, plan, found.written, removals, final)
+            _swap(directory, plan, found.written, removals, manifest_text(final, inputs))
         found.kept.sort()
         return found
 
@@ -326,16 +362,14 @@ class Journal:
         return cls(staging, checked, {safe_relative(k): v for k, v in removals.items()})
 
 
-def _swap(
-    directory: OutputDir, plan: Plan, written: list[str], removals: dict[str, str], final: Mapping[str, Entry]
-) -> None:
+def _swap(directory: OutputDir, plan: Plan, written: list[str], removals: dict[str, str], manifest: str) -> None:
     staging = STAGING_PREFIX + secrets.token_hex(8)
     journal = Journal(staging, (*written, MANIFEST_FILE), removals)
     committed = False
     try:
         for rel in written:
             directory.create(f"{staging}/{rel}", plan.files[rel].encode("utf-8"))
-        directory.create(f"{staging}/{MANIFEST_FILE}", manifest_text(final).encode("utf-8"))
+        directory.create(f"{staging}/{MANIFEST_FILE}", manifest.encode("utf-8"))
         for rel in written:
             directory.prepare_parent(rel)
         with _signals_deferred():

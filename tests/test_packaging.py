@@ -49,3 +49,13 @@ def test_wheel_ships_templates_and_renders_outside_the_checkout(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     assert str(ROOT) not in done.stdout.splitlines()[0], "imported the checkout instead of the installed wheel"
     assert any(out.rglob("*.yml")), "the installed promgen rendered nothing"
+    # The wheel and its checkout are the same code: their renders record the same inputs, so a
+    # `render --check` in CI (an installed promgen) recognises what a developer's checkout rendered.
+    from promgen.fingerprint import code_digest
+
+    installed = subprocess.run(
+        [sys.executable, "-c", "from promgen.fingerprint import code_digest; print(code_digest())"],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert installed.returncode == 0, installed.stderr
+    assert installed.stdout.strip() == code_digest()

@@ -25,7 +25,15 @@ SpecPaths = Path | Sequence[Path]
 
 def load_stack(spec_paths: SpecPaths, options: RenderOptions | None = None) -> tuple[Stack, list[Problem]]:
     """The stack of every spec the paths name (files, directories), and the specs' warnings."""
+    stack, warnings, _inputs = _load(spec_paths, options)
+    return stack, warnings
+
+
+def _load(spec_paths: SpecPaths, options: RenderOptions | None) -> tuple[Stack, list[Problem], str | None]:
+    """load_stack's stack and warnings, and the digest of what a complete render of it reads (None
+    when a spec holds a value the digest cannot name)."""
     from promgen.commands.inputs import load_all
+    from promgen.fingerprint import inputs_digest
 
     arguments = [spec_paths] if isinstance(spec_paths, Path) else list(spec_paths)
     specs, warnings = load_all(arguments)
@@ -33,7 +41,13 @@ def load_stack(spec_paths: SpecPaths, options: RenderOptions | None = None) -> t
     check_targets(stack)
     for model in stack.services:
         check_compression(model)
-    return stack, warnings
+    try:
+        inputs: str | None = inputs_digest(
+            [(model.source, loaded.document.data) for model, (_path, loaded) in zip(stack.services, specs)],
+            stack.options)
+    except (TypeError, ValueError):
+        inputs = None
+    return stack, warnings, inputs
 
 
 def produce(
@@ -149,15 +163,24 @@ def run(
     quiet: bool = False,
 ) -> int:
     selected = check_only(only)
-    stack, produced, warnings = produce(spec_paths, selected, options)
+    stack, warnings, inputs = _load(spec_paths, options)
     if not quiet:
         for warning in warnings:
             print(warning.render(), file=sys.stderr)
+    if selected is not None:
+        inputs = None  # a partial render's manifest records no digest
+    if check and inputs is not None:
+        files = write.up_to_date(out_dir, inputs, outputs.OPT_IN)
+        if files is not None:  # same inputs, same files: nothing to derive
+            if not quiet:
+                print(f"{printable(str(out_dir))} is up to date ({files} files)")
+            return 0
+    produced = outputs.produce_all(stack, selected)
     planned = write.Plan.of({name: output.files for name, output in produced.items()}, complete=selected is None,
                             opt_in=outputs.OPT_IN)
     if check:
         return _check(planned, out_dir, quiet)
-    done = write.write(planned, out_dir, force=force)
+    done = write.write(planned, out_dir, force=force, inputs=inputs)
     if not quiet:
         from promgen import summary
 
