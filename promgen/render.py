@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,17 +20,7 @@ def templates_dir() -> Path:
 
 
 def _to_yaml(value: Any, indent: int = 0) -> str:
-    text = dump_yaml(value).rstrip("\n")
-    if not indent:
-        return text
-    pad = " " * indent
-    if _OTHER_LINE_BREAKS.search(text):  # splitlines breaks at these too
-        return "\n".join(pad + line if line else line for line in text.splitlines())
-    return _NON_EMPTY_LINE.sub(pad, text)
-
-
-_NON_EMPTY_LINE = re.compile(r"^(?=.)", re.MULTILINE)
-_OTHER_LINE_BREAKS = re.compile("[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+    return dump_yaml(value, indent).rstrip("\n")
 
 
 def _to_json(value: Any) -> str:

@@ -136,13 +136,22 @@ def _load_json(raw: bytes) -> object:
         raise ValueError("nested too deeply") from None
 
 
-def read_manifest(directory: OutputDir | None, *, force: bool = False) -> dict[str, Entry]:
-    """The files promgen wrote in DIR earlier (empty when there is no manifest)."""
+@dataclass(frozen=True)
+class Manifest:
+    """What DIR's manifest records: the files promgen wrote, and the digest of the complete render's
+    inputs when the last render was one (promgen.fingerprint)."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+    inputs: str | None = None
+
+
+def read_manifest(directory: OutputDir | None, *, force: bool = False) -> Manifest:
+    """DIR's manifest (empty when there is none)."""
     if directory is None:
-        return {}
+        return Manifest()
     raw = directory.read(MANIFEST_FILE, READ_LIMIT)
     if raw is None:
-        return {}
+        return Manifest()
     try:
         data = _load_json(raw)
         if not isinstance(data, dict) or data.get("promgen_manifest") != MANIFEST_VERSION or not isinstance(data.get("files"), dict):
@@ -152,10 +161,11 @@ def read_manifest(directory: OutputDir | None, *, force: bool = False) -> dict[s
             if not (isinstance(entry, dict) and isinstance(entry.get("output"), str) and isinstance(entry.get("sha256"), str)):
                 raise ValueError(f"entry {printable(repr(rel))} needs `output` and `sha256`")
             entries[safe_relative(rel)] = Entry(entry["output"], entry["sha256"])
-        return entries
+        inputs = data.get("inputs")
+        return Manifest(entries, inputs if isinstance(inputs, str) else None)
     except (ValueError, AttributeError, OutputError) as error:
         if force:
-            return {}
+            return Manifest()
         reason = str(error).replace("refusing to write", "it lists")
         raise OutputError(
             f"{directory.shown(MANIFEST_FILE)} is not a valid promgen manifest ({reason}); promgen cannot tell which "
@@ -175,17 +185,6 @@ def manifest_text(entries: Mapping[str, Entry], inputs: str | None = None) -> st
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
-def recorded_inputs(directory: OutputDir) -> str | None:
-    """The inputs digest DIR's manifest records; None without one (or without a valid manifest)."""
-    raw = directory.read(MANIFEST_FILE, READ_LIMIT)
-    try:
-        data = _load_json(raw) if raw is not None else None
-    except ValueError:
-        return None
-    inputs = data.get("inputs") if isinstance(data, dict) else None
-    return inputs if isinstance(inputs, str) else None
-
-
 def up_to_date(out_dir: Path, inputs: str, opt_in: frozenset[str] = frozenset()) -> int | None:
     """The number of files a complete render plans (those of `opt_in` outputs, which it leaves alone,
     not counted) when DIR's manifest records `inputs` and every file it lists still has the recorded
@@ -195,14 +194,16 @@ def up_to_date(out_dir: Path, inputs: str, opt_in: frozenset[str] = frozenset())
         if directory is None:
             return None
         with directory, directory.locked(exclusive=False, timeout_s=LOCK_TIMEOUT_S):
-            if directory.kind(JOURNAL_FILE) is not None or recorded_inputs(directory) != inputs:
+            if directory.kind(JOURNAL_FILE) is not None:
                 return None
             manifest = read_manifest(directory)
-            for rel, entry in manifest.items():
+            if manifest.inputs != inputs:
+                return None
+            for rel, entry in manifest.entries.items():
                 current = directory.read(rel, READ_LIMIT)
                 if current is None or sha256(current) != entry.sha256:
                     return None
-            return sum(1 for entry in manifest.values() if entry.output not in opt_in)
+            return sum(1 for entry in manifest.entries.values() if entry.output not in opt_in)
     except OutputError:
         return None
 
@@ -264,7 +265,7 @@ def compare(plan: Plan, out_dir: Path) -> Drift:
                 f"{directory.shown(JOURNAL_FILE)}: a render was interrupted while it replaced files; "
                 "run `promgen render` to finish it"
             )
-        found = changes(plan, directory, read_manifest(directory))
+        found = changes(plan, directory, read_manifest(directory).entries)
         return _drift(plan, directory, found)
 
 
@@ -294,14 +295,15 @@ def write(plan: Plan, out_dir: Path, *, force: bool = False, inputs: str | None 
     assert directory is not None
     with directory, _termination_raises(), directory.locked(exclusive=True, timeout_s=LOCK_TIMEOUT_S):
         recover(directory)
-        manifest = read_manifest(directory, force=force)
+        recorded = read_manifest(directory, force=force)
+        manifest = recorded.entries
         found = changes(plan, directory, manifest)
         _refuse_unsafe(directory, found, force)
         final = {rel: e for rel, e in manifest.items()
                  if rel not in plan.files and rel not in found.removed and rel not in found.kept
                  and rel not in found.pruned}
         final.update({rel: Entry(plan.owner[rel], sha256(text.encode("utf-8"))) for rel, text in plan.files.items()})
-        if found.written or found.removed or final != manifest or recorded_inputs(directory) != inputs:
+        if found.written or found.removed or final != manifest or recorded.inputs != inputs:
             removals = {rel: manifest[rel].sha256 for rel in found.removed}
             _swap(directory, plan, found.written, removals, manifest_text(final, inputs))
         found.kept.sort()

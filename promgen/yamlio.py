@@ -364,27 +364,31 @@ class _Walker:
 # --- output -------------------------------------------------------------------------------
 
 
-def dump_yaml(data: Any) -> str:
-    """Deterministic YAML for generated files: insertion order, block style, literal multi-line strings.
+def dump_yaml(data: Any, indent: int = 0) -> str:
+    """Deterministic YAML for generated files: insertion order, block style, literal multi-line
+    strings; every line but empty ones indented by `indent` (a document inside a template).
 
     The same bytes as `yaml.dump(data, Dumper=CSafeDumper, sort_keys=False, default_flow_style=False,
-    allow_unicode=True, width=4096)` with literal-style multi-line strings, several times faster on
-    the large, regular structures of rule and test files: the events go straight to libyaml's
-    emitter, skipping PyYAML's Python representer and serializer, and whether a string needs quotes
-    (whether YAML would read it as something else) is decided once per distinct string.
+    allow_unicode=True, width=4096)` with literal-style multi-line strings. Mappings and sequences are
+    laid out here and the common strings written as libyaml's analysis decides (the block writer
+    below); a document with anything else goes to libyaml whole.
     """
     kind = type(data)
     if data and (kind is dict or kind is list or kind is tuple):
         try:
             lines: list[str] = []
             if kind is dict:
-                _block_mapping(data, 0, lines.append)
+                _block_mapping(data, indent, lines.append)
             else:
-                _block_sequence(data, 0, lines.append)
+                _block_sequence(data, indent, lines.append)
             return "".join(lines)
         except _Unwritten:
             pass
-    return _libyaml_dump(data)
+    text = _libyaml_dump(data)
+    if not indent:
+        return text
+    pad = " " * indent
+    return "\n".join(pad + line if line else line for line in text.rstrip("\n").splitlines()) + "\n"
 
 
 def _libyaml_dump(data: Any) -> str:
@@ -393,11 +397,12 @@ def _libyaml_dump(data: Any) -> str:
     return str(yaml.emit(_events(data), Dumper=_emitter(), width=4096, allow_unicode=True))
 
 
-# The block writer: what libyaml writes for block mappings and sequences, laid out directly. Each
-# distinct scalar is written once by libyaml itself (`_value_text`), so quoting and escaping are
-# libyaml's; only the layout around scalars is ours. Anything it does not lay out the way libyaml
-# would (a key that is not a short plain scalar, a value spanning lines other than a literal block,
-# mappings as keys) raises _Unwritten, and the whole document goes through libyaml instead.
+# The block writer: what libyaml writes for block mappings and sequences, laid out directly. Keys
+# and scalars take libyaml's own text: the common strings (plain, single-quoted, literal blocks) as
+# its analysis decides (`_string_layout`, held to libyaml by tests), the rest asked of libyaml one
+# distinct string at a time. Anything it would not lay out as libyaml does (a key that is not a
+# simple key, a quoted value folded over lines, nested sequences) raises _Unwritten, and the whole
+# document goes through libyaml instead.
 
 
 class _Unwritten(Exception):

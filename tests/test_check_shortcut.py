@@ -38,6 +38,14 @@ def spec(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def platform(tmp_path: Path) -> Path:
+    """A copy of the platform example: specs extending bases that extend another."""
+    target = tmp_path / "platform"
+    shutil.copytree(ROOT / "examples" / "platform", target)
+    return target
+
+
 def recorded(out: Path) -> str | None:
     return json.loads((out / MANIFEST_FILE).read_text()).get("inputs")
 
@@ -114,9 +122,8 @@ def test_a_partial_render_clears_the_digest(spec: Path, tmp_path: Path, monkeypa
     assert derived.count == 1
 
 
-def test_a_changed_base_takes_the_full_comparison(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    platform = tmp_path / "platform"
-    shutil.copytree(ROOT / "examples" / "platform", platform)
+def test_a_changed_base_takes_the_full_comparison(platform: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     assert render.run([platform], out, quiet=True) == 0
     derived = Derivations(monkeypatch)
@@ -130,9 +137,8 @@ def test_a_changed_base_takes_the_full_comparison(tmp_path: Path, monkeypatch: p
     assert derived.count == 1
 
 
-def test_a_spec_added_to_a_directory_takes_the_full_comparison(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    platform = tmp_path / "platform"
-    shutil.copytree(ROOT / "examples" / "platform", platform)
+def test_a_spec_added_to_a_directory_takes_the_full_comparison(platform: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     moved = platform / "pynomaly.yaml"
     kept = tmp_path / "pynomaly.yaml"
     moved.rename(kept)
