@@ -319,13 +319,19 @@ class OutputDir:
             if not os.access(".", os.W_OK, dir_fd=fd):
                 raise OutputError(f"cannot write {self.shown(rel)}: its directory is read-only")
 
-    def rename(self, source: str, target: str) -> None:
-        """Move `source` over `target` (both below DIR) with one atomic rename."""
+    def rename(self, source: str, target: str, *, missing_ok: bool = False) -> None:
+        """Move `source` over `target` (both below DIR) with one atomic rename; a missing `source` is
+        an error unless `missing_ok` (a journal repeated after an interruption finds moves made)."""
         with self.parent(source) as (source_fd, source_name), self.parent(target, create=True) as (target_fd, name):
             if source_fd is None:
+                if missing_ok:
+                    return
                 raise OutputError(f"cannot move {self.shown(source)}: it is gone")
             try:
                 os.rename(source_name, name, src_dir_fd=source_fd, dst_dir_fd=target_fd)
+            except FileNotFoundError:
+                if not missing_ok:
+                    raise OutputError(f"cannot move {self.shown(source)}: it is gone") from None
             except OSError as error:
                 raise OutputError(f"cannot write {self.shown(target)}: {error.strerror or error}") from None
 

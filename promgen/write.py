@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import posixpath
 import re
 import secrets
 import signal
@@ -372,7 +373,7 @@ def _swap(directory: OutputDir, plan: Plan, written: list[str], removals: dict[s
         for rel in written:
             directory.create(f"{staging}/{rel}", plan.files[rel].encode("utf-8"))
         directory.create(f"{staging}/{MANIFEST_FILE}", manifest.encode("utf-8"))
-        for rel in written:
+        for rel in _one_per_directory(written):
             directory.prepare_parent(rel)
         with _signals_deferred():
             temp = f"{JOURNAL_FILE}.{secrets.token_hex(4)}.tmp"
@@ -386,13 +387,16 @@ def _swap(directory: OutputDir, plan: Plan, written: list[str], removals: dict[s
             directory.remove_tree(staging)
 
 
+def _one_per_directory(rels: list[str]) -> list[str]:
+    """One of `rels` in each directory they are in."""
+    return list({posixpath.dirname(rel): rel for rel in rels}.values())
+
+
 def _apply(directory: OutputDir, journal: Journal) -> None:
     """Carry out a committed journal; safe to repeat after any interruption (moves already made are
     skipped, removals happen only while the file still has the recorded content)."""
     for rel in journal.moves:
-        staged = f"{journal.staging}/{rel}"
-        if directory.kind(staged) is not None:
-            directory.rename(staged, rel)
+        directory.rename(f"{journal.staging}/{rel}", rel, missing_ok=True)
     for rel, digest in journal.removals.items():
         current = directory.read(rel, READ_LIMIT)
         if current is not None and sha256(current) == digest:

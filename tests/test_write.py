@@ -254,12 +254,12 @@ def test_an_interrupted_swap_leaves_whole_files_and_the_next_render_finishes_it(
     real_rename = OutputDir.rename
     moves: list[str] = []
 
-    def killed_after_one_move(self: OutputDir, source: str, target: str) -> None:
+    def killed_after_one_move(self: OutputDir, source: str, target: str, *, missing_ok: bool = False) -> None:
         if target != write.JOURNAL_FILE:
             if moves:
                 raise KeyboardInterrupt  # stands in for SIGKILL: nothing after this runs
             moves.append(target)
-        real_rename(self, source, target)
+        real_rename(self, source, target, missing_ok=missing_ok)
 
     monkeypatch.setattr(OutputDir, "rename", killed_after_one_move)
     with pytest.raises(KeyboardInterrupt):
@@ -287,8 +287,8 @@ def test_sigterm_while_moving_waits_for_the_swap_then_exits(tmp_path: Path, monk
     write.write(plan(), out)
     real_rename = OutputDir.rename
 
-    def terminated(self: OutputDir, source: str, target: str) -> None:
-        real_rename(self, source, target)
+    def terminated(self: OutputDir, source: str, target: str, *, missing_ok: bool = False) -> None:
+        real_rename(self, source, target, missing_ok=missing_ok)
         os.kill(os.getpid(), signal.SIGTERM)
 
     monkeypatch.setattr(OutputDir, "rename", terminated)
