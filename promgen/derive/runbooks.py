@@ -89,14 +89,17 @@ def pages(model: Model) -> list[RunbookPage]:
     dashboards, _notes = service_dashboards(model)
     shown = [(d, _dashboard_identifiers(d)) for d in dashboards]  # once per dashboard, not per alert
     spec_alerts: dict[str, AlertBase] = {alert.name: alert for alert in [*model.spec.alerts, *model.spec.log_alerts]}
-    return [_page(model, name, rules, language[name], shown, spec_alerts) for name, rules in sorted(rules_by_alert.items())]
+    slo_runbooks = {slo.name: slo.runbook for slo in reversed(model.spec.slos)}  # the first of a name wins
+    return [_page(model, name, rules, language[name], shown, spec_alerts, slo_runbooks)
+            for name, rules in sorted(rules_by_alert.items())]
 
 
 def _page(model: Model, name: str, rules: list[dict[str, Any]], language: str,
-          dashboards: list[tuple[dict[str, Any], set[str]]], spec_alerts: dict[str, AlertBase]) -> RunbookPage:
+          dashboards: list[tuple[dict[str, Any], set[str]]], spec_alerts: dict[str, AlertBase],
+          slo_runbooks: dict[str, Runbook | None]) -> RunbookPage:
     own = spec_alerts.get(name)
     slo_name = rules[0]["labels"].get("slo") if own is None else None
-    runbook = own.runbook if own is not None else _slo_runbook(model, slo_name)
+    runbook = own.runbook if own is not None else slo_runbooks.get(slo_name or "")
     firings = tuple(_firing(model, rule, language) for rule in rules)
     return RunbookPage(
         path=conventions.runbook_file(model.service, name),
@@ -115,11 +118,6 @@ def _page(model: Model, name: str, rules: list[dict[str, Any]], language: str,
 def _item(text: str, marker: str) -> str:
     """A Markdown list item: the marker, then the text with its further lines indented under it."""
     return marker + text.strip().replace("\n", "\n" + " " * len(marker))
-
-
-def _slo_runbook(model: Model, slo_name: str | None) -> Runbook | None:
-    slo = next((s for s in model.spec.slos if s.name == slo_name), None)
-    return slo.runbook if slo else None
 
 
 def _firing(model: Model, rule: dict[str, Any], language: str) -> Firing:
