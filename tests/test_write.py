@@ -320,6 +320,24 @@ def test_sigterm_while_staging_leaves_the_old_stack_and_no_staging(tmp_path: Pat
     assert not [p for p in out.iterdir() if p.name.startswith(write.RESERVED_PREFIX) and p.name != MANIFEST_FILE]
 
 
+def test_a_move_whose_source_is_gone_is_an_error_unless_the_journal_allows_it(tmp_path: Path) -> None:
+    """A journal repeated after an interruption finds some moves made: those are skipped, and only
+    there; the target is left alone either way."""
+    out = tmp_path / "monitoring"
+    with OutputDir.open(out, create=True) as directory:
+        assert directory is not None
+        directory.create("kept/target", b"old")
+        directory.create("staged/other", b"x")
+        for source in ("missing-dir/file", "staged/missing"):  # its directory gone, or only the file
+            with pytest.raises(OutputError, match="it is gone"):
+                directory.rename(source, "kept/target")
+            directory.rename(source, "kept/target", missing_ok=True)
+        assert (out / "kept" / "target").read_bytes() == b"old"
+        directory.create("staged/new", b"new")
+        directory.rename("staged/new", "kept/target", missing_ok=True)
+    assert (out / "kept" / "target").read_bytes() == b"new"
+
+
 # --- --check --------------------------------------------------------------------------------------
 
 
