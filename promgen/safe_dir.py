@@ -323,17 +323,16 @@ class OutputDir:
         """Move `source` over `target` (both below DIR) with one atomic rename; a missing `source` is
         an error unless `missing_ok` (a journal repeated after an interruption finds moves made)."""
         with self.parent(source) as (source_fd, source_name), self.parent(target, create=True) as (target_fd, name):
-            if source_fd is None:
-                if missing_ok:
+            if source_fd is not None:  # else its directory is gone, and so is it
+                try:
+                    os.rename(source_name, name, src_dir_fd=source_fd, dst_dir_fd=target_fd)
                     return
-                raise OutputError(f"cannot move {self.shown(source)}: it is gone")
-            try:
-                os.rename(source_name, name, src_dir_fd=source_fd, dst_dir_fd=target_fd)
-            except FileNotFoundError:
-                if not missing_ok:
-                    raise OutputError(f"cannot move {self.shown(source)}: it is gone") from None
-            except OSError as error:
-                raise OutputError(f"cannot write {self.shown(target)}: {error.strerror or error}") from None
+                except FileNotFoundError:
+                    pass
+                except OSError as error:
+                    raise OutputError(f"cannot write {self.shown(target)}: {error.strerror or error}") from None
+        if not missing_ok:
+            raise OutputError(f"cannot move {self.shown(source)}: it is gone")
 
     def unlink(self, rel: str) -> None:
         with self.parent(rel) as (fd, name):

@@ -6,6 +6,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from promgen import outputs, write
 from promgen.errors import Problem, PromgenError, printable
@@ -25,15 +26,13 @@ SpecPaths = Path | Sequence[Path]
 
 def load_stack(spec_paths: SpecPaths, options: RenderOptions | None = None) -> tuple[Stack, list[Problem]]:
     """The stack of every spec the paths name (files, directories), and the specs' warnings."""
-    stack, warnings, _inputs = _load(spec_paths, options)
+    stack, warnings, _documents = _load(spec_paths, options)
     return stack, warnings
 
 
-def _load(spec_paths: SpecPaths, options: RenderOptions | None) -> tuple[Stack, list[Problem], str | None]:
-    """load_stack's stack and warnings, and the digest of what a complete render of it reads (None
-    when a spec holds a value the digest cannot name)."""
+def _load(spec_paths: SpecPaths, options: RenderOptions | None) -> tuple[Stack, list[Problem], list[Any]]:
+    """load_stack's stack and warnings, and each service's spec as read (merged with its bases)."""
     from promgen.commands.inputs import load_all
-    from promgen.fingerprint import inputs_digest
 
     arguments = [spec_paths] if isinstance(spec_paths, Path) else list(spec_paths)
     specs, warnings = load_all(arguments)
@@ -41,13 +40,18 @@ def _load(spec_paths: SpecPaths, options: RenderOptions | None) -> tuple[Stack, 
     check_targets(stack)
     for model in stack.services:
         check_compression(model)
+    return stack, warnings, [loaded.document.data for _path, loaded in specs]
+
+
+def _inputs(stack: Stack, documents: list[Any]) -> str | None:
+    """The digest of what a complete render of `stack` reads (promgen.fingerprint); None when a spec
+    holds a value the digest cannot name."""
+    from promgen.fingerprint import inputs_digest
+
     try:
-        inputs: str | None = inputs_digest(
-            [(model.source, loaded.document.data) for model, (_path, loaded) in zip(stack.services, specs)],
-            stack.options)
+        return inputs_digest([(model.source, data) for model, data in zip(stack.services, documents)], stack.options)
     except (TypeError, ValueError):
-        inputs = None
-    return stack, warnings, inputs
+        return None
 
 
 def produce(
@@ -163,12 +167,11 @@ def run(
     quiet: bool = False,
 ) -> int:
     selected = check_only(only)
-    stack, warnings, inputs = _load(spec_paths, options)
+    stack, warnings, documents = _load(spec_paths, options)
     if not quiet:
         for warning in warnings:
             print(warning.render(), file=sys.stderr)
-    if selected is not None:
-        inputs = None  # a partial render's manifest records no digest
+    inputs = _inputs(stack, documents) if selected is None else None  # a partial render's manifest records none
     if check and inputs is not None:
         files = write.up_to_date(out_dir, inputs, outputs.OPT_IN)
         if files is not None:  # same inputs, same files: nothing to derive

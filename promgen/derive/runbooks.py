@@ -99,7 +99,10 @@ def _page(model: Model, name: str, rules: list[dict[str, Any]], language: str,
           slo_runbooks: dict[str, Runbook | None]) -> RunbookPage:
     own = spec_alerts.get(name)
     slo_name = rules[0]["labels"].get("slo") if own is None else None
-    runbook = own.runbook if own is not None else slo_runbooks.get(slo_name or "")
+    if own is not None:
+        runbook = own.runbook
+    else:
+        runbook = slo_runbooks.get(slo_name) if slo_name is not None else None
     firings = tuple(_firing(model, rule, language) for rule in rules)
     return RunbookPage(
         path=conventions.runbook_file(model.service, name),
