@@ -204,14 +204,15 @@ def selector_parts(vs: Any) -> tuple[str, list[Matcher]]:
     cached = _SELECTORS.get(id(vs))
     if cached is not None and cached[0] is vs:
         return cached[1]
-    parts = _selector_parts(vs)
+    parts = read_selector(vs)
     if len(_SELECTORS) >= _SELECTORS_MAX:  # bounded like the parse cache: a fleet has many selectors
         _SELECTORS.clear()
     _SELECTORS[id(vs)] = (vs, parts)
     return parts
 
 
-def _selector_parts(vs: Any) -> tuple[str, list[Matcher]]:
+def read_selector(vs: Any) -> tuple[str, list[Matcher]]:
+    """selector_parts without its cache, for a node read once (the cache would only add work)."""
     if vs.matchers.or_matchers:
         raise Unsupported("`or` inside a selector")
     name = vs.name

@@ -18,7 +18,7 @@ import promql_parser as pq
 from promgen import conventions
 from promgen.derive import rule_tests
 from promgen.derive.prometheus import RuleFile
-from promgen.derive.promql_eval import Unsupported, matcher_ok, selector_parts, walk
+from promgen.derive.promql_eval import Unsupported, matcher_ok, read_selector, walk
 from promgen.judge.promql import parsed
 from promgen.model import Model
 
@@ -81,7 +81,7 @@ def _reads(expr: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
     for node in walk(parsed(expr)):  # Rules.of parses the same expressions right after
         if isinstance(node, pq.VectorSelector):
             try:
-                found.append(selector_parts(node))
+                found.append(read_selector(node))
             except Unsupported:
                 continue
     return found
