@@ -213,10 +213,13 @@ def load_documents(path: Path, display: str | None = None) -> list[Document]:
     return documents
 
 
+_BRACKETS = re.compile(r"[\[\]{}]").findall
+
+
 def _max_flow_depth(text: str) -> int:
     """Deepest bracket nesting, counting brackets anywhere (an upper bound of the flow depth)."""
     depth = deepest = 0
-    for char in text:
+    for char in _BRACKETS(text):  # the brackets alone: a loop over every character is slow in Python
         if char in "[{":
             depth += 1
             deepest = max(deepest, depth)
