@@ -393,17 +393,13 @@ def _burn_cases(model: Model, rules: Rules, named: list[AlertRule], index: int) 
 
 
 NICE = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8)
+NICE_VALUES = tuple(float(f"{mantissa}e{exponent}") for exponent in range(-9, 1) for mantissa in NICE)
 
 
 def _nice_between(low: float, high: float) -> float | None:
     """A round number strictly above `low` and at most `high`, near their geometric mean."""
     target = math.sqrt(low * high)
-    found: list[float] = []
-    for exponent in range(-9, 1):
-        for mantissa in NICE:
-            value = float(f"{mantissa}e{exponent}")
-            if low < value <= high:
-                found.append(value)
+    found = [value for value in NICE_VALUES if low < value <= high]
     if not found:
         return None
     return min(found, key=lambda v: abs(math.log(v / target)))

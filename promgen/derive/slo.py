@@ -19,7 +19,7 @@ from promgen import burn_rates, conventions
 from promgen.derive.go_format import go_g
 from promgen.judge.promql import substitute_window
 from promgen.spec.go_template import literal
-from promgen.model import Model
+from promgen.model import Model, per_model
 from promgen.spec.models import SLO, LatencySLI
 from promgen.spec.units import Duration, format_duration
 
@@ -73,6 +73,16 @@ def scaled_window_ms(window_ms: int, scale: float) -> int:
 
 
 def plan(model: Model, index: int) -> SloPlan:
+    """The plan of the model's SLO number `index` (made once per model: rules and tests both read it)."""
+    return _plans(model)[index]
+
+
+@per_model
+def _plans(model: Model) -> tuple[SloPlan, ...]:
+    return tuple(_plan(model, index) for index in range(len(model.spec.slos)))
+
+
+def _plan(model: Model, index: int) -> SloPlan:
     slo = model.spec.slos[index]
     window_ms = scaled_window_ms(slo.window.ms, model.options.slo_time_scale)
     budget = error_budget(slo.objective)
