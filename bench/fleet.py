@@ -71,7 +71,7 @@ def main() -> None:
         for count in (int(s) for s in args.services.split(",") if s):
             folder = write_fleet(work / f"fleet-{count}", count, args.size)
             validate = median_cpu([*promgen, "validate", str(folder)], args.runs)
-            renders = [cpu_run([*promgen, "render", str(folder), "-o", str(work / f"out-{count}-{run}"), "-q"])[0]
+            renders = [cpu_run([*promgen, "render", str(folder), "-o", str(work / f"out-{count}-{run}"), "-q"]).cpu
                        for run in range(args.runs)]
             render = statistics.median(renders)
             rss = peak_rss([*promgen, "render", str(folder), "-o", str(work / f"rss-{count}"), "-q"])

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import NamedTuple
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -32,14 +33,15 @@ import synthetic  # noqa: E402
 from timing import ROOT, promgen_command  # noqa: E402
 
 
-def cpu_run(command: list[str]) -> tuple[float, float, float]:
-    """(CPU seconds, wall seconds, peak RSS in MB) of one child process."""
-    cpu, _system, wall, rss = cpu_split_run(command)
-    return cpu, wall, rss
+class Run(NamedTuple):
+    cpu: float  # seconds, user + kernel
+    kernel: float  # seconds of it in the kernel
+    wall: float
+    rss: float  # MB: ru_maxrss of the largest child so far
 
 
-def cpu_split_run(command: list[str]) -> tuple[float, float, float, float]:
-    """(CPU seconds, of which in the kernel, wall seconds, peak RSS in MB) of one child process."""
+def cpu_run(command: list[str]) -> Run:
+    """What one child process of `command` cost."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True)
@@ -47,9 +49,8 @@ def cpu_split_run(command: list[str]) -> tuple[float, float, float, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1) or (done.returncode == 1 and "--check" not in command):
         sys.exit(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr.decode()[-3000:]}")
-    system = after.ru_stime - before.ru_stime
-    cpu = (after.ru_utime - before.ru_utime) + system
-    return cpu, system, wall, after.ru_maxrss / 1024  # ru_maxrss of the largest child so far, in kB on Linux
+    kernel = after.ru_stime - before.ru_stime
+    return Run((after.ru_utime - before.ru_utime) + kernel, kernel, wall, after.ru_maxrss / 1024)  # kB on Linux
 
 
 def peak_rss(command: list[str]) -> float:
@@ -61,7 +62,7 @@ def peak_rss(command: list[str]) -> float:
 
 
 def median_cpu(command: list[str], runs: int) -> float:
-    return statistics.median(cpu_run(command)[0] for _ in range(runs))
+    return statistics.median(cpu_run(command).cpu for _ in range(runs))
 
 
 def main() -> None:
@@ -86,8 +87,9 @@ def main() -> None:
             renders = []
             for run in range(args.runs):
                 out = work / f"out-{n}-{run}"
-                renders.append(cpu_split_run([*promgen, "render", str(spec), "-o", str(out), "-q"]))
-            render, kernel = statistics.median_low(renders)[:2]  # one run's figures, both
+                renders.append(cpu_run([*promgen, "render", str(spec), "-o", str(out), "-q"]))
+            middle = statistics.median_low(renders)  # one run's figures, both from the same run
+            render, kernel = middle.cpu, middle.kernel
             check = median_cpu([*promgen, "render", str(spec), "-o", str(work / f"out-{n}-0"), "--check", "-q"], args.runs)
             rss = peak_rss([*promgen, "render", str(spec), "-o", str(work / f"rss-{n}"), "-q"])
             files = sum(1 for p in (work / f"out-{n}-0").rglob("*") if p.is_file())
@@ -104,7 +106,7 @@ def main() -> None:
             out = work / f"promtool-{n}"
             cpu_run([*promgen, "render", str(spec), "-o", str(out), "-q", "--only", "prometheus"])
             tests = sorted(str(p) for p in (out / "prometheus" / "tests").rglob("*.test.yml"))
-            cpu, wall, _ = cpu_run([str(promtool), "test", "rules", *tests])
+            cpu, _kernel, wall, _rss = cpu_run([str(promtool), "test", "rules", *tests])
             alerts = 5 * n + 2 * n  # explicit/template alerts + page and ticket per SLO
             print(f"promtool test rules, N={n}: {cpu:.1f} s CPU ({wall:.1f} s wall), {len(tests)} test files, "
                   f"{cpu / alerts:.3f} s CPU per alert")
