@@ -90,6 +90,11 @@ def render(
         bool, typer.Option("--force", help="overwrite files in OUT that promgen did not write")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
+    keep: Annotated[
+        Optional[list[str]],
+        typer.Option("--keep", metavar="PATTERN",
+                     help="your own files below OUT (shell pattern on the path, e.g. README.md or docs/); repeatable"),
+    ] = None,
     target: Annotated[
         Optional[list[str]],
         typer.Option("--target", metavar="JOB=HOST:PORT", help="scrape JOB at HOST:PORT instead (repeatable)"),
@@ -122,7 +127,8 @@ def render(
     _finish(
         _exit_code(
             lambda: command.run(
-                specs, out, check=check, only=_split_csv(only), options=options, force=force, quiet=quiet
+                specs, out, check=check, only=_split_csv(only), options=options, force=force, quiet=quiet,
+                keep=keep or (),
             ),
             ", ".join(map(str, specs)),
         )

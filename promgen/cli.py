@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from promgen.errors import PromgenError, SpecError, printable
+from promgen.errors import PromgenError, SpecError, printable, shortened
 
 VALIDATE_FORMATS = ("text", "json")
 
@@ -40,7 +40,7 @@ def exit_code(action: Callable[[], int], subject: str = "") -> int:
             raise
         where = f" on {subject}" if subject else ""
         print(
-            printable(f"internal error{where}: {type(error).__name__}: {error}")
+            printable(shortened(f"internal error{where}: {type(error).__name__}: {error}", 2000))
             + "\nThis is a bug in promgen, not in your spec: please report it with the spec that triggers it"
             " (PROMGEN_DEBUG=1 shows the traceback).",
             file=sys.stderr,
@@ -87,7 +87,7 @@ def main() -> None:
     try:
         plain = plain_validate(sys.argv[1:])
         if plain is not None:
-            code: int | str | None = _validate(*plain)
+            code: int | str | None = run_validate(*plain)
         else:
             from promgen.app import app
 
@@ -127,7 +127,8 @@ def _skip_pydantic_plugin_loader() -> None:
     sys.modules[PYDANTIC_PLUGIN_LOADER] = stand_in
 
 
-def _validate(specs: list[Path], output_format: str) -> int:
+def run_validate(specs: list[Path], output_format: str) -> int:
+    """`promgen validate SPEC... [--format F]` as `main` runs it, to its exit code (the tests call it in-process)."""
     from promgen.commands import validate as command
 
     return exit_code(lambda: command.run(specs, output_format), ", ".join(map(str, specs)))

@@ -17,14 +17,18 @@ RULES_DIR = "prometheus/rules"
 TESTS_DIR = "prometheus/tests"
 
 
+MIMIR_DIR = "rulers/mimir"
+VMRULE_DIR = "rulers/victoriametrics"
+
+
 def mimir_rules_file(service: str) -> str:
     """A service's rule groups as one Mimir/Cortex ruler namespace (opt-in output `mimir`)."""
-    return f"rulers/mimir/{service}.yaml"
+    return f"{MIMIR_DIR}/{service}.yaml"
 
 
 def vmrule_file(service: str) -> str:
     """A service's rule groups as a VictoriaMetrics VMRule object (opt-in output `vmrule`)."""
-    return f"rulers/victoriametrics/{service}.vmrule.yaml"
+    return f"{VMRULE_DIR}/{service}.vmrule.yaml"
 
 
 def rules_dir(service: str) -> str:
@@ -125,11 +129,6 @@ def slo_no_data_alert(slo: str) -> str:
 # --- Prometheus ------------------------------------------------------------------------------
 
 PROMETHEUS_CONFIG_FILE = "prometheus/prometheus.yml"
-def rule_files_glob(service: str) -> str:
-    """A service's rule files as prometheus.yml lists them: relative to prometheus.yml, as Prometheus
-    resolves them, with the glob in the last component only (Prometheus refuses one elsewhere)."""
-    return f"rules/{service}/*.rules.yml"
-
 # Compose service names: the stack's Prometheus reaches these by name (RenderOptions may override).
 ALERTMANAGER_ADDRESS = "alertmanager:9093"
 BLACKBOX_EXPORTER_ADDRESS = "blackbox-exporter:9115"

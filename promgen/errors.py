@@ -27,6 +27,12 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
+def shortened(text: str, limit: int = 160) -> str:
+    """`text` cut to `limit` characters, saying how long it was: a hostile value (a file name of
+    100,000 characters) never floods a log."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One finding about a spec, pointing at the value that causes it."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from promgen import conventions
 from promgen.entry_points import resolve
 from promgen.stack import Stack
 
@@ -36,8 +37,10 @@ PRODUCERS: dict[str, str] = {
     "mimir": "promgen.produce.rulers:mimir",
     "vmrule": "promgen.produce.rulers:vmrule",
 }
-# Rendered only when `--only` names them: they serve other rule engines than the stack's Prometheus.
-OPT_IN = frozenset({"mimir", "vmrule"})
+# Rendered only when `--only` names them (they serve other rule engines than the stack's Prometheus),
+# or when their folder exists in DIR: a complete render then keeps them current. Output -> its folder.
+OPT_IN_DIRS = {"mimir": conventions.MIMIR_DIR, "vmrule": conventions.VMRULE_DIR}
+OPT_IN = frozenset(OPT_IN_DIRS)
 
 
 def names() -> list[str]:

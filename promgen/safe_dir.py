@@ -31,6 +31,7 @@ _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOE
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 _WALKED_MAX = 256
+WALK_LIMIT = 200_000  # entries below DIR `everything` lists before it gives up
 
 
 def describe(mode: int) -> str:
@@ -285,6 +286,36 @@ class OutputDir:
     def names(self) -> list[str]:
         """The entries directly in DIR."""
         return sorted(os.listdir(self.fd))
+
+    def everything(self, limit: int = WALK_LIMIT) -> list[str]:
+        """Every entry below DIR that is not a directory (files, links, pipes, ...), as relative POSIX
+        paths in name order. Directories are entered without following a link (a link to a directory
+        is listed, not entered); more than `limit` entries is an OutputError, not a long wait."""
+        found: list[str] = []
+        pending: list[tuple[int, str]] = [(os.dup(self.fd), "")]
+        try:
+            while pending:
+                fd, prefix = pending.pop()
+                try:
+                    with os.scandir(fd) as entries:
+                        for entry in entries:
+                            rel = prefix + entry.name
+                            if entry.is_dir(follow_symlinks=False):
+                                child = self._open_dir(fd, entry.name, rel.split("/"), rel)
+                                pending.append((child, rel + "/"))
+                            else:
+                                found.append(rel)
+                            if len(found) + len(pending) > limit:
+                                raise OutputError(
+                                    f"{printable(str(self.path))} holds more than {limit} entries; promgen never "
+                                    "writes that many, so it does not read further"
+                                )
+                finally:
+                    os.close(fd)
+        finally:
+            for fd, _prefix in pending:
+                os.close(fd)
+        return sorted(found)
 
     # --- writing -----------------------------------------------------------------------------
 

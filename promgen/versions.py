@@ -81,6 +81,7 @@ FEATURES: dict[str, tuple[Tool, Version, Version | None]] = {
     "rule group labels": ("prometheus", _v("3.0"), None),
     "query_offset": ("prometheus", _v("2.53"), None),
     "utf-8 names": ("prometheus", _v("3.0"), None),
+    "durations as numbers": ("prometheus", _v("3.0"), None),  # `up > 1m` reads 1m as 60
     "left-open ranges": ("prometheus", _v("3.0"), None),  # a range [5m] at t holds samples in (t-5m, t]
     "angle named groups in PromQL": ("prometheus", _v("3.0"), None),
     "histogram_stddev": ("prometheus", _v("2.46"), None),

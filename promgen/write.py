@@ -17,6 +17,7 @@ are done, so only SIGKILL or a crash can stop a render between the journal and t
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import hashlib
 import json
 import posixpath
@@ -25,15 +26,17 @@ import secrets
 import signal
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
+from promgen import cache
 from promgen.conventions import MANIFEST_FILE
-from promgen.errors import OutputError, printable
+from promgen.errors import OutputError, printable, shortened
 from promgen.safe_dir import OutputDir
 
 MANIFEST_VERSION = 1
-JOURNAL_VERSION = 1
+JOURNAL_VERSION = 2
 JOURNAL_FILE = ".promgen-journal.json"
 STAGING_PREFIX = ".promgen-staging-"
 # Names in DIR that only promgen's own bookkeeping may use (output paths may not start with it).
@@ -42,6 +45,10 @@ RESERVED_PREFIX = ".promgen-"
 _LEFTOVER = re.compile(r"^\.promgen-(staging-[A-Za-z0-9_-]+|.*\.tmp)$")
 READ_LIMIT = 64 * 1024 * 1024  # promgen never writes a file this large; anything bigger is not its own
 LOCK_TIMEOUT_S = 600.0
+NAME_MAX, PATH_MAX = 255, 4095  # bytes of one path component and of a whole path (Linux); promgen's are far shorter
+# Files below DIR that are the user's although promgen does not write them: the compose stack's
+# secrets (one file per `*_file` the spec names, mounted read-only, never read by promgen).
+KEPT_ALWAYS = ("secrets/*",)
 
 
 @dataclass(frozen=True)
@@ -53,18 +60,39 @@ class Plan:
     outputs: frozenset[str]  # the outputs rendered this time (removal is limited to their files)
     complete: bool = True  # every output was rendered (not `--only`)
     opt_in: frozenset[str] = frozenset()  # outputs only `--only` renders: a complete render keeps their files
+    keep: tuple[str, ...] = KEPT_ALWAYS  # patterns of the user's own files below DIR (never reported)
 
     @classmethod
     def of(cls, produced: Mapping[str, Mapping[str, str]], complete: bool = True,
-           opt_in: frozenset[str] = frozenset()) -> Plan:
-        """From {output name: {path: text}}."""
+           opt_in: frozenset[str] = frozenset(), keep: tuple[str, ...] = ()) -> Plan:
+        """From {output name: {path: text}}; `keep` adds to KEPT_ALWAYS."""
         files: dict[str, str] = {}
         owner: dict[str, str] = {}
         for output, output_files in produced.items():
             for rel, text in output_files.items():
                 files[safe_relative(rel)] = text
                 owner[safe_relative(rel)] = output
-        return cls(dict(sorted(files.items())), owner, frozenset(produced), complete, opt_in)
+        return cls(dict(sorted(files.items())), owner, frozenset(produced), complete, opt_in, (*KEPT_ALWAYS, *keep))
+
+    def kept(self, rel: str) -> bool:
+        return kept(rel, self.keep)
+
+    def territory(self, rel: str) -> bool:
+        """Whether `rel` lies where this plan answers for every file: all of DIR for a complete
+        render, the top-level directories of the selected outputs' files for `--only`."""
+        if self.complete:
+            return True
+        top = rel.split("/", 1)[0]
+        return "/" in rel and any(planned.startswith(top + "/") for planned in self.files)
+
+    def digests(self) -> dict[str, str]:
+        return {rel: sha256(text.encode("utf-8")) for rel, text in self.files.items()}
+
+
+def kept(rel: str, patterns: tuple[str, ...]) -> bool:
+    """`rel` is the user's own file by one of `patterns` (shell patterns on the whole relative path,
+    `*` matching across `/`; a pattern ending in `/` keeps everything below that directory)."""
+    return any(fnmatch.fnmatchcase(rel, pattern + "*" if pattern.endswith("/") else pattern) for pattern in patterns)
 
 
 @dataclass(frozen=True)
@@ -85,10 +113,11 @@ class Changes:
     edited: list[str] = field(default_factory=list)  # promgen's files edited by hand since (also in `changed`)
     kept: list[str] = field(default_factory=list)  # no longer produced but edited since: never removed
     pruned: list[str] = field(default_factory=list)  # manifest entries of files that no longer exist
+    unlisted: list[str] = field(default_factory=list)  # below DIR, neither promgen's nor kept by a pattern
 
     @property
     def stale(self) -> bool:
-        return bool(self.added or self.changed or self.removed or self.kept)
+        return bool(self.added or self.changed or self.removed or self.kept or self.unlisted)
 
     @property
     def written(self) -> list[str]:
@@ -99,6 +128,7 @@ class Changes:
 class Drift:
     changes: Changes
     diff: str
+    existed: bool = True  # DIR was there to compare with
 
     @property
     def stale(self) -> bool:
@@ -113,6 +143,8 @@ def safe_relative(rel: str) -> str:
     path = PurePosixPath(rel)
     if (
         not rel
+        or len(rel.encode("utf-8", "surrogatepass")) > PATH_MAX
+        or any(len(part.encode("utf-8", "surrogatepass")) > NAME_MAX for part in rel.split("/"))
         or "\\" in rel
         or "\0" in rel
         or not rel.isprintable()
@@ -120,9 +152,10 @@ def safe_relative(rel: str) -> str:
         or any(part in ("", ".", "..") for part in rel.split("/"))
         or (len(rel) > 1 and rel[1] == ":")
     ):
-        raise OutputError(f"refusing to write {printable(repr(rel))}: not a plain relative path inside the output directory")
+        raise OutputError(f"refusing to write {printable(shortened(repr(rel)))}: not a plain relative path inside "
+                          "the output directory")
     if rel == MANIFEST_FILE or rel.startswith(RESERVED_PREFIX):
-        raise OutputError(f"refusing to write {rel!r}: promgen keeps its own bookkeeping there")
+        raise OutputError(f"refusing to write {printable(repr(rel))}: promgen keeps its own bookkeeping there")
     return rel
 
 
@@ -186,34 +219,45 @@ def manifest_text(entries: Mapping[str, Entry], inputs: str | None = None) -> st
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
-def up_to_date(out_dir: Path, inputs: str, opt_in: frozenset[str] = frozenset()) -> int | None:
-    """The number of files a complete render plans (those of `opt_in` outputs, which it leaves alone,
-    not counted) when DIR's manifest records `inputs` and every file it lists still has the recorded
-    content; None when anything differs (then only a full comparison can tell)."""
+def up_to_date(out_dir: Path, inputs: str, keep: tuple[str, ...] = ()) -> int | None:
+    """The number of files a complete render of `inputs` writes when DIR holds exactly those files with
+    the content promgen recorded for them (`cache.remember_render`, kept outside DIR) and nothing else
+    but its bookkeeping and kept files; None when anything differs or no record exists (then only a
+    full comparison can tell). Nothing read from DIR vouches for DIR."""
+    recorded = cache.recalled_render(inputs)
+    if recorded is None:
+        return None
+    patterns = (*KEPT_ALWAYS, *keep)
     try:
         directory = OutputDir.open(out_dir, create=False)
         if directory is None:
             return None
         with directory, directory.locked(exclusive=False, timeout_s=LOCK_TIMEOUT_S):
-            if directory.kind(JOURNAL_FILE) is not None:
+            read_manifest(directory)  # one the next render would refuse is for the full comparison to report
+            present = {rel for rel in directory.everything() if not _bookkeeping(rel) and not kept(rel, patterns)}
+            if present != {rel for rel in recorded if not kept(rel, patterns)}:
                 return None
-            manifest = read_manifest(directory)
-            if manifest.inputs != inputs:
-                return None
-            for rel, entry in manifest.entries.items():
+            for rel, digest in recorded.items():
                 current = directory.read(rel, READ_LIMIT)
-                if current is None or sha256(current) != entry.sha256:
+                if current is None or sha256(current) != digest:
                     return None
-            return sum(1 for entry in manifest.entries.values() if entry.output not in opt_in)
+            return len(recorded)
     except OutputError:
         return None
+
+
+def _bookkeeping(rel: str) -> bool:
+    """promgen's own files in DIR: the manifest, and leftovers of a killed render that the next render
+    removes (a pending journal is not: `--check` reports it)."""
+    return rel == MANIFEST_FILE or bool(_LEFTOVER.match(rel.split("/", 1)[0]))
 
 
 # --- comparing ------------------------------------------------------------------------------
 
 
 def changes(plan: Plan, directory: OutputDir | None, manifest: Mapping[str, Entry]) -> Changes:
-    """What writing `plan` into DIR would add, change, remove and keep."""
+    """What writing `plan` into DIR would add, change, remove and keep, and what lies below DIR in the
+    plan's territory that promgen does not write (`unlisted`)."""
     result = Changes()
     for rel, text in plan.files.items():
         current = directory.read(rel, READ_LIMIT) if directory is not None else None
@@ -235,6 +279,11 @@ def changes(plan: Plan, directory: OutputDir | None, manifest: Mapping[str, Entr
             result.pruned.append(rel)
         elif _removal_candidate(plan, manifest[rel]):
             (result.removed if sha256(current) == manifest[rel].sha256 else result.kept).append(rel)
+    if directory is not None:
+        accounted = {*plan.files, *result.removed, *result.kept}
+        result.unlisted = [rel for rel in directory.everything()
+                           if rel not in accounted and not _bookkeeping(rel) and rel != JOURNAL_FILE
+                           and not plan.kept(rel) and plan.territory(rel)]
     return result
 
 
@@ -259,7 +308,7 @@ def compare(plan: Plan, out_dir: Path) -> Drift:
     """The changes a render would make, as a unified diff (added and removed files included)."""
     directory = OutputDir.open(out_dir, create=False)
     if directory is None:
-        return _drift(plan, None, changes(plan, None, {}))
+        return replace(_drift(plan, None, changes(plan, None, {})), existed=False)
     with directory, directory.locked(exclusive=False, timeout_s=LOCK_TIMEOUT_S):
         if directory.kind(JOURNAL_FILE) is not None:
             raise OutputError(
@@ -307,6 +356,8 @@ def write(plan: Plan, out_dir: Path, *, force: bool = False, inputs: str | None 
         if found.written or found.removed or final != manifest or recorded.inputs != inputs:
             removals = {rel: manifest[rel].sha256 for rel in found.removed}
             _swap(directory, plan, found.written, removals, manifest_text(final, inputs))
+        if inputs is not None:
+            cache.remember_render(inputs, plan.digests())
         found.kept.sort()
         return found
 
@@ -337,37 +388,67 @@ def _listing(directory: OutputDir, rels: list[str]) -> str:
 
 @dataclass(frozen=True)
 class Journal:
-    """A committed swap: every staged file to move into place (the manifest last) and every file to
-    remove (only while it still has the recorded sha256)."""
+    """A committed swap: every staged file to move into place (the manifest last), what each target
+    held when the swap was committed (its sha256, None when absent), and every file to remove (only
+    while it still has the recorded sha256).
+
+    DIR is untrusted, so a journal found there is honoured only when it carries an HMAC under this
+    user's key (`cache.key`, kept outside DIR): only a render on this machine can have written it.
+    Even then a move replaces only a target that still holds what the journal recorded."""
 
     staging: str
     moves: tuple[str, ...]
+    before: dict[str, str | None]
     removals: dict[str, str]
 
-    def text(self) -> str:
+    def body(self) -> str:
         document = {"promgen_journal": JOURNAL_VERSION, "staging": self.staging, "moves": list(self.moves),
-                    "removals": dict(sorted(self.removals.items()))}
-        return json.dumps(document, indent=2) + "\n"
+                    "before": dict(sorted(self.before.items())), "removals": dict(sorted(self.removals.items()))}
+        return json.dumps(document, indent=2, sort_keys=True)
+
+    def text(self, mac: str) -> str:
+        return json.dumps({"body": self.body(), "mac": mac}, indent=2) + "\n"
 
     @classmethod
     def parse(cls, raw: bytes) -> Journal:
-        data = _load_json(raw)
+        """The journal `raw` holds, when this user's promgen wrote it; ValueError saying why not."""
+        outer = _load_json(raw)
+        if not isinstance(outer, dict) or not isinstance(outer.get("body"), str):
+            raise ValueError(f"not a version {JOURNAL_VERSION} promgen journal")
+        if not cache.signed_here(outer["body"], outer.get("mac")):
+            raise ValueError("promgen did not write it on this machine (its signature does not match)")
+        data = _load_json(outer["body"].encode("utf-8"))
         if not isinstance(data, dict) or data.get("promgen_journal") != JOURNAL_VERSION:
             raise ValueError(f"not a version {JOURNAL_VERSION} promgen journal")
-        staging, moves, removals = data.get("staging"), data.get("moves"), data.get("removals")
+        staging, moves, before, removals = data.get("staging"), data.get("moves"), data.get("before"), data.get("removals")
         if not (isinstance(staging, str) and staging.startswith(STAGING_PREFIX) and _LEFTOVER.match(staging)):
             raise ValueError("its staging directory is not promgen's")
         if not (isinstance(moves, list) and all(isinstance(m, str) for m in moves)):
             raise ValueError("`moves` must list paths")
+        if not (isinstance(before, dict) and set(before) == set(moves)
+                and all(v is None or isinstance(v, str) for v in before.values())):
+            raise ValueError("`before` must give each move's previous sha256")
         if not (isinstance(removals, dict) and all(isinstance(v, str) for v in removals.values())):
             raise ValueError("`removals` must map paths to sha256 sums")
         checked = tuple(m if m == MANIFEST_FILE else safe_relative(m) for m in moves)
-        return cls(staging, checked, {safe_relative(k): v for k, v in removals.items()})
+        return cls(staging, checked, dict(before), {safe_relative(k): v for k, v in removals.items()})
+
+
+def _digest_of(directory: OutputDir, rel: str) -> str | None:
+    current = directory.read(rel, READ_LIMIT)
+    return None if current is None else sha256(current)
 
 
 def _swap(directory: OutputDir, plan: Plan, written: list[str], removals: dict[str, str], manifest: str) -> None:
     staging = STAGING_PREFIX + secrets.token_hex(8)
-    journal = Journal(staging, (*written, MANIFEST_FILE), removals)
+    moves = (*written, MANIFEST_FILE)
+    journal = Journal(staging, moves, {rel: _digest_of(directory, rel) for rel in moves}, removals)
+    mac = cache.sign(journal.body())
+    if mac is None:
+        raise OutputError(
+            f"cannot keep promgen's key in {printable(str(cache.directory()))}, which a render needs to prove its "
+            "journal its own: make that folder writable or set PROMGEN_CACHE_DIR to one that is"
+        )
     committed = False
     try:
         for rel in written:
@@ -377,7 +458,7 @@ def _swap(directory: OutputDir, plan: Plan, written: list[str], removals: dict[s
             directory.prepare_parent(rel)
         with _signals_deferred():
             temp = f"{JOURNAL_FILE}.{secrets.token_hex(4)}.tmp"
-            directory.create(temp, journal.text().encode("utf-8"))
+            directory.create(temp, journal.text(mac).encode("utf-8"))
             directory.rename(temp, JOURNAL_FILE)
             directory.sync()
             committed = True
@@ -394,7 +475,15 @@ def _one_per_directory(rels: list[str]) -> list[str]:
 
 def _apply(directory: OutputDir, journal: Journal) -> None:
     """Carry out a committed journal; safe to repeat after any interruption (moves already made are
-    skipped, removals happen only while the file still has the recorded content)."""
+    skipped, removals happen only while the file still has the recorded content). A move whose target
+    no longer holds what it held at the commit is refused before anything moves."""
+    pending = [rel for rel in journal.moves if directory.kind(f"{journal.staging}/{rel}") is not None]
+    changed = [rel for rel in pending if _digest_of(directory, rel) != journal.before[rel]]
+    if changed:
+        raise OutputError(
+            f"{directory.shown(JOURNAL_FILE)}: {_listing(directory, changed)} changed since the interrupted render "
+            "began to replace it; promgen leaves it alone: move it away (or delete the journal) and render again"
+        )
     for rel in journal.moves:
         directory.rename(f"{journal.staging}/{rel}", rel, missing_ok=True)
     for rel, digest in journal.removals.items():
@@ -408,15 +497,16 @@ def _apply(directory: OutputDir, journal: Journal) -> None:
 
 
 def recover(directory: OutputDir) -> None:
-    """Finish a swap a killed render committed, then remove what killed renders left behind."""
+    """Finish a swap a killed render on this machine committed, then remove what killed renders left
+    behind. A journal promgen cannot prove its own is reported and left alone."""
     raw = directory.read(JOURNAL_FILE, READ_LIMIT)
     if raw is not None:
         try:
             journal = Journal.parse(raw)
         except (ValueError, OutputError) as error:
             raise OutputError(
-                f"{directory.shown(JOURNAL_FILE)} is not a valid promgen journal ({error}); "
-                "delete it and render again"
+                f"{directory.shown(JOURNAL_FILE)} is not a journal promgen can honour ({printable(str(error))}); "
+                "nothing was moved: delete it and render again"
             ) from None
         with _signals_deferred():
             _apply(directory, journal)
@@ -450,13 +540,24 @@ def _terminate(signum: int, _frame: object) -> None:
 
 @contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT, SIGTERM and SIGHUP until the block is done (they are delivered right after)."""
+    """Hold SIGINT, SIGTERM and SIGHUP until the block is done: each one that arrives is recorded
+    and raised again right after, under the handler that was there before. (Python runs signal
+    handlers in the main thread whichever thread the signal reaches, so a handler, not a thread's
+    signal mask, is what defers them.)"""
+    caught: list[int] = []
+    previous: dict[signal.Signals, Any] = {}
     try:
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
-    except (AttributeError, ValueError, OSError):
+        for deferred in _DEFERRED:
+            previous[deferred] = signal.signal(deferred, lambda number, _frame: caught.append(number))
+    except ValueError:  # not the main thread: nothing can be deferred
+        for restored, handler in previous.items():
+            signal.signal(restored, handler)
         yield
         return
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        for restored, handler in previous.items():
+            signal.signal(restored, handler)
+        for number in dict.fromkeys(caught):
+            signal.raise_signal(number)

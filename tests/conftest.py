@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from tests.support import ROOT
+
+# promgen's own records (render digests, the journal key) go to a folder of this run, never the
+# user's ~/.cache; subprocesses inherit it.
+os.environ.setdefault("PROMGEN_CACHE_DIR", tempfile.mkdtemp(prefix="promgen-test-cache-"))
 
 
 def run_promgen(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

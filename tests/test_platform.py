@@ -114,7 +114,10 @@ def test_one_prometheus_scrapes_every_service_and_loads_its_rules() -> None:
     assert len(jobs) == len(set(jobs))
     for model in stack.services:
         assert set(model.jobs) <= set(jobs), model.service
-    assert config["rule_files"] == [conventions.rule_files_glob(name) for name in SERVICES]
+    files = platform_files()
+    loaded = [f"prometheus/{name}" for name in config["rule_files"]]
+    assert loaded == sorted(loaded, key=lambda path: SERVICES.index(path.split("/")[2]))  # service by service
+    assert set(loaded) == {path for path in files if path.endswith(".rules.yml") and path.startswith("prometheus/rules/")}
     for name in SERVICES:
         assert any(path.startswith(f"{conventions.rules_dir(name)}/") for path in platform_files())
         assert any(path.startswith(f"{conventions.TESTS_DIR}/{name}/") for path in platform_files())

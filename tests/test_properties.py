@@ -50,8 +50,12 @@ SETTINGS = settings(
 )
 FOUND = ROOT / "tests" / "found"
 
+# PromQL a judged Prometheus refuses although promql-parser reads it (each once passed validate).
+EDGE_PROMQL = ["up + on(job) fill(0) up > 1", "up + fill_left(1) up", "up offset 9999999d == 0", "ln(-1) > 0",
+               '{"up"} == 0', 'sum by ("a.b") (up) > 0', "time() - up > bool (1m)",
+               'label_join(up, "a-b", ",", "job") == 0', 'count_values("a-b", up) > 1']
 EDGE_STRINGS = ["", " ", "é漢字🙂", "\u202e", "a\nb", "{{ 7*7 }}", "{{ $value }}", "{{ end }}", "{{", "}}", '{{ "{{" }}',
-                "x" * 200, "-", "0", "../x", "$HOME", "a:b", "5s", "up == 0", "critical"]
+                "x" * 200, "-", "0", "../x", "$HOME", "a:b", "5s", "up == 0", "critical", *EDGE_PROMQL]
 EDGE_NUMBERS = [math.nan, math.inf, -math.inf, 1e308, -1e308, 1e-308, 0, -0.0, -1, 2**63, -(2**63), 2**31, 10**30]
 
 

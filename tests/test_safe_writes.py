@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -381,6 +382,7 @@ def swap_duration(plans: Path, out: Path, env: dict[str, str]) -> float:
     return time.monotonic() - start
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_random_kills_leave_the_old_or_the_new_stack(signum: int, tmp_path: Path) -> None:
     rounds = int(os.environ.get("PROMGEN_KILL_ROUNDS", "200" if signum == signal.SIGKILL else "60"))
@@ -452,6 +454,17 @@ def test_control_characters_in_names_are_escaped_in_messages(tmp_path: Path) -> 
     assert result.returncode == 1
     assert "\x1b" not in result.stdout + result.stderr and "\r" not in result.stdout + result.stderr
     assert "\\x1b[2K\\r::error::forged.yaml" in result.stdout
+
+
+def test_a_valid_spec_named_with_a_newline_cannot_forge_a_line_on_the_ok_line(tmp_path: Path) -> None:
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    shutil.copy(ROOT / "examples" / "promptforge" / "promgen.yaml", folder / "a\n::error file=a::pwned.yaml")
+    for arguments in ([str(folder)], [str(folder / "a\n::error file=a::pwned.yaml")]):
+        result = run_promgen("validate", *arguments)
+        assert result.returncode == 0, result.stderr
+        assert not any(line.startswith("::error") for line in result.stdout.splitlines())
+        assert "a\\n::error file=a::pwned.yaml: ok (" in result.stdout
 
 
 def test_the_header_does_not_depend_on_the_working_directory(tmp_path: Path) -> None:

@@ -383,3 +383,71 @@ def test_compare_with_only_reports_removals_of_that_output_alone(tmp_path: Path)
     drift = write.compare(plan({"grafana": {}}, complete=False), out)
     assert drift.changes.removed == ["grafana/dashboards/overview.json"]
     assert not drift.changes.added and not drift.changes.changed
+
+
+# --- journals: honoured only when this user's promgen wrote them ----------------------------------
+
+
+def committed_journal(out: Path, moves: dict[str, bytes], *, before: dict[str, str | None] | None = None,
+                      mac: str | None = None) -> None:
+    """A journal and its staging directory in DIR, as a pull request can commit them (`mac`
+    defaults to one under this user's key: what a killed render on this machine leaves)."""
+    from promgen import cache
+
+    staging = write.STAGING_PREFIX + "0123456789abcdef"
+    for rel, data in moves.items():
+        (out / staging / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / staging / rel).write_bytes(data)
+    recorded = before if before is not None else {
+        rel: write.sha256((out / rel).read_bytes()) if (out / rel).exists() else None for rel in moves}
+    journal = write.Journal(staging, tuple(moves), recorded, {})
+    signed = mac if mac is not None else cache.sign(journal.body())
+    assert signed is not None
+    (out / write.JOURNAL_FILE).write_text(journal.text(signed))
+
+
+def test_a_journal_from_elsewhere_moves_nothing_over_the_users_files(tmp_path: Path) -> None:
+    out = tmp_path / "monitoring"
+    write.write(plan(), out)
+    (out / "secrets").mkdir()
+    (out / "secrets" / "slack").write_text("the local webhook\n")
+    (out / "NOTES.md").write_text("ours\n")
+    committed_journal(out, {"secrets/slack": b"https://attacker.example/hook\n", "NOTES.md": b"theirs\n"},
+                      mac="0" * 64)
+    before = tree(out)
+    with pytest.raises(OutputError, match="not a journal promgen can honour .promgen did not write it on this machine"):
+        write.write(plan(), out)
+    assert tree(out) == before
+    drift_error = pytest.raises(OutputError, match="a render was interrupted")
+    with drift_error:
+        write.compare(plan(), out)
+
+
+def test_a_journal_under_another_users_key_is_not_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "monitoring"
+    write.write(plan(), out)
+    monkeypatch.setenv("PROMGEN_CACHE_DIR", str(tmp_path / "their-cache"))
+    committed_journal(out, {"prometheus/prometheus.yml": b"global: {scrape_interval: 1s}\n"})
+    monkeypatch.setenv("PROMGEN_CACHE_DIR", str(tmp_path / "our-cache"))
+    with pytest.raises(OutputError, match="did not write it on this machine"):
+        write.write(plan(), out)
+    assert (out / "prometheus" / "prometheus.yml").read_text() == "global: {}\n"
+
+
+def test_a_signed_journal_replaces_only_targets_that_still_hold_what_it_recorded(tmp_path: Path) -> None:
+    out = tmp_path / "monitoring"
+    write.write(plan(), out)
+    (out / "NOTES.md").write_text("ours\n")
+    committed_journal(out, {"NOTES.md": b"theirs\n"}, before={"NOTES.md": write.sha256(b"what it held then\n")})
+    with pytest.raises(OutputError, match="NOTES.md changed since the interrupted render"):
+        write.write(plan(), out)
+    assert (out / "NOTES.md").read_text() == "ours\n"
+
+
+def test_a_signed_journal_of_a_killed_render_is_finished(tmp_path: Path) -> None:
+    out = tmp_path / "monitoring"
+    write.write(plan(), out)
+    committed_journal(out, {"prometheus/prometheus.yml": b"global: {scrape_interval: 1s}\n"})
+    write.write(Plan.of({}, complete=False), out)
+    assert (out / "prometheus" / "prometheus.yml").read_text() == "global: {scrape_interval: 1s}\n"
+    assert not (out / write.JOURNAL_FILE).exists()

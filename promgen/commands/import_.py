@@ -33,7 +33,14 @@ def source_files(arguments: list[Path]) -> list[Path]:
     files: list[Path] = []
     for argument in arguments:
         if argument.is_dir():
-            listed = sorted(p for p in argument.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            entries = sorted(p for p in argument.iterdir() if p.suffix in (".yaml", ".yml"))
+            links = [p for p in entries if p.is_symlink()]
+            if links:  # a link may point anywhere (`../../secrets.yaml`); what it names is given by name
+                raise PromgenError(
+                    f"{printable(str(links[0]))} is a symbolic link; promgen import does not follow links in a "
+                    "source directory: name the file it points at instead"
+                )
+            listed = [p for p in entries if p.is_file()]
             if not listed:
                 raise PromgenError(f"{printable(str(argument))}: no *.yaml or *.yml file in this directory")
             files += listed
@@ -114,11 +121,11 @@ def run(source_format: str, paths: list[Path], output: Path | None, service: str
             print(problem.render(), file=sys.stderr)
     for target, text in texts:
         if target is not None and target.exists():
-            raise PromgenError(f"{target} already exists; promgen import never overwrites a file")
+            raise PromgenError(f"{printable(str(target))} already exists; promgen import never overwrites a file")
     for target, text in texts:
         if target is None:
             sys.stdout.write(text)
             continue
         write_new(target, text, "import")
-        print(f"wrote {target}", file=sys.stderr)
+        print(f"wrote {printable(str(target))}", file=sys.stderr)
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from promgen.errors import PromgenError
+from promgen.errors import PromgenError, printable
 from promgen.spec.models import SERVICE_NAME
 
 DEFAULT_FILE = "promgen.yaml"
@@ -34,14 +34,15 @@ def write_new(target: Path, text: str, command: str) -> None:
         with open(target, "x", encoding="utf-8", newline="\n") as stream:  # "x": fails if it exists
             stream.write(text)
     except FileExistsError:
-        raise PromgenError(f"{target} already exists; promgen {command} never overwrites a file") from None
+        raise PromgenError(f"{printable(str(target))} already exists; promgen {command} never overwrites a file") from None
     except OSError as error:
-        raise PromgenError(f"cannot write {target}: {error.strerror or error}") from None
+        raise PromgenError(f"cannot write {printable(str(target))}: {error.strerror or error}") from None
 
 
 def run(path: Path | None, service: str) -> int:
     target = target_path(path)
     text = starter_spec(service, target.name)
     write_new(target, text, "init")
-    print(f"wrote {target}: edit it, then run `promgen validate {target}` and `promgen render {target} -o monitoring`")
+    shown = printable(str(target))
+    print(f"wrote {shown}: edit it, then run `promgen validate {shown}` and `promgen render {shown} -o monitoring`")
     return 0

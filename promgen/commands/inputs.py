@@ -35,27 +35,49 @@ def _declares_service(path: Path) -> bool:
     return document is None or not is_base(document)
 
 
+SIBLINGS_READ_MAX = 10_000  # files beside a base that `_extended_by` looks at; more is refused
+
+
+def _mentions(path: Path, names: set[str]) -> bool:
+    """Whether the file's text holds `extends` and one of `names`: a spec that extends a base names it
+    there, so only such files are parsed (a base beside thousands of files reads each once, cheaply)."""
+    from promgen.yamlio import MAX_SPEC_BYTES
+
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_SPEC_BYTES + 1)
+    except OSError:
+        return False
+    return b"extends" in raw and any(name.encode("utf-8", "surrogateescape") in raw for name in names)
+
+
 def _extended_by(base: Path) -> list[Path]:
     """The specs in the base's directory that extend it, directly or through other bases there."""
     listed = sorted(p for p in base.parent.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file())
-    parent: dict[Path, Path] = {}
-    for path in listed:
-        document = _document(path)
-        target = extended_file(document, path) if document else None
-        if target is not None:
-            parent[path.resolve()] = target.resolve()
-
-    def reaches(path: Path) -> bool:
-        seen: set[Path] = set()
-        step = parent.get(path.resolve())
-        while step is not None and step not in seen:
-            if step == base.resolve():
-                return True
-            seen.add(step)
-            step = parent.get(step)
-        return False
-
-    return [p for p in listed if _declares_service(p) and reaches(p)]
+    if len(listed) > SIBLINGS_READ_MAX:
+        raise PromgenError(
+            f"{printable(str(base))} is a base beside {len(listed)} YAML files, more than the "
+            f"{SIBLINGS_READ_MAX} promgen reads to find the specs that extend it; name the specs instead"
+        )
+    target = base.resolve()
+    reaching: dict[Path, Path] = {}  # file -> the file it extends, for files whose chain reaches the base
+    names = {base.name}
+    unread = [p for p in listed if p.resolve() != target]
+    while True:
+        found = []
+        for path in unread:
+            if not _mentions(path, names):
+                continue
+            document = _document(path)
+            extended = extended_file(document, path) if document else None
+            if extended is not None and (extended.resolve() == target or extended.resolve() in reaching):
+                found.append(path)
+                reaching[path.resolve()] = extended.resolve()
+        if not found:
+            break
+        names |= {p.name for p in found}
+        unread = [p for p in unread if p not in found]
+    return [p for p in listed if p.resolve() in reaching and _declares_service(p)]
 
 
 def spec_paths(arguments: list[Path]) -> list[Path]:

@@ -43,15 +43,32 @@ def _load(spec_paths: SpecPaths, options: RenderOptions | None) -> tuple[Stack, 
     return stack, warnings, [loaded.document.data for _path, loaded in specs]
 
 
-def _inputs(stack: Stack, documents: list[Any]) -> str | None:
-    """The digest of what a complete render of `stack` reads (promgen.fingerprint); None when a spec
-    holds a value the digest cannot name."""
+def _inputs(stack: Stack, documents: list[Any], selected: list[str]) -> str | None:
+    """The digest of what a complete render of `stack` into the `selected` outputs reads
+    (promgen.fingerprint); None when a spec holds a value the digest cannot name."""
     from promgen.fingerprint import inputs_digest
 
     try:
-        return inputs_digest([(model.source, data) for model, data in zip(stack.services, documents)], stack.options)
+        return inputs_digest([(model.source, data) for model, data in zip(stack.services, documents)],
+                             (stack.options, tuple(selected)))
     except (TypeError, ValueError):
         return None
+
+
+def complete_selection(out_dir: Path) -> list[str]:
+    """The outputs a complete render writes into `out_dir`: every output but the opt-in ones, and those
+    whose folder is there already (an earlier `--only` made it; a complete render keeps it current)."""
+    import os
+    import stat
+
+    def present(rel: str) -> bool:
+        try:
+            return stat.S_ISDIR(os.lstat(out_dir / rel).st_mode)
+        except OSError:
+            return False
+
+    return [name for name in outputs.PRODUCERS
+            if name not in outputs.OPT_IN or present(outputs.OPT_IN_DIRS[name])]
 
 
 def produce(
@@ -165,25 +182,29 @@ def run(
     options: RenderOptions | None = None,
     force: bool = False,
     quiet: bool = False,
+    keep: Sequence[str] = (),
 ) -> int:
-    selected = check_only(only)
+    only_these = check_only(only)
     stack, warnings, documents = _load(spec_paths, options)
     if not quiet:
         for warning in warnings:
             print(warning.render(), file=sys.stderr)
-    inputs = _inputs(stack, documents) if selected is None else None  # a partial render's manifest records none
+    selected = only_these if only_these is not None else complete_selection(out_dir)
+    inputs = _inputs(stack, documents, selected) if only_these is None else None  # a partial render records none
     if check and inputs is not None:
-        files = write.up_to_date(out_dir, inputs, outputs.OPT_IN)
-        if files is not None:  # same inputs, same files: nothing to derive
+        files = write.up_to_date(out_dir, inputs, tuple(keep))
+        if files is not None:  # promgen's own record of these inputs' files matches DIR: nothing to derive
             if not quiet:
                 print(f"{printable(str(out_dir))} is up to date ({files} files)")
             return 0
     produced = outputs.produce_all(stack, selected)
-    planned = write.Plan.of({name: output.files for name, output in produced.items()}, complete=selected is None,
-                            opt_in=outputs.OPT_IN)
+    planned = write.Plan.of({name: output.files for name, output in produced.items()}, complete=only_these is None,
+                            opt_in=outputs.OPT_IN - set(selected), keep=tuple(keep))
     if check:
-        return _check(planned, out_dir, quiet)
+        return _check(planned, out_dir, quiet, inputs)
     done = write.write(planned, out_dir, force=force, inputs=inputs)
+    if done.unlisted:
+        print(f"warning: {_unlisted(out_dir, done.unlisted)}", file=sys.stderr)
     if not quiet:
         from promgen import summary
 
@@ -192,13 +213,28 @@ def run(
     return 0
 
 
-def _check(planned: write.Plan, out_dir: Path, quiet: bool) -> int:
+def _unlisted(out_dir: Path, rels: list[str]) -> str:
+    shown = ", ".join(printable(str(out_dir / rel)) for rel in rels[:5])
+    more = f" and {len(rels) - 5} more" if len(rels) > 5 else ""
+    return (f"{len(rels)} file{'s' if len(rels) != 1 else ''} below {printable(str(out_dir))} that promgen does not "
+            f"write: {shown}{more}; `render --check` reports them: remove them, or keep them with --keep PATTERN")
+
+
+def _check(planned: write.Plan, out_dir: Path, quiet: bool, inputs: str | None) -> int:
     drift = write.compare(planned, out_dir)
     found = drift.changes
     if not drift.stale:
+        if inputs is not None:
+            from promgen import cache
+
+            cache.remember_render(inputs, planned.digests())
         if not quiet:
             print(f"{printable(str(out_dir))} is up to date ({len(planned.files)} files)")
         return 0
+    if not quiet and not drift.existed:
+        print(f"{printable(str(out_dir))} is stale: it does not exist, and all {len(found.added)} files are to be "
+              "added; run `promgen render` to write them", file=sys.stderr)
+        return 1
     if not quiet:
         sys.stdout.write(drift.diff)
         sys.stdout.flush()
@@ -209,9 +245,13 @@ def _check(planned: write.Plan, out_dir: Path, quiet: bool) -> int:
                 if rel in found.kept:
                     why = " (edited since promgen wrote it, no longer produced: render refuses until it is moved away)"
                 print(f"  {mark:<7}{printable(str(out_dir / rel))}{why}", file=sys.stderr)
+        for rel in found.unlisted:
+            print(f"  {'extra':<7}{printable(str(out_dir / rel))} (not written by promgen: remove it, or "
+                  "keep it with --keep PATTERN)", file=sys.stderr)
+    extra = f", {len(found.unlisted)} not promgen's" if found.unlisted else ""
     print(
         f"{printable(str(out_dir))} is stale: {len(found.added)} to add, {len(found.changed)} to change, "
-        f"{len(found.removed)} to remove; run `promgen render` to update it",
+        f"{len(found.removed)} to remove{extra}; run `promgen render` to update it",
         file=sys.stderr,
     )
     return 1

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from promgen.commands.inputs import check_all, load_all, spec_paths
-from promgen.errors import Problem
+from promgen.errors import Problem, printable
 from promgen.spec.loader import LoadedSpec
 
 
@@ -38,7 +38,7 @@ def run(paths: list[Path], output_format: str = "text") -> int:
                 spec = result.loaded.spec
                 log_alerts = f"{len(spec.log_alerts)} log alerts, " if spec.log_alerts else ""
                 print(
-                    f"{result.path}: ok ({len(spec.metrics)} metrics, {len(spec.slos)} SLOs, {len(spec.alerts)} alerts, "
+                    f"{printable(str(result.path))}: ok ({len(spec.metrics)} metrics, {len(spec.slos)} SLOs, {len(spec.alerts)} alerts, "
                     f"{log_alerts}{len(spec.severities)} severities, {len(spec.channels)} channels)"
                 )
     invalid = sum(not r.valid for r in results)

@@ -219,7 +219,7 @@ def base2_size(size: int) -> str:
 def prometheus(stack: Stack) -> dict[str, Any]:
     volumes = [
         f"./{conventions.COMPOSE_PROMETHEUS_FILE}:{PROMETHEUS_DIR}/prometheus.yml:ro",
-        # where prometheus.yml's rule_files globs (rules/SERVICE/*.rules.yml, relative to it) find them
+        # where prometheus.yml's rule_files (rules/SERVICE/NAME.rules.yml, relative to it) find them
         f"./{conventions.RULES_DIR}:{PROMETHEUS_DIR}/rules:ro",
     ]
     volumes.append("prometheus-data:/prometheus")

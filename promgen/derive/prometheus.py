@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,7 @@ def config(model: Model) -> dict[str, Any]:
     global_["external_labels"] = {"service": model.service, "environment": spec.service.environment}
     data: dict[str, Any] = {
         "global": global_,
-        "rule_files": [conventions.rule_files_glob(model.service)],
+        "rule_files": rule_file_names(model),
         "alerting": {"alertmanagers": [{"static_configs": [{"targets": [model.options.alertmanager]}]}]},
         "scrape_configs": scrape_configs(model),
     }
@@ -55,7 +56,7 @@ def stack_config(stack: Stack) -> dict[str, Any]:
     data["global"]["external_labels"] = {"environment": environments.pop()} if len(environments) == 1 else {}
     if not data["global"]["external_labels"]:
         del data["global"]["external_labels"]
-    data["rule_files"] = [conventions.rule_files_glob(model.service) for model in stack.services]
+    data["rule_files"] = [name for model in stack.services for name in rule_file_names(model)]
     jobs: list[dict[str, Any]] = []
     remote: list[dict[str, Any]] = []
     for model in stack.services:
@@ -204,6 +205,13 @@ class RuleFile:
     @property
     def groups(self) -> list[Group]:
         return [group for _, group in self.sections]
+
+
+def rule_file_names(model: Model) -> list[str]:
+    """The service's rule files as prometheus.yml lists them (relative to it): each by name, never a
+    glob, so that a file promgen did not write is never loaded."""
+    return [posixpath.relpath(rule_file.path, posixpath.dirname(conventions.PROMETHEUS_CONFIG_FILE))
+            for rule_file in rule_files(model)]
 
 
 @per_model

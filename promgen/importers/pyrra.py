@@ -118,7 +118,7 @@ def _grouping(source: Source, path: PathKey) -> str:
 
 def _alerting(source: Source, path: PathKey, service: ImportedService, slo: str) -> dict[str, Any]:
     alerting = source.get(path, dict, "the alerting settings", required=False) or {}
-    severities = alerting.get("severities") or {}
+    severities = source.get(path + ("severities",), dict, "a mapping of severities", required=False) or {}
     fast = severity_name(str(severities.get("fastBurn") or severities.get("mediumBurn") or DEFAULT_PAGE))
     slow = severity_name(str(severities.get("slowBurn") or severities.get("longTermBurn") or DEFAULT_TICKET))
     out: dict[str, Any] = {"page": service.severity(fast), "ticket": service.severity(slow)}

@@ -170,7 +170,7 @@ def _alerting(source: Source, path: PathKey, names: dict[str, str], service: Imp
     for kind, default in (("page_alert", DEFAULT_PAGE), ("ticket_alert", DEFAULT_TICKET)):
         here = path + (names[kind],)
         alert = source.get(here, dict, "alert settings", required=False) or {}
-        own = dict(alert.get("labels") or {})
+        own = dict(source.get(here + ("labels",), dict, "a mapping of labels", required=False) or {})
         severity = own.pop("severity", None)
         alerting[kind.split("_")[0]] = service.severity(severity_name(str(severity)) if severity else default)
         if alert.get("disable"):

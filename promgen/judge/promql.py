@@ -67,6 +67,7 @@ def problems(expr: str, targets: Targets, result: Result = "any") -> list[str]:
     found: list[str] = []
     for node in _nodes(root):
         found.extend(_node_problems(node, targets))
+    found.extend(_spelling_problems(expr, targets))
     kind = value_type(root)
     if result == "vector" and kind != "vector":
         found.append(f"a rule needs an instant vector, and this is a {kind}"
@@ -108,17 +109,91 @@ def _nodes(node: Any) -> list[Any]:
     return found
 
 
+def _spelling_problems(expr: str, targets: Targets) -> list[str]:
+    """What the text shows and the tree hides (promgen.judge.promql_syntax)."""
+    from promgen.judge.promql_syntax import durations_as_numbers, quoted_names
+
+    found: list[str] = []
+    numbers = targets.lacks("durations as numbers")
+    if numbers is not None:
+        found += [f"{text} is a duration where PromQL reads a number; durations as numbers {numbers}: "
+                  f"write the seconds ({text} = {_seconds(text)})" for text in durations_as_numbers(expr)]
+    utf8 = targets.lacks("utf-8 names")
+    if utf8 is not None:
+        found += [f"the quoted name {text} is UTF-8 name syntax, which {utf8}" for text in quoted_names(expr)]
+    return found
+
+
+def _seconds(duration: str) -> str:
+    from promgen.spec.units import parse_duration
+
+    try:
+        return f"{parse_duration(duration) / 1000:g}"
+    except ValueError:
+        return "its seconds"
+
+
+# Go's time.Duration holds at most this many seconds (about 292 years): Prometheus refuses a longer
+# range, offset or subquery step as "duration out of range".
+GO_DURATION_MAX_S = 9_223_372_036.854775807
+# promql-parser's value types, as value_type names them.
+_VALUE_TYPES = {"vector": "vector", "scalar": "scalar", "matrix": "range vector", "string": "string"}
+
+
+def _too_long(node: Any) -> list[str]:
+    spans: list[tuple[str, Any]] = []
+    if isinstance(node, (promql_parser.VectorSelector, promql_parser.SubqueryExpr)):
+        spans.append(("offset", node.offset))
+    if isinstance(node, promql_parser.MatrixSelector):
+        spans.append(("range", node.range))
+    if isinstance(node, promql_parser.SubqueryExpr):
+        spans += [("subquery range", node.range), ("subquery step", node.step)]
+    return [f"the {what} of {span.days}d is out of Prometheus' range for a duration (at most 106751d, about 292 "
+            "years)" for what, span in spans if span is not None and abs(span.total_seconds()) > GO_DURATION_MAX_S]
+
+
 def _node_problems(node: Any, targets: Targets) -> list[str]:
+    found = _too_long(node)
     if isinstance(node, promql_parser.Call):
-        return _call_problems(node, targets)
-    if isinstance(node, promql_parser.AggregateExpr) and str(node.op) in EXPERIMENTAL:
-        return [f"{node.op} is an experimental aggregation (Prometheus needs "
-                "--enable-feature=promql-experimental-functions, which promgen does not assume)"]
+        return found + _call_problems(node, targets)
+    if isinstance(node, promql_parser.AggregateExpr):
+        if str(node.op) in EXPERIMENTAL:
+            found.append(f"{node.op} is an experimental aggregation (Prometheus needs "
+                         "--enable-feature=promql-experimental-functions, which promgen does not assume)")
+        if str(node.op) == "count_values" and isinstance(node.param, promql_parser.StringLiteral):
+            found += _label_name_problems(node.param.val, targets, "count_values' output label")
+        return found
     if isinstance(node, promql_parser.VectorSelector):
-        return _selector_problems(node, targets)
+        return found + _selector_problems(node, targets)
     if isinstance(node, promql_parser.SubqueryExpr) and node.at is not None and _fixed_at(node.at):
-        return ["a rule cannot pin a subquery to a fixed time with @ <timestamp>"]
-    return []
+        return found + ["a rule cannot pin a subquery to a fixed time with @ <timestamp>"]
+    if isinstance(node, promql_parser.BinaryExpr) and node.modifier is not None:
+        fill = getattr(node.modifier, "fill_values", None)
+        if fill is not None and (fill.lhs is not None or fill.rhs is not None):
+            found.append("fill(), fill_left() and fill_right() are not PromQL in any Prometheus promgen is judged "
+                         "against (its parser reads them as unknown functions)")
+    return found
+
+
+def _label_name_problems(name: str, targets: Targets, what: str) -> list[str]:
+    if _LEGACY_LABEL.match(name):
+        return []
+    reason = targets.lacks("utf-8 names")
+    return [] if reason is None else [f"{what} {name!r} is not a valid label name: UTF-8 names {reason}"]
+
+
+def _argument_problems(node: Any) -> list[str]:
+    """Arguments of a type the function does not take (`ln(-1)`: a scalar where it needs a vector),
+    which promql-parser lets through for some functions and Prometheus refuses."""
+    expected = [_VALUE_TYPES.get(str(kind).rsplit(".", 1)[-1].lower(), "") for kind in node.func.arg_types]
+    found: list[str] = []
+    for index, argument in enumerate(node.args):
+        wanted = expected[min(index, len(expected) - 1)] if expected else ""
+        actual = value_type(argument)
+        if wanted and actual != wanted:
+            article = "an" if wanted.startswith(("a", "e", "i", "o", "u")) else "a"
+            found.append(f"{node.func.name}() takes {article} {wanted} as argument {index + 1}, and this is a {actual}")
+    return found
 
 
 def _call_problems(node: Any, targets: Targets) -> list[str]:
@@ -130,6 +205,11 @@ def _call_problems(node: Any, targets: Targets) -> list[str]:
         reason = targets.lacks(name)
         if reason is not None:
             return [f"{name}() {reason}"]
+    arguments = _argument_problems(node)
+    if arguments:
+        return arguments
+    if name == "label_join" and len(node.args) >= 2 and isinstance(node.args[1], promql_parser.StringLiteral):
+        return _label_name_problems(node.args[1].val, targets, "label_join's target label")
     if name == "label_replace" and len(node.args) == 5:
         found: list[str] = []
         regex = node.args[4]

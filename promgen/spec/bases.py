@@ -14,6 +14,7 @@ so a problem is reported at the `file:line:col` of the base or the service that 
 
 from __future__ import annotations
 
+import os
 import posixpath
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,10 @@ def is_base(document: Document) -> bool:
 
 
 def extended_file(document: Document, path: Path) -> Path | None:
-    """The base file `document` (read from `path`) names in `extends:`, unread; None without one."""
+    """The base file `document` (read from `path`) names in `extends:`, unread; None without one (or
+    with a name no file can have)."""
     target = document.data.get("extends") if isinstance(document.data, dict) else None
-    return path.parent / target if isinstance(target, str) and target.strip() else None
+    return path.parent / target if isinstance(target, str) and target.strip() and "\0" not in target else None
 
 
 def _resolve(document: Document, path: Path, chain: list[Path]) -> Document:
@@ -80,11 +82,16 @@ def _resolve(document: Document, path: Path, chain: list[Path]) -> Document:
     if not isinstance(data, dict) or "extends" not in data:
         return document
     target = data["extends"]
+    if isinstance(target, str) and "\0" in target:
+        raise _at_extends(document, "`extends` holds a NUL character, which no file name can")
     base_path = extended_file(document, path)
     if base_path is None:
         raise _at_extends(document, "`extends` names a base spec file, relative to this one (e.g. extends: base.yaml)")
     base_display = posixpath.normpath(posixpath.join(posixpath.dirname(document.file), target))
     real = base_path.resolve()
+    outside = _outside_repository(path, target, real)
+    if outside is not None:
+        raise _at_extends(document, outside)
     if real in chain:
         names = " -> ".join([*(p.name for p in chain[chain.index(real):]), real.name])
         raise _at_extends(document, f"`extends` goes round in a circle: {names}")
@@ -105,6 +112,35 @@ def _resolve(document: Document, path: Path, chain: list[Path]) -> Document:
             "so extend a file without one",
         )
     return merge(_resolve(base, base_path, [*chain, real]), document)
+
+
+EXTENDS_FROM = "PROMGEN_EXTENDS_FROM"  # folders (os.pathsep-separated) a spec may extend files from
+
+
+def repository_root(path: Path) -> Path | None:
+    """The top of the git repository holding `path` (a folder with `.git`), or None."""
+    for folder in path.resolve().parents:
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def _outside_repository(spec: Path, target: str, base: Path) -> str | None:
+    """Why `spec` may not extend `base` (its real path; `target` as `extends:` wrote it): a base outside
+    the spec's git repository, or named by an absolute path, could be any file on the machine that runs
+    a pull request's CI, so it needs its folder in PROMGEN_EXTENDS_FROM. None when allowed."""
+    allowed = [Path(entry).resolve() for entry in os.environ.get(EXTENDS_FROM, "").split(os.pathsep) if entry]
+    if any(base.is_relative_to(folder) for folder in allowed):
+        return None
+    root = repository_root(spec)
+    if posixpath.isabs(target):
+        where = "is named by an absolute path"
+    elif root is not None and not base.is_relative_to(root):
+        where = "is outside the spec's repository"
+    else:
+        return None
+    return (f"the base {where}; a pull request could make CI read any file that way: allow its folder with "
+            f"{EXTENDS_FROM}=<folder> in the environment that runs promgen")
 
 
 def _at_extends(document: Document, message: str) -> SpecError:

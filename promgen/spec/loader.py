@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from promgen.errors import Problem, SpecError
 from promgen.spec import models
 from promgen.spec.suggest import did_you_mean
+from promgen.spec.urls import quoted
 from promgen.yamlio import Document, PathKey
 
 PATTERN_HINTS: dict[str, str] = {
@@ -137,7 +138,7 @@ def _problem(document: Document, detail: Any) -> Problem:
         expected = detail.get("ctx", {}).get("expected", "")
         options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",") if o.strip()]
         hint = did_you_mean(str(value), options) if isinstance(value, str) else ""
-        return document.problem(path, f"{where}: {value!r} is not one of {expected}{hint}")
+        return document.problem(path, f"{where}: {quoted(value)} is not one of {expected}{hint}")
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tag = detail.get("ctx", {}).get("tag", value)
         types_here = models.CHANNEL_TYPES if "channels" in path else ()
@@ -145,13 +146,13 @@ def _problem(document: Document, detail: Any) -> Problem:
             return document.problem(path, f"{where}: missing `type` (one of {', '.join(types_here)})")
         return document.problem(
             path + ("type",),
-            f"{where}.type: unknown channel type {tag!r}{did_you_mean(str(tag), types_here)} "
+            f"{where}.type: unknown channel type {quoted(tag)}{did_you_mean(str(tag), types_here)} "
             f"(types: {', '.join(types_here)})",
         )
     if kind == "string_pattern_mismatch":
         pattern = detail.get("ctx", {}).get("pattern", "")
         hint = PATTERN_HINTS.get(pattern, f"it must match {pattern}")
-        return document.problem(path, f"{where}: {value!r} is not valid: {hint}")
+        return document.problem(path, f"{where}: {quoted(value)} is not valid: {hint}")
     message = str(detail["msg"])
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]

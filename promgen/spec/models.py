@@ -122,6 +122,13 @@ class RemoteWrite(Strict):
     bearer_token_file: SecretFile | None = None
     basic_auth: BasicAuth | None = None
 
+    @model_validator(mode="after")
+    def _one_credential(self) -> "RemoteWrite":
+        if self.bearer_token_file is not None and self.basic_auth is not None:
+            raise ValueError("give `bearer_token_file` or `basic_auth`, not both: Prometheus accepts one "
+                             "authorization per remote_write")
+        return self
+
 
 # --- metrics and SLOs -----------------------------------------------------------------------
 
@@ -360,7 +367,14 @@ class DiscordChannel(ChannelBase):
 class TelegramChannel(ChannelBase):
     type: Literal["telegram"]
     bot_token_file: SecretFile
-    chat_id: int = Field(ge=-(2**63), le=2**63 - 1)
+    chat_id: int = Field(ge=-(2**63), le=2**63 - 1, description="not 0: Alertmanager refuses a missing chat")
+
+    @field_validator("chat_id")
+    @classmethod
+    def _chat_given(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("chat_id 0 names no chat (Alertmanager refuses it): give the chat's or channel's id")
+        return value
     parse_mode: Literal["HTML", "Markdown", "MarkdownV2"] = "HTML"
 
 

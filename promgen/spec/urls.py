@@ -15,12 +15,29 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import AfterValidator, WithJsonSchema
 
+from promgen.errors import printable, shortened
+
 # Query parameter names (split into words) that carry credentials.
 SECRET_WORDS = frozenset({
-    "token", "key", "secret", "password", "passwd", "pwd", "signature", "sig", "auth", "authorization",
-    "apikey", "credential", "credentials", "session", "jwt",
+    "token", "key", "secret", "password", "passwd", "pwd", "pw", "pass", "signature", "sig", "auth",
+    "authorization", "apikey", "credential", "credentials", "session", "jwt", "hmac", "code",
 })
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+# Webhooks whose address is itself the credential: (host, or a suffix of it after a dot; path prefix).
+SECRET_PATHS: tuple[tuple[str, str, str], ...] = (
+    ("hooks.slack.com", "/services/", "a Slack incoming webhook"),
+    ("hooks.slack.com", "/workflows/", "a Slack workflow webhook"),
+    ("hooks.slack.com", "/triggers/", "a Slack workflow webhook"),
+    ("discord.com", "/api/webhooks/", "a Discord webhook"),
+    ("discordapp.com", "/api/webhooks/", "a Discord webhook"),
+    ("webhook.office.com", "/webhookb2/", "a Microsoft Teams webhook"),
+    ("outlook.office.com", "/webhook/", "a Microsoft Teams webhook"),
+    ("outlook.office365.com", "/webhook/", "a Microsoft Teams webhook"),
+    ("logic.azure.com", "/workflows/", "a Power Automate (Teams workflow) webhook"),
+    ("api.telegram.org", "/bot", "a Telegram bot address"),
+    ("events.pagerduty.com", "/integration/", "a PagerDuty integration address"),
+    ("chat.googleapis.com", "/v1/spaces/", "a Google Chat webhook"),
+)
 
 
 def secret_parameter(name: str) -> bool:
@@ -53,10 +70,29 @@ def problem(url: str, *, path_only: bool = False) -> str | None:
         return "the URL carries a user name or password (`user:...@`)"
     if not parts.hostname:
         return "the URL has no host"
-    for name, _value in parse_qsl(parts.query, keep_blank_values=True):
-        if secret_parameter(name):
-            return f"the URL's query parameter `{name}` looks like a credential"
+    host = parts.hostname.rstrip(".").lower()
+    for known, prefix, what in SECRET_PATHS:
+        if (host == known or host.endswith("." + known)) and parts.path.startswith(prefix):
+            return f"the URL is {what}, whose address is itself the credential"
+    for where, text in (("query parameter", parts.query), ("fragment parameter", parts.fragment),
+                        ("path parameter", ";".join(segment.partition(";")[2] for segment in parts.path.split("/")))):
+        for name, _value in parse_qsl(text.replace(";", "&"), keep_blank_values=True):
+            if secret_parameter(name):
+                return f"the URL's {where} `{printable(shortened(name, 40))}` looks like a credential"
     return None
+
+
+def may_hold_secret(value: object) -> bool:
+    """Whether a value a message would quote may carry a credential (a URL, `user:secret@host`, a
+    `name=value` pair): such a value is described, never repeated."""
+    return isinstance(value, str) and any(mark in value for mark in ("@", "://", "=", ":/"))
+
+
+def quoted(value: object) -> str:
+    """`value` as a message shows it: its repr, unless it may hold a credential."""
+    if may_hold_secret(value):
+        return "a value that may hold a credential (not shown)"
+    return shortened(repr(value))
 
 
 def _checked(advice: str, *, path_only: bool = False) -> Any:

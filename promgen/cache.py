@@ -1,0 +1,143 @@
+"""What promgen remembers outside the output directory, where a pull request cannot write.
+
+Everything below DIR is untrusted (docs/threat-model.md), so nothing read from DIR may vouch for
+DIR: not the manifest's digests, not a journal. This folder holds what promgen itself computed:
+
+- `key`: 32 random bytes, made once per user (mode 0600). A journal carries an HMAC under it, so
+  recovery honours only journals a render on this machine wrote.
+- `renders/<inputs digest>.json`: the sha256 of every file a complete render of those inputs writes,
+  recorded by promgen when it rendered or fully compared them. `render --check` that finds a record
+  for its inputs compares DIR with it instead of deriving the stack again.
+
+The folder is `$PROMGEN_CACHE_DIR`, else `$XDG_CACHE_HOME/promgen`, else `~/.cache/promgen`. When it
+cannot be used (a read-only home), promgen works without it: every check derives, and an
+interrupted render's journal cannot be proven and is left for the user to remove.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+from pathlib import Path
+
+KEY_BYTES = 32
+RENDERS_KEPT = 256  # records of complete renders; the oldest go first
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+
+def directory() -> Path:
+    configured = os.environ.get("PROMGEN_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "promgen"
+
+
+def _ensure(folder: Path) -> Path | None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return folder if folder.is_dir() else None
+
+
+def _write_atomically(path: Path, data: bytes, mode: int) -> bool:
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+        try:
+            os.write(handle, data)
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        os.replace(temp, path)
+        return True
+    except OSError:
+        try:
+            temp.unlink()
+        except OSError:
+            pass
+        return False
+
+
+def _read(path: Path, limit: int) -> bytes | None:
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        data = os.read(handle, limit + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    return data if len(data) <= limit else None
+
+
+def key() -> bytes | None:
+    """This user's journal key, made on first use; None when the cache folder cannot hold one."""
+    folder = _ensure(directory())
+    if folder is None:
+        return None
+    path = folder / "key"
+    found = _read(path, KEY_BYTES)
+    if found is not None and len(found) == KEY_BYTES:
+        return found
+    if not _write_atomically(path, secrets.token_bytes(KEY_BYTES), 0o600):
+        return None
+    found = _read(path, KEY_BYTES)  # another process may have made it first: theirs is the key
+    return found if found is not None and len(found) == KEY_BYTES else None
+
+
+def sign(text: str) -> str | None:
+    """HMAC-SHA256 of `text` under this user's key; None without a key."""
+    secret = key()
+    return None if secret is None else hmac.new(secret, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def signed_here(text: str, mac: object) -> bool:
+    """Whether `mac` is the HMAC of `text` under this user's key."""
+    expected = sign(text)
+    return expected is not None and isinstance(mac, str) and hmac.compare_digest(expected, mac)
+
+
+def remember_render(inputs: str, files: dict[str, str]) -> None:
+    """Record the sha256 of every file (by relative path) a complete render of `inputs` writes."""
+    if not _DIGEST.match(inputs):
+        return
+    folder = _ensure(directory() / "renders")
+    if folder is None:
+        return
+    text = json.dumps({"inputs": inputs, "files": dict(sorted(files.items()))}, separators=(",", ":"))
+    if _write_atomically(folder / f"{inputs}.json", text.encode("utf-8"), 0o600):
+        _prune(folder)
+
+
+def recalled_render(inputs: str) -> dict[str, str] | None:
+    """What `remember_render` recorded for `inputs`, or None."""
+    if not _DIGEST.match(inputs):
+        return None
+    raw = _read(directory() / "renders" / f"{inputs}.json", 64 * 1024 * 1024)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    files = data.get("files") if isinstance(data, dict) and data.get("inputs") == inputs else None
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        return None
+    return files
+
+
+def _prune(folder: Path) -> None:
+    try:
+        records = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        for old in records[:-RENDERS_KEPT]:
+            old.unlink()
+    except OSError:
+        pass
