@@ -1,7 +1,7 @@
 """The real tools that judge promgen's output, at the oldest and the newest version promgen supports.
 
 Both come from Debian without a system install: `apt-get download` with a private apt state (so
-no root is needed) from Debian 12 (`bookworm`: Prometheus 2.42, Alertmanager 0.25, the floor) and
+no root is needed), from the Debian archive the machine's own apt sources name, from Debian 12 (`bookworm`: Prometheus 2.42, Alertmanager 0.25, the floor) and
 from Debian unstable (`sid`: Prometheus 3.5, Alertmanager 0.33, the newest), then `dpkg-deb -x`
 into `.judges/<release>/`. The test suite fetches them on first use; `.ci/run` fetches them
 up front with
@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("PROMGEN_JUDGES", ROOT / ".judges"))
-MIRROR = os.environ.get("PROMGEN_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+APT_SOURCES = Path("/etc/apt")
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 FETCH_COMMAND = "python -m tests.judges fetch"
 
@@ -54,6 +54,56 @@ class Unavailable(Exception):
     """A judge could not be fetched (no network, no apt); the message says why."""
 
 
+def _source_entries(folder: Path) -> list[tuple[str, list[str]]]:
+    """(URI, suites) of every `deb` source of the machine's apt configuration: one-line `.list`
+    files and deb822 `.sources` files."""
+    entries: list[tuple[str, list[str]]] = []
+    files = [folder / "sources.list", *sorted((folder / "sources.list.d").glob("*.list"))]
+    for path in files:
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            words = [w for w in line.split("#", 1)[0].split() if not w.startswith("[")]
+            if len(words) >= 3 and words[0] == "deb":
+                entries.append((words[1], [words[2]]))
+    for path in sorted((folder / "sources.list.d").glob("*.sources")):
+        try:
+            stanzas = path.read_text(encoding="utf-8", errors="replace").split("\n\n")
+        except OSError:
+            continue
+        for stanza in stanzas:
+            fields = {}
+            for line in stanza.splitlines():
+                key, colon, value = line.partition(":")
+                if colon and not line.startswith(("#", " ")):
+                    fields[key.strip().lower()] = value.split()
+            if "deb" in fields.get("types", []) and fields.get("enabled", ["yes"]) != ["no"]:
+                entries += [(uri, fields.get("suites", [])) for uri in fields.get("uris", [])]
+    return entries
+
+
+def debian_mirror(folder: Path = APT_SOURCES) -> str:
+    """The Debian archive this machine's apt uses (PROMGEN_DEBIAN_MIRROR overrides it): the first
+    source of a Debian release's own suite (not its -security or -updates), so the judges come from
+    wherever the machine is allowed to fetch packages."""
+    configured = os.environ.get("PROMGEN_DEBIAN_MIRROR")
+    if configured:
+        return configured
+    for uri, suites in _source_entries(folder):
+        if any(suite in DEBIAN_SUITES for suite in suites):
+            return uri
+    raise Unavailable(
+        f"no Debian archive in {folder}/sources.list or sources.list.d/ (the judges are Debian packages); "
+        "set PROMGEN_DEBIAN_MIRROR to the archive's URL"
+    )
+
+
+DEBIAN_SUITES = frozenset({"bullseye", "bookworm", "trixie", "forky", "duke", "sid", "unstable", "testing", "stable",
+                           "oldstable"})
+
+
 def bin_dir(release: str) -> Path:
     return CACHE / release / "usr" / "bin"
 
@@ -63,19 +113,57 @@ def versions_file(release: str) -> Path:
 
 
 def present(release: str) -> bool:
-    return versions_file(release).is_file() and all((bin_dir(release) / b).is_file() for b in BINARIES)
+    """Fetched, by this version of the fetcher (one that relocated Alertmanager's data folder)."""
+    if not (versions_file(release).is_file() and all((bin_dir(release) / b).is_file() for b in BINARIES)):
+        return False
+    try:
+        return "alertmanager_data" in json.loads(versions_file(release).read_text())
+    except ValueError:
+        return False
 
 
 def ensure(release: str) -> Path:
     """The bin directory of `release`, fetched first when it is not there yet."""
-    if present(release):
-        return bin_dir(release)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / ".lock", "w") as lock:  # one fetch at a time (pytest-xdist, parallel CI steps)
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not present(release):
-            _fetch(RELEASES[release])
+    if not present(release):
+        CACHE.mkdir(parents=True, exist_ok=True)
+        with open(CACHE / ".lock", "w") as lock:  # one fetch at a time (pytest-xdist, parallel CI steps)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not present(release):
+                _fetch(RELEASES[release])
+    _link_alertmanager_data(release)
     return bin_dir(release)
+
+
+# Debian's Alertmanager reads its default notification templates from this folder, compiled in. A
+# fetched (not installed) Alertmanager finds them through a link of the same length that the fetch
+# writes into its binary instead, so no file outside .judges/ and /tmp is needed.
+ALERTMANAGER_DATA = b"/usr/share/prometheus/alertmanager"
+
+
+def _alertmanager_link(release: str) -> str:
+    import hashlib
+
+    tag = hashlib.sha256(f"{CACHE.resolve()}:{release}".encode()).hexdigest()
+    prefix = "/tmp/.promgen-am-"
+    return prefix + tag[: len(ALERTMANAGER_DATA) - len(prefix)]
+
+
+def _link_alertmanager_data(release: str) -> None:
+    link = Path(_alertmanager_link(release))
+    target = CACHE.resolve() / release / "usr" / "share" / "prometheus" / "alertmanager"
+    if link.is_symlink() and Path(os.readlink(link)) == target:
+        return
+    temp = link.with_name(f"{link.name}.{os.getpid()}")
+    temp.unlink(missing_ok=True)
+    temp.symlink_to(target)
+    temp.replace(link)
+
+
+def _relocate_alertmanager_data(tree: Path, release: str) -> None:
+    binary = tree / "usr" / "bin" / "prometheus-alertmanager"
+    link = _alertmanager_link(release).encode()
+    assert len(link) == len(ALERTMANAGER_DATA)
+    binary.write_bytes(binary.read_bytes().replace(ALERTMANAGER_DATA, link))
 
 
 def _apt_options(state: Path) -> list[str]:
@@ -108,6 +196,17 @@ def _run(command: list[str], cwd: Path | None = None) -> str:
 
 
 def _fetch(release: Release) -> None:
+    try:
+        _download(release)
+    except Unavailable as error:
+        raise Unavailable(
+            f"{error}. The {release.name} judges are the Debian {release.suite} packages {', '.join(release.packages)}, "
+            "fetched with apt-get and dpkg-deb (install Debian's apt and dpkg) from the Debian archive the machine's "
+            "apt sources name (or PROMGEN_DEBIAN_MIRROR)"
+        ) from None
+
+
+def _download(release: Release) -> None:
     for tool in ("apt-get", "dpkg-deb"):
         if shutil.which(tool) is None:
             raise Unavailable(f"{tool} is not installed (the judges come from Debian packages)")
@@ -118,7 +217,7 @@ def _fetch(release: Release) -> None:
         for sub in ("lists/partial", "cache/archives/partial"):
             (state / sub).mkdir(parents=True)
         signed = f"[signed-by={KEYRING}] " if Path(KEYRING).is_file() else "[trusted=yes] "
-        (state / "sources.list").write_text(f"deb {signed}{MIRROR} {release.suite} main\n")
+        (state / "sources.list").write_text(f"deb {signed}{debian_mirror()} {release.suite} main\n")
         options = _apt_options(state)
         _run(["apt-get", *options, "update"])
         downloads = work / "debs"
@@ -133,7 +232,9 @@ def _fetch(release: Release) -> None:
         missing = [b for b in BINARIES if not (tree / "usr" / "bin" / b).is_file()]
         if missing:
             raise Unavailable(f"{release.suite}'s packages have no {', '.join(missing)}")
-        (tree / "VERSIONS.json").write_text(json.dumps({"suite": release.suite, "packages": versions}, indent=2) + "\n")
+        _relocate_alertmanager_data(tree, release.name)
+        recorded = {"suite": release.suite, "packages": versions, "alertmanager_data": _alertmanager_link(release.name)}
+        (tree / "VERSIONS.json").write_text(json.dumps(recorded, indent=2) + "\n")
         if target.exists():
             shutil.rmtree(target)
         tree.rename(target)

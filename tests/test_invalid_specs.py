@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_promgen
+from tests.conftest import validate_in_process
 from tests.support import ROOT
 
 CORPUS_DIR = ROOT / "tests" / "invalid"
@@ -88,14 +88,14 @@ def text_problems(display: str, output: str) -> list[Reported]:
 
 
 def validate_text(display: str, cwd: Path = ROOT) -> tuple[int, str, list[Reported]]:
-    result = run_promgen("validate", display, cwd=cwd)
+    result = validate_in_process("validate", display, cwd=cwd)
     output = result.stdout + result.stderr
     assert "Traceback" not in output, output
     return result.returncode, output, text_problems(display, output)
 
 
 def validate_json(display: str, cwd: Path = ROOT) -> tuple[int, dict]:
-    result = run_promgen("validate", "--format", "json", display, cwd=cwd)
+    result = validate_in_process("validate", "--format", "json", display, cwd=cwd)
     assert "Traceback" not in result.stdout + result.stderr, result.stdout + result.stderr
     try:
         report = json.loads(result.stdout)
@@ -195,7 +195,7 @@ def expect_single_problem(tmp_path: Path, name: str, line: int, column: int, tex
 def test_minimal_spec_is_valid(tmp_path: Path) -> None:
     """The base every test-written input starts from is itself valid."""
     (tmp_path / "spec.yaml").write_text(MINIMAL, encoding="utf-8")
-    result = run_promgen("validate", "spec.yaml", cwd=tmp_path)
+    result = validate_in_process("validate", "spec.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -235,7 +235,7 @@ def test_file_of_exactly_one_mebibyte_is_read(tmp_path: Path) -> None:
     text = MINIMAL + "#" * (filler - 1) + "\n"
     assert len(text.encode()) == 1024 * 1024
     (tmp_path / "big.yaml").write_text(text, encoding="utf-8")
-    result = run_promgen("validate", "big.yaml", cwd=tmp_path)
+    result = validate_in_process("validate", "big.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -335,7 +335,7 @@ def test_several_files_in_one_run() -> None:
     bad = [c for c in CASES if c.path.stem in ("bad_duration", "unknown_template", "duplicate_key")]
     good = ROOT / "examples" / "promptforge" / "promgen.yaml"
     args = [good.relative_to(ROOT).as_posix()] + [c.rel for c in bad]
-    result = run_promgen("validate", *args)
+    result = validate_in_process("validate", *args)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "Traceback" not in output
@@ -344,6 +344,6 @@ def test_several_files_in_one_run() -> None:
         assert f"{case.rel}:{expectation.line}:{expectation.column}: " in output, output
     assert "3 problems in 3 of 4 specs" in output
 
-    report = json.loads(run_promgen("validate", "--format", "json", *args).stdout)
+    report = json.loads(validate_in_process("validate", "--format", "json", *args).stdout)
     assert report["valid"] is False
     assert [f["valid"] for f in report["files"]] == [True, False, False, False]

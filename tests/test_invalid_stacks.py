@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_promgen
+from tests.conftest import run_promgen, validate_in_process
 from tests.support import ROOT
 
 CORPUS = ROOT / "tests" / "invalid_stacks"
@@ -51,13 +51,13 @@ def test_corpus_covers_extends_and_cross_spec_mistakes() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.folder.name for c in CASES])
 def test_stack_mistake_is_reported_in_the_file_that_wrote_it(case: StackCase) -> None:
-    result = run_promgen("validate", *case.args, cwd=case.folder)
+    result = validate_in_process("validate", *case.args, cwd=case.folder)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "Traceback" not in output and "internal error" not in output, output
     assert sorted(_errors(result.stdout)) == sorted(case.expected), output
 
-    report = json.loads(run_promgen("validate", "--format", "json", *case.args, cwd=case.folder).stdout)
+    report = json.loads(validate_in_process("validate", "--format", "json", *case.args, cwd=case.folder).stdout)
     assert report["valid"] is False
     reported = sorted(f"{p['file']}:{p['line']}:{p['column']}: {p['message']}"
                       for entry in report["files"] for p in entry["problems"] if p["level"] == "error")
