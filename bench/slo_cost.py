@@ -35,10 +35,11 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from promgen import conventions  # noqa: E402
+from timing import ROOT, promgen_command  # noqa: E402
+
+from promgen.core import conventions  # noqa: E402
 from tests.e2e.harness import free_port, process  # noqa: E402
 from tests.support import judge  # noqa: E402
-from timing import ROOT, promgen_command  # noqa: E402
 
 SERVICE, SLO = "checkout", "availability"
 METRIC = "http_requests_total"

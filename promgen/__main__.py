@@ -1,3 +1,3 @@
-from promgen.cli import main
+from promgen.cli.main import main
 
 main()

@@ -35,7 +35,7 @@ def validate_in_process(*args: str, cwd: Path | None = None) -> subprocess.Compl
     import contextlib
     import io
 
-    from promgen import cli
+    from promgen.cli import main as cli
 
     plain = cli.plain_validate(list(args))
     assert plain is not None, f"not a plain `validate` call: {args}"

@@ -12,7 +12,7 @@ import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 if TYPE_CHECKING:
-    from promgen.model import RenderOptions
+    from promgen.core.model import RenderOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*/promgen.yaml"))
@@ -96,7 +96,7 @@ def spec_for(name: str, release: str) -> Path:
 def rendered(name: str, only: tuple[str, ...] = (), release: str = "newest") -> dict[str, str]:
     """Every output file of an example, rendered in-process (the same code the CLI runs); for the
     oldest release with `versions` pinned to the floor."""
-    from promgen.commands.render import plan
+    from promgen.cli.render import plan
 
     if release == "oldest":
         return plan(spec_for(name, release), list(only) or None)
@@ -182,7 +182,7 @@ def plan_spec(
     """Write `spec` as tmp_path/promgen.yaml and plan its outputs in-process (the CLI's code)."""
     import yaml
 
-    from promgen.commands.render import plan
+    from promgen.cli.render import plan
 
     path = tmp_path / "promgen.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen import conventions
+from promgen.core import conventions
+from promgen.core.model import RenderOptions
 from promgen.derive import alertmanager
-from promgen.derive.go_format import expand
-from promgen.model import RenderOptions
-from promgen.spec.models import INLINE_SECRET_FIELDS
+from promgen.load.models import INLINE_SECRET_FIELDS
+from promgen.testgen.go_format import expand
 from tests.support import (
     EXAMPLE_NAMES,
     FLOOR_VERSIONS,
@@ -142,7 +142,7 @@ def test_no_inline_secret_fields(example: str) -> None:
 
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
 def test_every_channel_becomes_a_receiver(example: str) -> None:
-    from promgen.spec.loader import load_spec
+    from promgen.load.loader import load_spec
 
     spec = load_spec(ROOT / "examples" / example / "promgen.yaml").spec
     config = yaml.safe_load(example_config(example))
@@ -277,8 +277,8 @@ GATED_CHANNELS = [
 def test_a_channel_the_target_alertmanager_lacks_is_refused_naming_the_version(
     name: str, field: str, needs: str, below: str, tmp_path: Path
 ) -> None:
-    from promgen.spec.checks import check
-    from promgen.spec.loader import load_spec
+    from promgen.check.spec import check
+    from promgen.load.loader import load_spec
 
     spec = newer_channels_spec()
     channel = next(c for c in spec["channels"] if c["name"] == name or c["type"] == name)
@@ -455,9 +455,9 @@ def test_amtool_accepts_receivers_to(tmp_path: Path) -> None:
 
 
 def test_stats_count_routes_receivers_and_rules() -> None:
-    from promgen.commands.validate import load_valid
-    from promgen.model import build_model
-    from promgen.stack import Stack
+    from promgen.cli.validate import load_valid
+    from promgen.core.model import build_model
+    from promgen.core.stack import Stack
     from promgen.produce.alertmanager import files
 
     loaded, _ = load_valid(ROOT / "examples" / "image-jobs" / "promgen.yaml")
@@ -468,10 +468,10 @@ def test_stats_count_routes_receivers_and_rules() -> None:
 
 
 def test_long_repeat_interval_is_noted_at_render(tmp_path: Path) -> None:
-    from promgen.model import build_model
-    from promgen.stack import Stack
+    from promgen.core.model import build_model
+    from promgen.core.stack import Stack
+    from promgen.load.loader import load_spec
     from promgen.produce.alertmanager import files
-    from promgen.spec.loader import load_spec
 
     spec = every_channel_spec()
     spec["severities"][2]["repeat_interval"] = "1w"

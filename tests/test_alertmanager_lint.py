@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen.commands.validate import collect
+from promgen.cli.validate import collect
 from promgen.errors import Problem
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen import conventions
+from promgen.core import conventions
 from promgen.derive.blackbox import MODULES, module_of
-from promgen.spec.loader import load_spec
+from promgen.load.loader import load_spec
 from tests.support import (
     EXAMPLE_NAMES,
     RELEASES,

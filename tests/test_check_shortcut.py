@@ -1,5 +1,5 @@
-"""`render --check` on a DIR that holds exactly the files promgen recorded (outside DIR, promgen.cache)
-for the same inputs (promgen.fingerprint) answers "up to date" without deriving anything; every other
+"""`render --check` on a DIR that holds exactly the files promgen recorded (outside DIR, promgen.write.cache)
+for the same inputs (promgen.write.fingerprint) answers "up to date" without deriving anything; every other
 case takes the full comparison, which alone decides what is stale. Nothing in DIR (the manifest, a
 file promgen does not write) can make a stale DIR pass."""
 
@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from promgen import fingerprint, outputs
-from promgen.commands import render
-from promgen.conventions import MANIFEST_FILE
-from promgen.model import RenderOptions
+from promgen.cli import render
+from promgen.core.conventions import MANIFEST_FILE
+from promgen.core.model import RenderOptions
+from promgen.produce import registry as outputs
+from promgen.write import fingerprint
 from tests.support import ROOT
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from promgen.commands import inputs
-from promgen.conventions import MANIFEST_FILE
+from promgen.core.conventions import MANIFEST_FILE
+from promgen.load import inputs
 from tests.conftest import run_promgen
 from tests.support import ROOT
 

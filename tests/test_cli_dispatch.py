@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from promgen.cli import plain_validate
+from promgen.cli.main import plain_validate
 from tests.support import ROOT
 
 
@@ -33,7 +33,7 @@ def test_only_a_plain_validate_skips_typer(arguments: list[str], expected: tuple
 def run(arguments: list[str], *, typer: bool) -> subprocess.CompletedProcess[str]:
     """`promgen ARGUMENTS` as a separate process, the plain-validate dispatch on or off."""
     off = "cli.plain_validate = lambda arguments: None; " if typer else ""
-    code = f"import sys; sys.argv = ['promgen', *{arguments!r}]; from promgen import cli; {off}cli.main()"
+    code = f"import sys; sys.argv = ['promgen', *{arguments!r}]; from promgen.cli import main as cli; {off}cli.main()"
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
@@ -57,14 +57,14 @@ def test_a_plain_validate_imports_neither_typer_nor_package_metadata() -> None:
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
-    assert "promgen.spec.models" in imported  # the listing is real
+    assert "promgen.load.models" in imported  # the listing is real
     assert not {"typer", "importlib.metadata", "pydantic.plugin._loader"} & imported
 
 
 def test_the_plugin_loader_stand_in_answers_as_the_loader_does_with_plugins_off() -> None:
     code = (
         "import os, sys; os.environ['PYDANTIC_DISABLE_PLUGINS'] = '__all__'\n"
-        "from promgen import cli; cli._skip_pydantic_plugin_loader()\n"
+        "from promgen.cli import main as cli; cli._skip_pydantic_plugin_loader()\n"
         "loader = sys.modules[cli.PYDANTIC_PLUGIN_LOADER]\n"
         "print(tuple(loader.get_plugins()))\n"
         "print(loader.PYDANTIC_ENTRY_POINT_GROUP)\n"  # any other name: the real module

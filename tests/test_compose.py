@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen import conventions
+from promgen.core import conventions
 from promgen.derive import compose
 from promgen.errors import SpecError
-from promgen.spec.loader import load_spec
+from promgen.load.loader import load_spec
 from tests.support import (
     EXAMPLE_NAMES,
     case_id,
@@ -464,10 +464,10 @@ def test_render_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
 def test_stack_prometheus_config_is_the_prometheus_outputs_own(example: str) -> None:
     """compose/prometheus.yml is exactly what the Prometheus output writes for the stack's model:
     the compose output only chooses the addresses, never how a config is written."""
-    from promgen import outputs
-    from promgen.model import build_model
+    from promgen.core.model import build_model
+    from promgen.core.stack import Stack
     from promgen.derive import compose
-    from promgen.stack import Stack
+    from promgen.produce import registry as outputs
 
     stack = Stack((build_model(spec_of(example), f"examples/{example}/promgen.yaml"),))
     own = outputs.producer("prometheus")(compose.local_stack(stack)).files[conventions.PROMETHEUS_CONFIG_FILE]

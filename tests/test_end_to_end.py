@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen import conventions
-from promgen.commands.routes import answer
-from promgen.commands.validate import load_valid
+from promgen.cli.routes import answer
+from promgen.cli.validate import load_valid
+from promgen.core import conventions
+from promgen.core.model import Model, RenderOptions, build_model
 from promgen.derive.alertmanager import route_tree
-from promgen.model import Model, RenderOptions, build_model
-from promgen.spec.units import Duration
+from promgen.load.units import Duration
 from tests.conftest import run_promgen
 from tests.e2e.harness import (
     MetricsService,
@@ -35,7 +35,14 @@ from tests.e2e.harness import (
     start_prometheus,
     wait_until,
 )
-from tests.support import RELEASES, example_path, judge, release_cases, snapshot_extension, spec_for
+from tests.support import (
+    RELEASES,
+    example_path,
+    judge,
+    release_cases,
+    snapshot_extension,
+    spec_for,
+)
 
 PROMETHEUS_CONFIG = conventions.PROMETHEUS_CONFIG_FILE
 AM_CONFIG = conventions.ALERTMANAGER_FILE

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen import conventions
+from promgen.core import conventions
 from promgen.errors import SpecError
-from promgen.spec.units import parse_duration
+from promgen.load.units import parse_duration
 from tests.support import judge, plan_spec, write_tree
 from tests.test_routes import amtool_receivers, promgen_receivers
 

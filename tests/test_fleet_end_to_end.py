@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen.commands.render import load_stack
-from promgen.commands.routes import answer
+from promgen.cli.render import load_stack
+from promgen.cli.routes import answer
 from promgen.derive.alertmanager import stack_route_tree
 from tests.conftest import run_promgen
 from tests.e2e.harness import (
@@ -94,7 +94,7 @@ def write_specs(folder: Path, release: str) -> Path:
 
 
 def fake_service() -> MetricsService:
-    from promgen.spec.models import Metric
+    from promgen.load.models import Metric
 
     counter = Metric.model_validate({"name": "http_requests_total", "type": "counter", "help": "Requests",
                                      "labels": ["status"]})

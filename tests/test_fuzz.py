@@ -21,13 +21,14 @@ import yaml
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from promgen import outputs, write
-from promgen.commands.init import starter_spec
+from promgen.check.spec import check
+from promgen.cli.init import starter_spec
+from promgen.core.model import build_model
+from promgen.core.stack import Stack
 from promgen.errors import Problem, SpecError
-from promgen.model import build_model
-from promgen.stack import Stack
-from promgen.spec.checks import check
-from promgen.spec.loader import validate_document
+from promgen.load.loader import validate_document
+from promgen.produce import registry as outputs
+from promgen.write import files as write
 from promgen.yamlio import parse_document
 from tests.support import EXAMPLES, in_ci
 

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen import burn_rates, conventions
-from promgen.commands.render import plan
-from promgen.commands.validate import load_valid
-from promgen.derive import grafana
+from promgen.cli.render import plan
+from promgen.cli.validate import load_valid
+from promgen.core import burn_rates, conventions
+from promgen.core.model import RenderOptions, build_model
+from promgen.core.stack import Stack
+from promgen.derive.grafana import dashboards as grafana
 from promgen.judge import dashboards as judge
-from promgen.model import RenderOptions, build_model
-from promgen.stack import Stack
-from promgen.spec.models import Spec
+from promgen.load.models import Spec
 from tests.support import (
     EXAMPLE_NAMES,
     case_id,
@@ -215,7 +215,7 @@ def test_slo_numbers_have_no_float_noise() -> None:
 
 def test_slo_dashboard_series_are_recorded_by_the_rules() -> None:
     """Every slo: series a panel reads is recorded by the rendered Prometheus rules."""
-    from promgen import outputs
+    from promgen.produce import registry as outputs
 
     assert "prometheus" in outputs.PRODUCERS
     for name in EXAMPLE_NAMES:

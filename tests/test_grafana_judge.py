@@ -14,8 +14,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promgen import conventions
-from promgen.derive.grafana_layout import GRID_COLUMNS, Panel, Section, layout
+from promgen.core import conventions
+from promgen.derive.grafana.layout import GRID_COLUMNS, Panel, Section, layout
 from promgen.judge import dashboards as judge
 from tests.support import rendered
 

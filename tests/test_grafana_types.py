@@ -80,7 +80,7 @@ def test_every_example_dashboard_has_grafanas_types() -> None:
 
 @pytest.mark.judge
 def test_the_platform_dashboards_have_grafanas_types() -> None:
-    from promgen.commands.render import plan
+    from promgen.cli.render import plan
 
     files = plan([PLATFORM])
     dashboards = [(path, json.loads(text)) for path, text in files.items() if path.startswith("grafana/dashboards/")]

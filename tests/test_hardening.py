@@ -21,10 +21,11 @@ import promql_parser
 import pytest
 import yaml
 
-from promgen import outputs, write
-from promgen.commands.render import produce
+from promgen.cli.render import produce
 from promgen.errors import SpecError
-from promgen.spec.go_template import literal as go_literal
+from promgen.load.go_template import literal as go_literal
+from promgen.produce import registry as outputs
+from promgen.write import files as write
 from tests.conftest import run_promgen
 from tests.support import judge, write_tree
 

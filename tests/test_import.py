@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen.commands import import_
+from promgen.cli import import_
 from promgen.errors import Problem, SpecError
-from promgen.spec.units import parse_duration
+from promgen.load.units import parse_duration
 from tests.support import ROOT, YamlSnapshot, judge, plan_spec, write_tree
 
 IMPORTS = ROOT / "tests" / "imports"

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from promgen.commands.init import starter_spec
-from promgen.commands.render import plan
+from promgen.cli.init import starter_spec
+from promgen.cli.render import plan
 from promgen.errors import PromgenError
 from tests.conftest import run_promgen
 from tests.support import YamlSnapshot, judge, write_tree

@@ -13,19 +13,18 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen import conventions
-from promgen.derive.blackbox import module_of
+from promgen.core import conventions
 from promgen.derive import kubernetes as k8s
+from promgen.derive.blackbox import module_of
 from promgen.errors import OutputError
-from promgen.spec.loader import load_spec
+from promgen.load.loader import load_spec
 from tests.support import (
     EXAMPLE_NAMES,
     ROOT,
     case_id,
     example_path,
-    in_ci,
-    node_packages,
     judge,
+    node_packages,
     output_cases,
     plan_spec,
     rendered,
@@ -273,7 +272,7 @@ def test_sub_second_probe_timing_is_a_spec_error(tmp_path: Path, promgen_cli) ->
 
 
 def test_whole_seconds_guard_when_validation_is_bypassed() -> None:
-    from promgen.spec.units import Duration
+    from promgen.load.units import Duration
 
     assert k8s.whole_seconds(Duration("2m"), "x") == 120
     with pytest.raises(OutputError, match="whole seconds"):
@@ -545,7 +544,7 @@ def test_sidecar_label_folder_and_opting_out(tmp_path: Path) -> None:
 
 
 def test_a_dashboard_over_a_config_maps_limit_is_left_out_with_a_note(tmp_path: Path) -> None:
-    from promgen.commands.render import produce
+    from promgen.cli.render import produce
 
     # a spec well under its own 1 MiB limit whose dashboard is not: every panel is a few KiB of JSON
     panels = [{"title": f"Panel {i}", "expr": f'sum(up{{job=~"{"a" * 200}{i}"}})'} for i in range(700)]
@@ -563,7 +562,7 @@ def test_a_dashboard_over_a_config_maps_limit_is_left_out_with_a_note(tmp_path: 
 
 @pytest.mark.judge
 def test_kubernetes_validate_accepts_the_fleet_dashboard_config_map(tmp_path: Path) -> None:
-    from promgen.commands.render import plan
+    from promgen.cli.render import plan
 
     files = plan([ROOT / "examples" / "platform"])
     [obj] = documents(files[conventions.KUBERNETES_FLEET_DASHBOARD_FILE])

@@ -15,10 +15,19 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen import conventions
+from promgen.core import conventions
 from promgen.judge import logql
 from tests.conftest import run_promgen
-from tests.support import ROOT, case_id, judge, node_packages, output_cases, plan_spec, rendered, snapshot_extension
+from tests.support import (
+    ROOT,
+    case_id,
+    judge,
+    node_packages,
+    output_cases,
+    plan_spec,
+    rendered,
+    snapshot_extension,
+)
 
 LOGQL_JUDGE = ROOT / "tests" / "logql"
 # Prometheus' rule-file format, which Loki's ruler reads (rulefmt.RuleNode's fields).

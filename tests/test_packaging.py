@@ -43,7 +43,7 @@ def test_wheel_ships_templates_and_renders_outside_the_checkout(tmp_path: Path) 
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(site)}
     done = subprocess.run(
-        [sys.executable, "-c", "import promgen, sys; print(promgen.__file__); from promgen.cli import main; sys.argv=['promgen','render',sys.argv[1],'-o',sys.argv[2]]; main()", str(spec), str(out)],
+        [sys.executable, "-c", "import promgen, sys; print(promgen.__file__); from promgen.cli.main import main; sys.argv=['promgen','render',sys.argv[1],'-o',sys.argv[2]]; main()", str(spec), str(out)],
         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
     )
     assert done.returncode == 0, done.stderr
@@ -51,10 +51,10 @@ def test_wheel_ships_templates_and_renders_outside_the_checkout(tmp_path: Path) 
     assert any(out.rglob("*.yml")), "the installed promgen rendered nothing"
     # The wheel and its checkout are the same code: their renders record the same inputs, so a
     # `render --check` in CI (an installed promgen) recognises what a developer's checkout rendered.
-    from promgen.fingerprint import code_digest
+    from promgen.write.fingerprint import code_digest
 
     installed = subprocess.run(
-        [sys.executable, "-c", "from promgen.fingerprint import code_digest; print(code_digest())"],
+        [sys.executable, "-c", "from promgen.write.fingerprint import code_digest; print(code_digest())"],
         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
     )
     assert installed.returncode == 0, installed.stderr

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen import conventions
-from promgen.commands.render import load_stack, plan
-from promgen.commands.routes import answer, parse_labels
+from promgen.cli.render import load_stack, plan
+from promgen.cli.routes import answer, parse_labels
+from promgen.core import conventions
 from promgen.derive import alertmanager
 from promgen.judge import dashboards
 from tests.support import (

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen import conventions
-from promgen.commands.render import plan, produce
-from promgen.derive.promql_labels import dropped_labels
-from promgen.model import RenderOptions
+from promgen.cli.render import plan, produce
+from promgen.core import conventions
+from promgen.core.model import RenderOptions
+from promgen.derive.prometheus.promql_labels import dropped_labels
 from tests.support import (
     EXAMPLE_NAMES,
     ROOT,
@@ -475,7 +475,7 @@ DOC_EXAMPLES: dict[str, dict[str, Any]] = {
 
 def test_alert_template_docs_cover_every_template_and_parameter() -> None:
     """docs/alert-templates.md lists each template, its parameters and the expression it builds."""
-    from promgen import alert_templates
+    from promgen.core import alert_templates
 
     doc = (ROOT / "docs" / "alert-templates.md").read_text(encoding="utf-8")
     ctx = alert_templates.TemplateContext("shop", ("shop-api",), {})

@@ -12,11 +12,11 @@ import promql_parser
 import pytest
 import yaml
 
-from promgen import conventions
-from promgen.derive import slo
-from promgen.derive.promql_eval import matcher_ok
-from promgen.model import Model, RenderOptions, build_model
-from promgen.spec.models import Spec
+from promgen.core import conventions
+from promgen.core.model import Model, RenderOptions, build_model
+from promgen.derive.prometheus import slo
+from promgen.load.models import Spec
+from promgen.testgen.evaluator import matcher_ok
 
 
 def model_of(slos: list[dict[str, Any]], options: RenderOptions | None = None, **extra: Any) -> Model:
@@ -97,7 +97,7 @@ def test_time_scale_shrinks_every_window_but_not_the_thresholds() -> None:
 
 
 def _groups(model: Model) -> list[dict[str, Any]]:
-    from promgen.derive.prometheus import rule_groups
+    from promgen.derive.prometheus.config import rule_groups
 
     return rule_groups(model)
 

@@ -13,12 +13,12 @@ import promql_parser
 import pytest
 import yaml
 
-from promgen.commands.render import produce
-from promgen.derive import go_format
-from promgen.derive.promql_eval import Evaluator, Series, Unsupported
-from promgen.derive.promql_functions import bucket_quantile
-from promgen.derive.promql_labels import dropped_labels, kept
-from promgen.derive.series_synthesis import regex_example, violating
+from promgen.cli.render import produce
+from promgen.derive.prometheus.promql_labels import dropped_labels, kept
+from promgen.testgen import go_format
+from promgen.testgen.evaluator import Evaluator, Series, Unsupported
+from promgen.testgen.functions import bucket_quantile
+from promgen.testgen.synthesis import regex_example, violating
 from tests.support import judge, write_tree
 
 
@@ -327,7 +327,7 @@ def test_promtool_passes_the_tests_synthesised_for_every_shape(shapes: tuple[dic
 
 def test_compressed_slo_windows_are_reported_untested() -> None:
     """The end-to-end tests shrink 30 days to an hour: windows of seconds cannot be unit-tested."""
-    from promgen.model import RenderOptions
+    from promgen.core.model import RenderOptions
 
     _model, produced, _warnings = produce(
         Path(__file__).resolve().parent.parent / "examples/promptforge/promgen.yaml", ["prometheus"],

@@ -31,12 +31,13 @@ import yaml
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from promgen import outputs, write
+from promgen.check.spec import check
+from promgen.core.model import build_model
+from promgen.core.stack import Stack
 from promgen.errors import SpecError
-from promgen.model import build_model
-from promgen.stack import Stack
-from promgen.spec.checks import check
-from promgen.spec.loader import validate_document
+from promgen.load.loader import validate_document
+from promgen.produce import registry as outputs
+from promgen.write import files as write
 from promgen.yamlio import parse_document
 from tests.support import ROOT, in_ci, prometheus_judgements, write_tree
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from promgen.alert_templates import TEMPLATES
+from promgen.core.alert_templates import TEMPLATES
 from tests.support import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

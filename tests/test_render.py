@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promgen.render import _to_json
+from promgen.produce.templates import _to_json
 
 _SCALARS = st.one_of(st.text(max_size=12), st.integers(), st.floats(), st.booleans(), st.none())
 _KEYS = st.one_of(st.text(max_size=8), st.integers(), st.floats(allow_nan=False), st.booleans(), st.none())
@@ -39,7 +39,7 @@ def test_to_json_writes_subclasses_as_json_does() -> None:
 @given(st.dictionaries(st.text(max_size=6), st.one_of(_SCALARS, st.lists(st.text(max_size=8), max_size=3)), max_size=4),
        st.integers(min_value=0, max_value=6))
 def test_to_yaml_indents_every_line_but_empty_ones(value: dict[str, object], indent: int) -> None:
-    from promgen.render import _to_yaml
+    from promgen.produce.templates import _to_yaml
     from promgen.yamlio import dump_yaml
 
     text = dump_yaml(value).rstrip("\n")

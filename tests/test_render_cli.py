@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from promgen import outputs
-from promgen.commands.render import plan
-from promgen.conventions import MANIFEST_FILE
-from promgen.outputs import Output
-from promgen.summary import Rendered, rows, show
-from promgen.write import Changes, sha256
+from promgen.cli.render import plan
+from promgen.cli.summary import Rendered, rows, show
+from promgen.core.conventions import MANIFEST_FILE
+from promgen.produce import registry as outputs
+from promgen.produce.registry import Output
+from promgen.write.files import Changes, sha256
 from tests.conftest import run_promgen
 from tests.support import EXAMPLE_NAMES, ROOT, judge, rendered
 

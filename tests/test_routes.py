@@ -16,12 +16,19 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen import conventions
-from promgen.commands.routes import answer, parse_labels
-from promgen.commands.validate import load_valid
+from promgen.cli.routes import answer, parse_labels
+from promgen.cli.validate import load_valid
+from promgen.core import conventions
+from promgen.core.model import build_model
 from promgen.derive import alertmanager
-from promgen.model import build_model
-from tests.support import EXAMPLE_NAMES, ROOT, example_path, judge, release_cases, rendered
+from tests.support import (
+    EXAMPLE_NAMES,
+    ROOT,
+    example_path,
+    judge,
+    release_cases,
+    rendered,
+)
 
 
 def amtool_receivers(config: Path, args: list[str], release: str = "newest") -> list[str]:
@@ -152,7 +159,7 @@ def test_tricky_spec_agrees_with_amtool(tmp_path: Path) -> None:
     spec = tmp_path / "promgen.yaml"
     spec.write_text(yaml.safe_dump(TRICKY, sort_keys=False), encoding="utf-8")
     config = tmp_path / "alertmanager.yml"
-    from promgen.commands.render import plan
+    from promgen.cli.render import plan
 
     config.write_text(plan(spec, ["alertmanager"])[conventions.ALERTMANAGER_FILE], encoding="utf-8")
     disagreements = []

@@ -84,7 +84,7 @@ def test_ruler_outputs_snapshot(snapshot: Any) -> None:
 
 
 def test_ruler_outputs_are_opt_in_and_kept_by_a_full_render(tmp_path: Path) -> None:
-    from promgen.commands.render import run
+    from promgen.cli.render import run
     from tests.support import example_path
 
     out = tmp_path / "out"

@@ -9,8 +9,16 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen import conventions
-from tests.support import EXAMPLE_NAMES, ROOT, case_id, output_cases, plan_spec, rendered, snapshot_extension
+from promgen.core import conventions
+from tests.support import (
+    EXAMPLE_NAMES,
+    ROOT,
+    case_id,
+    output_cases,
+    plan_spec,
+    rendered,
+    snapshot_extension,
+)
 
 CASES = output_cases(conventions.RUNBOOKS_DIR + "/")
 

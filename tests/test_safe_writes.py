@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from promgen import write
-from promgen.conventions import MANIFEST_FILE
+from promgen.core.conventions import MANIFEST_FILE
 from promgen.errors import OutputError
+from promgen.write import files as write
 from tests.conftest import run_promgen
 from tests.support import ROOT, in_ci
 
@@ -339,7 +339,7 @@ WRITER = textwrap.dedent(
     """
     import json, sys
     from pathlib import Path
-    from promgen import write
+    from promgen.write import files as write
     plan = write.Plan.of(json.loads(Path(sys.argv[1]).read_text()))
     print("ready", flush=True)
     write.write(plan, Path(sys.argv[2]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from promgen.commands.schema import schema_text
+from promgen.cli.schema import schema_text
 from tests.support import ROOT
 
 

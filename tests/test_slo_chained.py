@@ -28,10 +28,18 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen import burn_rates, conventions
-from promgen.spec.units import Duration
+from promgen.core import burn_rates, conventions
+from promgen.load.units import Duration
 from tests.e2e.harness import free_port, get_json, process
-from tests.slo_scenarios import BUDGET, SCENARIOS, SCRAPE_S, Scenario, openmetrics, promtool_series, slo_entry
+from tests.slo_scenarios import (
+    BUDGET,
+    SCENARIOS,
+    SCRAPE_S,
+    Scenario,
+    openmetrics,
+    promtool_series,
+    slo_entry,
+)
 from tests.support import FLOOR_VERSIONS, RELEASES, judge, plan_spec
 
 STEP_S = 60  # the rules' evaluation interval, and the query step

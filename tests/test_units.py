@@ -1,10 +1,10 @@
-"""Durations and sizes as users write them: promgen/spec/units.py."""
+"""Durations and sizes as users write them: promgen/load/units.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from promgen.spec.units import (
+from promgen.load.units import (
     Duration,
     Size,
     format_duration,

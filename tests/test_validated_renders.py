@@ -143,11 +143,11 @@ def test_compress_time_that_would_collapse_slo_windows_is_refused(tmp_path: Path
 
 CRASH = """
 import sys
-from promgen import outputs
+from promgen.produce import registry as outputs
 def broken(model):
     raise ZeroDivisionError("a bug")
 outputs.producer = lambda name: broken
-from promgen.cli import main
+from promgen.cli.main import main
 sys.argv = ["promgen", "render", sys.argv[1], "-o", sys.argv[2]]
 main()
 """
@@ -185,8 +185,8 @@ RULE_FEATURES = [
 def test_rule_features_the_target_prometheus_lacks_are_refused_naming_the_version(
     change: dict[str, Any], field: tuple[str, ...], needs: str, below: str, tmp_path: Path
 ) -> None:
-    from promgen.spec.checks import check
-    from promgen.spec.loader import load_spec
+    from promgen.check.spec import check
+    from promgen.load.loader import load_spec
 
     path = tmp_path / "promgen.yaml"
     for version, refused in ((below, True), (needs.split()[-1], False)):

@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
-from promgen.commands.render import load_stack
-from promgen.derive import prometheus, rule_tests, slo, window_ratios
-from promgen.model import Model
+from promgen.cli.render import load_stack
+from promgen.core.model import Model
+from promgen.derive.prometheus import config as prometheus
+from promgen.derive.prometheus import slo, window_ratios
+from promgen.testgen import rule_tests
 from tests.support import FLOOR_VERSIONS
 
 RATIO = ('sum(rate(http_requests_total{code=~"5.."}[{{window}}]))', "sum(rate(http_requests_total[{{window}}]))")

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from promgen import write
-from promgen.conventions import MANIFEST_FILE
+from promgen.core.conventions import MANIFEST_FILE
 from promgen.errors import OutputError
-from promgen.safe_dir import OutputDir
-from promgen.write import Plan
+from promgen.write import files as write
+from promgen.write.files import Plan
+from promgen.write.safe_dir import OutputDir
 from tests.support import judge
 
 FIRST = {
@@ -392,7 +392,7 @@ def committed_journal(out: Path, moves: dict[str, bytes], *, before: dict[str, s
                       mac: str | None = None) -> None:
     """A journal and its staging directory in DIR, as a pull request can commit them (`mac`
     defaults to one under this user's key: what a killed render on this machine leaves)."""
-    from promgen import cache
+    from promgen.write import cache
 
     staging = write.STAGING_PREFIX + "0123456789abcdef"
     for rel, data in moves.items():

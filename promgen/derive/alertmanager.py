@@ -16,15 +16,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from promgen import conventions
+from promgen.core import conventions
 from promgen.errors import OutputError
-from promgen.spec.go_template import literal
+from promgen.load.go_template import literal
 
 if TYPE_CHECKING:
-    from promgen.model import Model
-    from promgen.stack import Stack
-    from promgen.spec.models import Channel
-    from promgen.spec.units import Duration
+    from promgen.core.model import Model
+    from promgen.core.stack import Stack
+    from promgen.load.models import Channel
+    from promgen.load.units import Duration
 
 # The feature (promgen.versions.FEATURES) a channel needs beyond the floor: its type, or, for a
 # webhook, reading its URL from a file.

@@ -12,8 +12,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from promgen.model import Model
-    from promgen.spec.models import ExternalProbe
+    from promgen.core.model import Model
+    from promgen.load.models import ExternalProbe
 
 # Probe modules promgen can write, as blackbox_exporter config (https://github.com/prometheus/
 # blackbox_exporter/blob/master/CONFIGURATION.md). External probes are URLs, so only http modules.

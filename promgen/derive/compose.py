@@ -18,14 +18,14 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from promgen import conventions
+from promgen.core import conventions
+from promgen.core.model import Model, RenderOptions, build_model
+from promgen.core.stack import Stack
+from promgen.core.versions import NEWEST
 from promgen.derive import blackbox
 from promgen.derive import loki as loki_derive
-from promgen.model import Model, RenderOptions, build_model
-from promgen.spec.models import ScrapeTarget, Spec, log_file_directory
-from promgen.spec.units import format_duration
-from promgen.stack import Stack
-from promgen.versions import NEWEST
+from promgen.load.models import ScrapeTarget, Spec, log_file_directory
+from promgen.load.units import format_duration
 
 # Pinned images (never :latest): the newest Prometheus and Alertmanager promgen is judged against
 # (they read output for any target from the floor up; a newer target gets its own release), a
@@ -297,7 +297,7 @@ def blackbox_exporter(stack: Stack) -> dict[str, Any]:
 def first_setting(stack: Stack, exporter: str) -> tuple[Model, Any] | None:
     """(the first service that lists `exporter`, its settings or the defaults): one exporter serves
     the stack, as one node exporter does."""
-    from promgen.spec.models import PostgresExporter, RedisExporter
+    from promgen.load.models import PostgresExporter, RedisExporter
 
     model = next((m for m in stack.services if exporter in m.spec.stack.exporters), None)
     if model is None:

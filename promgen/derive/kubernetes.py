@@ -9,15 +9,14 @@ AlertmanagerConfig the alertmanager.yml route tree, translated to the CRDs' fiel
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
-from promgen import conventions
+from promgen.core import conventions
+from promgen.core.model import Model
 from promgen.derive import blackbox
 from promgen.errors import OutputError
-from promgen.model import Model
-from promgen.spec.models import HttpProbe, Probes, ScrapeTarget
-from promgen.spec.units import Duration
+from promgen.load.models import HttpProbe, Probes, ScrapeTarget
+from promgen.load.units import Duration
 
 MONITORING_V1 = "monitoring.coreos.com/v1"
 MONITORING_V1ALPHA1 = "monitoring.coreos.com/v1alpha1"

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from promgen import conventions
-from promgen.derive.prometheus import Group, alert_rule, escalation_copies
+from promgen.core import conventions
+from promgen.core.model import Model
+from promgen.derive.prometheus.config import Group, alert_rule, escalation_copies
 from promgen.judge import logql
-from promgen.model import Model
 
 LOKI_RULES_MOUNT = "/etc/loki/rules"  # the ruler reads <directory>/<tenant>/*.yml
 LOKI_DATA = "/loki"  # the image's data volume

@@ -10,12 +10,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from promgen import conventions
-from promgen.derive import loki, prometheus
-from promgen.derive.grafana import service_dashboards
+from promgen.core import conventions
+from promgen.core.model import Model
+from promgen.derive import loki
+from promgen.derive.grafana.dashboards import service_dashboards
+from promgen.derive.prometheus import config as prometheus
 from promgen.judge.promql import metric_names
-from promgen.model import Model
-from promgen.spec.models import AlertBase, Runbook
+from promgen.load.models import AlertBase, Runbook
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from promgen.importers.common import (
     severity_name,
     slo_name,
 )
-from promgen.spec.suggest import did_you_mean
+from promgen.load.suggest import did_you_mean
 from promgen.yamlio import PathKey
 
 API = "openslo/v1"

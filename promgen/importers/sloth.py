@@ -15,9 +15,9 @@ from typing import Any
 from promgen.importers.common import (
     DEFAULT_PAGE,
     DEFAULT_TICKET,
+    WINDOW_VARIABLE,
     ImportedService,
     Source,
-    WINDOW_VARIABLE,
     alert_name,
     drop_empty,
     label_name,

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import promql_parser
 
-from promgen.versions import FEATURES, Targets
+from promgen.core.versions import FEATURES, Targets
 
 # Grafana's interval variables, replaced by a plausible duration before parsing a panel query.
 GRAFANA_DURATIONS = {
@@ -125,7 +125,7 @@ def _spelling_problems(expr: str, targets: Targets) -> list[str]:
 
 
 def _seconds(duration: str) -> str:
-    from promgen.spec.units import parse_duration
+    from promgen.load.units import parse_duration
 
     try:
         return f"{parse_duration(duration) / 1000:g}"

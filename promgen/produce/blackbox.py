@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from promgen import conventions
+from promgen.core import conventions
+from promgen.core.stack import Stack
 from promgen.derive import blackbox
-from promgen.outputs import Output
-from promgen.render import render_template
-from promgen.stack import Stack
+from promgen.produce.registry import Output
+from promgen.produce.templates import render_template
 
 
 def files(stack: Stack) -> Output:

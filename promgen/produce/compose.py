@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from promgen import conventions
-from promgen.derive import compose, prometheus
-from promgen.outputs import Output
-from promgen.render import render_template
-from promgen.stack import Stack
+from promgen.core import conventions
+from promgen.core.stack import Stack
+from promgen.derive import compose
+from promgen.derive.prometheus import config as prometheus
+from promgen.produce.registry import Output
+from promgen.produce.templates import render_template
 
 # Shown in the compose file's header, for the services that publish a port.
 TITLES = {

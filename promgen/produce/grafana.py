@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from promgen import conventions
-from promgen.derive import grafana
-from promgen.outputs import Output
-from promgen.render import render_template
-from promgen.stack import Stack
+from promgen.core import conventions
+from promgen.core.stack import Stack
+from promgen.derive.grafana import dashboards as grafana
+from promgen.produce.registry import Output
+from promgen.produce.templates import render_template
 
 
 def files(stack: Stack) -> Output:

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from promgen import conventions
+from promgen.core import conventions
+from promgen.core.model import Model
+from promgen.core.stack import Stack
 from promgen.derive import alertmanager as am
-from promgen.derive import grafana
 from promgen.derive import kubernetes as k8s
-from promgen.derive import prometheus as prom
-from promgen.model import Model
-from promgen.outputs import Output
+from promgen.derive.grafana import dashboards as grafana
+from promgen.derive.prometheus import config as prom
+from promgen.load.models import DashboardConfigMaps
 from promgen.produce.grafana import dashboard_text
-from promgen.spec.models import DashboardConfigMaps
-from promgen.render import render_template
-from promgen.stack import Stack
+from promgen.produce.registry import Output
+from promgen.produce.templates import render_template
 from promgen.yamlio import dump_yaml
 
 

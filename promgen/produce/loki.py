@@ -3,11 +3,11 @@ Loki mounts the folder; `lokitool rules sync` loads it into another Loki)."""
 
 from __future__ import annotations
 
-from promgen import conventions
+from promgen.core import conventions
+from promgen.core.stack import Stack
 from promgen.derive import loki
-from promgen.outputs import Output
-from promgen.render import render_template
-from promgen.stack import Stack
+from promgen.produce.registry import Output
+from promgen.produce.templates import render_template
 
 
 def files(stack: Stack) -> Output:

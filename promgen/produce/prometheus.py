@@ -3,13 +3,13 @@ promtool unit tests."""
 
 from __future__ import annotations
 
-from promgen import conventions
-from promgen.derive import prometheus as derive
-from promgen.derive.test_layout import test_files
-from promgen.model import Model
-from promgen.outputs import Output
-from promgen.render import render_template
-from promgen.stack import Stack
+from promgen.core import conventions
+from promgen.core.model import Model
+from promgen.core.stack import Stack
+from promgen.derive.prometheus import config as derive
+from promgen.produce.registry import Output
+from promgen.produce.templates import render_template
+from promgen.testgen.layout import test_files
 
 
 def files(stack: Stack) -> Output:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from promgen import conventions
-from promgen.derive import rulers
-from promgen.derive.prometheus import Group
-from promgen.model import Model
-from promgen.outputs import Output
-from promgen.render import render_template
-from promgen.stack import Stack
+from promgen.core import conventions
+from promgen.core.model import Model
+from promgen.core.stack import Stack
+from promgen.derive.prometheus import rulers
+from promgen.derive.prometheus.config import Group
+from promgen.produce.registry import Output
+from promgen.produce.templates import render_template
 
 
 def mimir(stack: Stack) -> Output:

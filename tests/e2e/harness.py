@@ -23,8 +23,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 
-from promgen import conventions
-from promgen.spec.models import Metric
+from promgen.core import conventions
+from promgen.load.models import Metric
 
 
 def free_port() -> int:

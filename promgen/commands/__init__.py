@@ -1,1 +1,0 @@
-"""One module per subcommand, each with a function returning an exit code."""

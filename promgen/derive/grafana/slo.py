@@ -1,0 +1,174 @@
+"""The SLO dashboard: per SLO, the SLI against its objective, the error budget left over the SLO
+window, and the burn rate over every recorded window -- all read from the SLO recording rules
+(derive/slo.py), never from the raw metrics:
+
+- `slo:sli_error:ratio_rate<window>{service, slo}`: the error ratio over every burn-rate window
+  and over the whole SLO window;
+- `slo:objective:ratio` and `slo:error_budget_remaining:ratio`, with the same labels.
+
+burn rate = error ratio / error budget, where error budget = 1 - objective.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from promgen.core import burn_rates, conventions
+from promgen.core.model import Model
+from promgen.derive.grafana import panels as g
+from promgen.derive.grafana.layout import Panel, Section, layout
+from promgen.derive.prometheus.slo import scaled_window_ms
+from promgen.load.models import SLO
+from promgen.load.units import format_duration
+
+BUDGET_LOW = 0.25  # error budget share below which the budget shows orange
+
+
+def slo_dashboard(model: Model) -> dict[str, Any]:
+    views = [SloView(model, slo) for slo in model.spec.slos]
+    sections = [_summary(views), *(_slo_section(view) for view in views)]
+    return g.dashboard(
+        model,
+        uid=conventions.dashboard_uid(model.service, "slo"),
+        title=model.spec.dashboards.titles.slo or f"{model.service} SLOs",
+        tags=["slo"],
+        panels=layout(sections),
+        time_from="now-24h",
+    )
+
+
+def _number(value: Decimal) -> str:
+    """0.0010 -> '0.001', 95.0 -> '95': no float noise in queries and titles."""
+    return format(value.normalize(), "f")
+
+
+class SloView:
+    """One SLO's numbers and queries, as the dashboard shows them."""
+
+    def __init__(self, model: Model, slo: SLO) -> None:
+        self.slo = slo
+        self.window_ms = scaled_window_ms(slo.window.ms, model.options.slo_time_scale)
+        self.window = format_duration(self.window_ms)
+        objective = Decimal(repr(slo.objective))
+        self.objective_percent = _number(objective)
+        self.objective = _number(objective / 100)
+        self.budget = _number(1 - objective / 100)
+        self.windows = burn_rates.recorded_windows(self.window_ms)
+        self.burn_windows = burn_rates.burn_windows(self.window_ms)
+        self.selector = f'{{service="{model.service}", slo="{slo.name}"}}'
+
+    def ratio(self, window: str) -> str:
+        return f"{conventions.slo_error_ratio_series(window)}{self.selector}"
+
+    @property
+    def sli(self) -> str:
+        """The good-event ratio over the whole SLO window."""
+        return f"1 - {self.ratio(self.window)}"
+
+    @property
+    def budget_remaining(self) -> str:
+        return f"{conventions.SLO_BUDGET_REMAINING_SERIES}{self.selector}"
+
+    @property
+    def objective_series(self) -> str:
+        return f"{conventions.SLO_OBJECTIVE_SERIES}{self.selector}"
+
+    def burn_rate(self, window: str) -> str:
+        return f"{self.ratio(window)} / {self.budget}"
+
+    @property
+    def about(self) -> str:
+        what = f"{self.slo.description.rstrip('.')}. " if self.slo.description else ""
+        return f"{what}Objective {self.objective_percent}% over {self.window}."
+
+
+def _budget_steps() -> dict[str, Any]:
+    return g.thresholds(("red", None), ("orange", 0), ("green", BUDGET_LOW))
+
+
+def _summary(views: list[SloView]) -> Section:
+    return Section("Summary", [
+        Panel(g.stat(
+            "SLI over the SLO window",
+            "Each SLO's good-event ratio over its whole window.",
+            [g.target(view.sli, view.slo.name, i, instant=True) for i, view in enumerate(views)],
+            "percentunit",
+            decimals=3,
+            sparkline=False,
+        ), w=12, h=5),
+        Panel(g.stat(
+            "Error budget remaining",
+            "Share of each SLO's error budget not yet spent over its window (below 0: the SLO is broken).",
+            [g.target(view.budget_remaining, view.slo.name, i, instant=True) for i, view in enumerate(views)],
+            "percentunit",
+            steps=_budget_steps(),
+            decimals=1,
+            sparkline=False,
+        ), w=12, h=5),
+    ])
+
+
+def _slo_section(view: SloView) -> Section:
+    fastest = view.burn_windows[0]
+    factors = sorted({(w.factor, w.kind) for w in view.burn_windows})
+    burn_steps = g.thresholds(("green", None), *((("red" if kind == "page" else "orange"), factor) for factor, kind in factors))
+    panels = [
+        Panel(g.stat(
+            f"SLI over {view.window}",
+            view.about,
+            [g.target(view.sli, "SLI", instant=True)],
+            "percentunit",
+            steps=g.thresholds(("red", None), ("green", float(view.objective))),
+            decimals=3,
+            sparkline=False,
+        ), w=8, h=5),
+        Panel(g.stat(
+            "Error budget remaining",
+            f"Share of the {view.window} error budget ({view.budget} of events) not yet spent.",
+            [g.target(view.budget_remaining, "remaining", instant=True)],
+            "percentunit",
+            steps=_budget_steps(),
+            decimals=1,
+            sparkline=False,
+        ), w=8, h=5),
+        Panel(g.stat(
+            f"Burn rate ({fastest.long})",
+            f"How fast the budget burns over the last {fastest.long}; 1 spends exactly the budget in {view.window}.",
+            [g.target(view.burn_rate(fastest.long), "burn rate")],
+            "short",
+            steps=g.thresholds(("green", None), ("orange", 1), ("red", fastest.factor)),
+            decimals=2,
+        ), w=8, h=5),
+        Panel(g.timeseries(
+            "SLI vs objective",
+            f"Good-event ratio over the shortest and longest recorded windows, against the {view.objective_percent}% objective.",
+            g.targets(
+                (f"1 - {view.ratio(view.windows[0])}", f"SLI ({view.windows[0]})"),
+                (f"1 - {view.ratio(view.windows[-1])}", f"SLI ({view.windows[-1]})"),
+                (view.objective_series, "objective"),
+            ),
+            "percentunit",
+        ), w=12),
+        Panel(g.timeseries(
+            "Burn rate per window",
+            "Error ratio / error budget over every recorded window; dashed lines are the alerting factors "
+            f"({', '.join(_factor(f) for f, _ in factors)}).",
+            g.targets(*((view.burn_rate(window), window) for window in view.windows)),
+            "short",
+            min_zero=True,
+            steps=burn_steps,
+        ), w=12),
+        Panel(g.timeseries(
+            f"Error budget remaining over {view.window}",
+            "The budget left at each moment, over the SLO window ending then.",
+            [g.target(view.budget_remaining, "remaining")],
+            "percentunit",
+            steps=_budget_steps(),
+        ), w=24, h=7),
+    ]
+    return Section(f"{view.slo.name}: {view.objective_percent}% over {view.window}", panels)
+
+
+def _factor(value: float) -> str:
+    return _number(Decimal(repr(value)))

@@ -1,0 +1,120 @@
+"""Which promtool test file tests which rule file, and which rule files each test file loads.
+
+One test file per rule file that holds alerts: it loads that rule file and the rule files that
+record the series its alerts read (an explicit alert on an SLO's recorded error ratio loads that
+SLO's file too), never the others, so `promtool test rules` evaluates only the rules a test needs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import promql_parser as pq
+
+from promgen.core import conventions
+from promgen.core.model import Model
+from promgen.derive.prometheus.config import RuleFile
+from promgen.judge.promql import parsed
+from promgen.testgen import rule_tests
+from promgen.testgen.evaluator import Unsupported, matcher_ok, read_selector, walk
+
+
+@dataclass(frozen=True)
+class TestFile:
+    path: str
+    data: dict[str, Any]
+    untested: list[str]
+    cases: int
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    file: int  # index of the rule file
+    labels: Mapping[str, str]
+
+
+class _RecordedIndex:
+    """Recording rules by the series they write: by name, and by name and one label's value (every
+    SLO records the same names, told apart by their `slo` label), so a lookup never scans them all."""
+
+    def __init__(self, files: list[RuleFile]) -> None:
+        self.by_name: dict[str, list[_Recorded]] = {}
+        for number, rule_file in enumerate(files):
+            for group in rule_file.groups:
+                for rule in group["rules"]:
+                    if "record" in rule:
+                        labels = {**group.get("labels", {}), **rule.get("labels", {})}
+                        self.by_name.setdefault(rule["record"], []).append(_Recorded(number, labels))
+        self.recorded_names = frozenset(self.by_name) | {"__name__"}
+        self.by_value: dict[tuple[str, str, str], list[_Recorded]] = {}
+        self.everywhere: dict[str, set[str]] = {}  # name -> labels every rule writing it sets
+        for name, entries in self.by_name.items():
+            self.everywhere[name] = set.intersection(*(set(e.labels) for e in entries))
+            for entry in entries:
+                for label in self.everywhere[name]:
+                    self.by_value.setdefault((name, label, entry.labels[label]), []).append(entry)
+
+    def writing(self, name: str, matchers: list[tuple[str, str, str]]) -> list[_Recorded]:
+        """The recording rules whose series `name{matchers}` can select."""
+        candidates = self.by_name.get(name, [])
+        for label, op, value in matchers:  # the narrowest equality matcher the index knows
+            if op == "=" and label in self.everywhere.get(name, ()):
+                narrowed = self.by_value.get((name, label, value), [])
+                if len(narrowed) < len(candidates):
+                    candidates = narrowed
+        return [entry for entry in candidates
+                if all(matcher_ok(entry.labels.get(label, ""), op, value)
+                       for label, op, value in matchers if label in entry.labels)]
+
+
+_NAME_TOKENS = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*").findall  # every word that could be a name
+
+
+@lru_cache(maxsize=65536)
+def _reads(expr: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(metric name, matchers) of every selector in `expr`."""
+    found = []
+    for node in walk(parsed(expr)):  # Rules.of parses the same expressions right after
+        if isinstance(node, pq.VectorSelector):
+            try:
+                found.append(read_selector(node))
+            except Unsupported:
+                continue
+    return found
+
+
+def dependencies(number: int, files: list[RuleFile], index: _RecordedIndex) -> list[int]:
+    """The rule files file `number` needs, itself included, in file order."""
+    needed = {number}
+    pending = [number]
+    while pending:
+        for group in files[pending.pop()].groups:
+            for rule in group["rules"]:
+                if not index.recorded_names.intersection(_NAME_TOKENS(rule["expr"])):
+                    continue  # most expressions name no recorded series (nor select by __name__)
+                for name, matchers in _reads(rule["expr"]):
+                    for recorded in index.writing(name, matchers):
+                        if recorded.file not in needed:
+                            needed.add(recorded.file)
+                            pending.append(recorded.file)
+    return sorted(needed)
+
+
+def test_files(model: Model, files: list[RuleFile]) -> Iterator[TestFile]:
+    """The test files, one at a time: a fleet's cases are large, and each file is written out (and its
+    data dropped) before the next is synthesised."""
+    index = _RecordedIndex(files)
+    for number, rule_file in enumerate(files):
+        alerts = [rule["alert"] for group in rule_file.groups for rule in group["rules"] if "alert" in rule]
+        if not alerts:
+            continue
+        needed = [files[n] for n in dependencies(number, files, index)]
+        groups = [group for loaded in needed for group in loaded.groups]
+        synthesis = rule_tests.synthesise(model, groups, only=set(alerts))
+        path = conventions.tests_file(rule_file.path)
+        data = rule_tests.test_file(path, [loaded.path for loaded in needed], groups, synthesis)
+        yield TestFile(path, data, synthesis.untested, len(synthesis.cases))
