@@ -29,7 +29,7 @@ from promgen.errors import Problem, SpecError
 from promgen.load.loader import validate_document
 from promgen.produce import registry as outputs
 from promgen.write import files as write
-from promgen.yamlio import parse_document
+from promgen.yamlio.reader import parse_document
 from tests.support import EXAMPLES, in_ci
 
 DISPLAY = "fuzz.yaml"

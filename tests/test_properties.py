@@ -38,7 +38,7 @@ from promgen.errors import SpecError
 from promgen.load.loader import validate_document
 from promgen.produce import registry as outputs
 from promgen.write import files as write
-from promgen.yamlio import parse_document
+from promgen.yamlio.reader import parse_document
 from tests.support import ROOT, in_ci, prometheus_judgements, write_tree
 
 DISPLAY = "property.yaml"

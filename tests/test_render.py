@@ -40,7 +40,7 @@ def test_to_json_writes_subclasses_as_json_does() -> None:
        st.integers(min_value=0, max_value=6))
 def test_to_yaml_indents_every_line_but_empty_ones(value: dict[str, object], indent: int) -> None:
     from promgen.produce.templates import _to_yaml
-    from promgen.yamlio import dump_yaml
+    from promgen.yamlio.writer import dump_yaml
 
     text = dump_yaml(value).rstrip("\n")
     expected = "\n".join(" " * indent + line if line else line for line in text.splitlines()) if indent else text

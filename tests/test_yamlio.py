@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from promgen.errors import SpecError
-from promgen.yamlio import MAX_DEPTH, parse_document
+from promgen.yamlio.reader import MAX_DEPTH, parse_document
 
 
 def test_plain_scalars_follow_yaml_1_2() -> None:
@@ -73,7 +73,7 @@ import yaml  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from promgen import yamlio  # noqa: E402
+from promgen.yamlio import writer as yamlio  # noqa: E402
 
 
 class _LiteralDumper(yaml.CSafeDumper):

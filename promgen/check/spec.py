@@ -7,26 +7,16 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from promgen.core import alert_templates
-from promgen.core.conventions import (
-    ESCALATED_LABEL,
-    custom_dashboard_uid,
-    dashboard_uid,
-    metric_unit,
-)
+from promgen.core.conventions import ESCALATED_LABEL, custom_dashboard_uid, dashboard_uid, metric_unit
 from promgen.errors import Problem
 from promgen.judge import logql
 from promgen.judge.dashboards import rate_interval_problem, unit_known
-from promgen.judge.promql import (
-    Result,
-    problems,
-    substitute_grafana_variables,
-    substitute_window,
-)
+from promgen.judge.promql import Result, problems, substitute_grafana_variables, substitute_window
 from promgen.load import go_template, time_ranges
 from promgen.load.loader import LoadedSpec
 from promgen.load.models import AlertBase, Spec
 from promgen.load.suggest import did_you_mean
-from promgen.yamlio import PathKey
+from promgen.yamlio.reader import PathKey
 
 RESERVED_ALERT_LABELS = ("alertname", "severity", "service", "slo", ESCALATED_LABEL)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

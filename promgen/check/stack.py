@@ -15,7 +15,7 @@ from typing import Any
 
 from promgen.errors import Problem
 from promgen.load.loader import LoadedSpec
-from promgen.yamlio import PathKey
+from promgen.yamlio.reader import PathKey
 
 # One spec's (key, value, path) for a kind of shared thing: key names it across the stack, value
 # must be equal wherever the key is used again.

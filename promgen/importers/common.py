@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from promgen.errors import Problem, SpecError
-from promgen.yamlio import Document, PathKey
+from promgen.yamlio.reader import Document, PathKey
 
 
 @dataclass(frozen=True)

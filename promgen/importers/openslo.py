@@ -24,7 +24,7 @@ from promgen.importers.common import (
     slo_name,
 )
 from promgen.load.suggest import did_you_mean
-from promgen.yamlio import PathKey
+from promgen.yamlio.reader import PathKey
 
 API = "openslo/v1"
 KINDS = ("SLO", "SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource", "Service")

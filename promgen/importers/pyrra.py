@@ -25,7 +25,7 @@ from promgen.importers.common import (
     severity_name,
     slo_name,
 )
-from promgen.yamlio import PathKey
+from promgen.yamlio.reader import PathKey
 
 API = "pyrra.dev/v1alpha1"
 KIND = "ServiceLevelObjective"

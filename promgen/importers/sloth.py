@@ -26,7 +26,7 @@ from promgen.importers.common import (
     severity_name,
     slo_name,
 )
-from promgen.yamlio import PathKey
+from promgen.yamlio.reader import PathKey
 
 SPEC_VERSION = "prometheus/v1"
 CRD_API = "sloth.slok.dev/v1"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from promgen.errors import SpecError
-from promgen.yamlio import Document, PathKey, Positions, load_document
+from promgen.yamlio.reader import Document, PathKey, Positions, load_document
 
 # List -> the field naming its entries.
 NAMED_LISTS: dict[PathKey, str] = {

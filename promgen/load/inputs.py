@@ -15,7 +15,7 @@ from pathlib import Path
 from promgen.errors import Problem, PromgenError, SpecError, printable
 from promgen.load.bases import extended_file, is_base, read_document
 from promgen.load.loader import LoadedSpec, load_spec
-from promgen.yamlio import Document
+from promgen.yamlio.reader import Document
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -41,7 +41,7 @@ SIBLINGS_READ_MAX = 10_000  # files beside a base that `_extended_by` looks at; 
 def _mentions(path: Path, names: set[str]) -> bool:
     """Whether the file's text holds `extends` and one of `names`: a spec that extends a base names it
     there, so only such files are parsed (a base beside thousands of files reads each once, cheaply)."""
-    from promgen.yamlio import MAX_SPEC_BYTES
+    from promgen.yamlio.reader import MAX_SPEC_BYTES
 
     try:
         with path.open("rb") as handle:

@@ -14,7 +14,7 @@ from promgen.errors import Problem, SpecError
 from promgen.load import models
 from promgen.load.suggest import did_you_mean
 from promgen.load.urls import quoted
-from promgen.yamlio import Document, PathKey
+from promgen.yamlio.reader import Document, PathKey
 
 PATTERN_HINTS: dict[str, str] = {
     models.SERVICE_NAME: "lowercase letters, digits and '-', starting with a letter (it names files and jobs)",

@@ -20,7 +20,7 @@ from promgen.load.models import DashboardConfigMaps
 from promgen.produce.grafana import dashboard_text
 from promgen.produce.registry import Output
 from promgen.produce.templates import render_template
-from promgen.yamlio import dump_yaml
+from promgen.yamlio.writer import dump_yaml
 
 
 def _namespace_flag(model: Model) -> str:

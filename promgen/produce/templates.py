@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from promgen.yamlio import dump_yaml
+from promgen.yamlio.writer import dump_yaml
 
 
 def templates_dir() -> Path:

@@ -17,13 +17,7 @@ from typing import Any, Union
 
 import promql_parser as pq
 
-from promgen.testgen.functions import (
-    ELEMENTWISE,
-    RANGE,
-    duration_ms,
-    go_div,
-    histogram_quantile,
-)
+from promgen.testgen.functions import ELEMENTWISE, RANGE, duration_ms, go_div, histogram_quantile
 
 LOOKBACK_MS = 300_000  # Prometheus' default lookback delta (5m)
 

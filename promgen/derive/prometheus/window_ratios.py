@@ -23,12 +23,7 @@ import promql_parser as pq
 
 from promgen.core import conventions
 from promgen.derive.prometheus.slo import SloPlan
-from promgen.testgen.evaluator import (
-    RecordingRule,
-    Unsupported,
-    duration_ms,
-    selector_parts,
-)
+from promgen.testgen.evaluator import RecordingRule, Unsupported, duration_ms, selector_parts
 
 PROPORTIONAL_FUNCTIONS = ("rate", "increase")
 LINEAR_AGGREGATIONS = ("sum", "avg", "min", "max")
