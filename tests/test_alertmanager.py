@@ -277,7 +277,7 @@ GATED_CHANNELS = [
 def test_a_channel_the_target_alertmanager_lacks_is_refused_naming_the_version(
     name: str, field: str, needs: str, below: str, tmp_path: Path
 ) -> None:
-    from promgen.check.spec import check
+    from promgen.check import check
     from promgen.load.loader import load_spec
 
     spec = newer_channels_spec()

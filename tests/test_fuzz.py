@@ -21,7 +21,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from promgen.check.spec import check
+from promgen.check import check
 from promgen.cli.init import starter_spec
 from promgen.core.model import build_model
 from promgen.core.stack import Stack

@@ -31,7 +31,7 @@ import yaml
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from promgen.check.spec import check
+from promgen.check import check
 from promgen.core.model import build_model
 from promgen.core.stack import Stack
 from promgen.errors import SpecError

@@ -185,7 +185,7 @@ RULE_FEATURES = [
 def test_rule_features_the_target_prometheus_lacks_are_refused_naming_the_version(
     change: dict[str, Any], field: tuple[str, ...], needs: str, below: str, tmp_path: Path
 ) -> None:
-    from promgen.check.spec import check
+    from promgen.check import check
     from promgen.load.loader import load_spec
 
     path = tmp_path / "promgen.yaml"

@@ -82,7 +82,7 @@ def spec_text(service: ImportedService, source_format: str) -> str:
 
 def check(text: str, display: str) -> list[Problem]:
     """What `promgen validate` says about an imported spec (errors and warnings)."""
-    from promgen.check.spec import check as check_spec
+    from promgen.check import check as check_spec
     from promgen.load.loader import validate_document
 
     loaded = validate_document(parse_document(text, display))

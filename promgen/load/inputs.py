@@ -121,7 +121,7 @@ class Checked:
 def check_all(paths: list[Path]) -> list[Checked]:
     """Every spec loaded and checked, then checked against the others; a problem two specs share (one
     in the base both extend) is listed with the first only."""
-    from promgen.check.spec import check
+    from promgen.check import check
     from promgen.check.stack import check_stack
 
     results: list[Checked] = []
