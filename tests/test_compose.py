@@ -15,7 +15,9 @@ import pytest
 import yaml
 
 from promgen.core import conventions
-from promgen.derive import compose
+from promgen.derive.compose import local, services
+from promgen.derive.compose import settings as compose_settings
+from promgen.derive.compose import stack as compose_stack
 from promgen.errors import SpecError
 from promgen.load.loader import load_spec
 from tests.support import (
@@ -176,14 +178,14 @@ def test_alertmanager_container_config_passes_amtool(example: str, tmp_path: Pat
 def test_blackbox_container_config_passes_the_exporter(example: str, tmp_path: Path) -> None:
     root = container_root(example, "blackbox-exporter", tmp_path)
     result = run(judge("prometheus-blackbox-exporter"), "--config.check",
-                  f"--config.file={root / compose.BLACKBOX_CONFIG.lstrip('/')}")
+                  f"--config.file={root / services.BLACKBOX_CONFIG.lstrip('/')}")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
 def test_grafana_container_finds_its_provisioning_and_dashboards(example: str, tmp_path: Path) -> None:
     root = container_root(example, "grafana", tmp_path)
-    provisioning = root / compose.GRAFANA_PROVISIONING_DIR.lstrip("/")
+    provisioning = root / services.GRAFANA_PROVISIONING_DIR.lstrip("/")
     [provider] = yaml.safe_load((provisioning / "dashboards/promgen.yml").read_text())["providers"]
     dashboards = root / provider["options"]["path"].lstrip("/")
     expected = [p for p in rendered(example) if p.startswith(conventions.GRAFANA_DASHBOARDS_DIR + "/")]
@@ -276,7 +278,7 @@ def test_stack_prometheus_scrapes_the_target_host(example: str) -> None:
     for key in ("global", "rule_files", "alerting"):
         assert local[key] == main[key]
     assert "remote_write" not in local
-    if spec.stack.target_host == compose.HOST_GATEWAY:
+    if spec.stack.target_host == services.HOST_GATEWAY:
         assert stack(example)["services"]["prometheus"]["extra_hosts"] == ["host.docker.internal:host-gateway"]
 
 
@@ -402,7 +404,7 @@ def test_retention_becomes_the_stack_prometheus_flags(tmp_path: Path) -> None:
     command = yaml.safe_load(files[COMPOSE_FILE])["services"]["prometheus"]["command"]
     assert "--storage.tsdb.retention.time=30d" in command
     assert "--storage.tsdb.retention.size=10GB" in command  # Prometheus' GB is 1024^3 bytes
-    assert compose.base2_size(10**9) == "1000000000B" and compose.base2_size(3 * 1024**2) == "3MB"
+    assert services.base2_size(10**9) == "1000000000B" and services.base2_size(3 * 1024**2) == "3MB"
     (tmp_path / "none").mkdir()
     plain = yaml.safe_load(render_spec(minimal_spec(), tmp_path / "none")[COMPOSE_FILE])["services"]["prometheus"]
     assert not any("retention" in flag for flag in plain["command"])
@@ -414,10 +416,10 @@ def test_prometheus_accepts_the_retention_flags(tmp_path: Path) -> None:
 
     port = free_port()
     (tmp_path / "prometheus.yml").write_text("global: {}\n", encoding="utf-8")
-    settings = compose.StackSettings(frozenset(), False, False, False, (), 2_592_000_000, 10 * 1024**3)
+    settings = compose_settings.StackSettings(frozenset(), False, False, False, (), 2_592_000_000, 10 * 1024**3)
     with process([judge("prometheus", "newest"), f"--config.file={tmp_path / 'prometheus.yml'}",
                   f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
-                  *compose.retention_flags(settings)],
+                  *services.retention_flags(settings)],
                  tmp_path / "prometheus.log", f"http://127.0.0.1:{port}/-/ready"):
         flags = get_json(f"http://127.0.0.1:{port}/api/v1/status/flags")["data"]
         runtime = get_json(f"http://127.0.0.1:{port}/api/v1/status/runtimeinfo")["data"]
@@ -428,7 +430,7 @@ def test_prometheus_accepts_the_retention_flags(tmp_path: Path) -> None:
 def test_external_probes_bring_the_blackbox_exporter(tmp_path: Path) -> None:
     files = render_spec(minimal_spec(probes={"external": ["https://shop.example.com/health"]}), tmp_path)
     exporter = yaml.safe_load(files[COMPOSE_FILE])["services"]["blackbox-exporter"]
-    assert exporter["volumes"] == [f"./{conventions.BLACKBOX_CONFIG_FILE}:{compose.BLACKBOX_CONFIG}:ro"]
+    assert exporter["volumes"] == [f"./{conventions.BLACKBOX_CONFIG_FILE}:{services.BLACKBOX_CONFIG}:ro"]
 
 
 def test_the_stack_writes_to_no_remote_store(tmp_path: Path) -> None:
@@ -466,11 +468,10 @@ def test_stack_prometheus_config_is_the_prometheus_outputs_own(example: str) -> 
     the compose output only chooses the addresses, never how a config is written."""
     from promgen.core.model import build_model
     from promgen.core.stack import Stack
-    from promgen.derive import compose
     from promgen.produce import registry as outputs
 
     stack = Stack((build_model(spec_of(example), f"examples/{example}/promgen.yaml"),))
-    own = outputs.producer("prometheus")(compose.local_stack(stack)).files[conventions.PROMETHEUS_CONFIG_FILE]
+    own = outputs.producer("prometheus")(compose_stack.local_stack(stack)).files[conventions.PROMETHEUS_CONFIG_FILE]
     assert rendered(example)[conventions.COMPOSE_PROMETHEUS_FILE] == own
 
 
@@ -479,13 +480,13 @@ def test_secret_mounts() -> None:
     directory; a directory holding the config itself gets file mounts (a read-only directory mount
     would hide the config)."""
     paths = ["/etc/alertmanager/secrets/slack", "secrets/pagerduty", "/run/secrets/smtp", "/etc/alertmanager/token"]
-    assert compose.secret_mounts(paths, "/etc/alertmanager") == [
+    assert local.secret_mounts(paths, "/etc/alertmanager") == [
         "./secrets/token:/etc/alertmanager/token:ro",
         "./secrets:/etc/alertmanager/secrets:ro",
         "./secrets:/run/secrets:ro",
     ]
-    assert compose.secret_mounts(["/key"], "/etc/prometheus") == ["./secrets/key:/key:ro"]
-    assert compose.secret_mounts([], "/etc/prometheus") == []
+    assert local.secret_mounts(["/key"], "/etc/prometheus") == ["./secrets/key:/key:ro"]
+    assert local.secret_mounts([], "/etc/prometheus") == []
 
 
 def test_secret_files_with_the_same_name_are_a_spec_error(tmp_path: Path, promgen_cli) -> None:

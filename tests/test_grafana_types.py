@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from promgen.derive.compose import IMAGES
+from promgen.derive.compose.services import IMAGES
 from tests.support import EXAMPLE_NAMES, ROOT, judge, node_packages, rendered
 
 TYPES_DIR = ROOT / "tests" / "grafana_types"

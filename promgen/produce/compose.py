@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from promgen.core import conventions
 from promgen.core.stack import Stack
-from promgen.derive import compose
+from promgen.derive.compose import stack as compose
 from promgen.derive.prometheus import config as prometheus
 from promgen.produce.registry import Output
 from promgen.produce.templates import render_template
