@@ -16,7 +16,7 @@ from promgen.core import conventions
 from promgen.core.model import Model, RenderOptions, build_model
 from promgen.derive.prometheus import slo
 from promgen.load.models import Spec
-from promgen.testgen.evaluator import matcher_ok
+from promgen.testgen.selectors import matcher_ok
 
 
 def model_of(slos: list[dict[str, Any]], options: RenderOptions | None = None, **extra: Any) -> Model:

@@ -16,8 +16,9 @@ import yaml
 from promgen.cli.render import produce
 from promgen.derive.prometheus.promql_labels import dropped_labels, kept
 from promgen.testgen import go_format
-from promgen.testgen.evaluator import Evaluator, Series, Unsupported
+from promgen.testgen.evaluator import Evaluator, Series
 from promgen.testgen.functions import bucket_quantile
+from promgen.testgen.selectors import Unsupported
 from promgen.testgen.synthesis import regex_example, violating
 from tests.support import judge, write_tree
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from promgen.load.units import Duration, Size, format_duration, parse_duration, parse_size
+from promgen.load.units import (
+    Duration,
+    Size,
+    format_duration,
+    parse_duration,
+    parse_size,
+)
 
 SECOND = 1000
 MINUTE = 60 * SECOND

@@ -3,10 +3,7 @@ and alert templates with their parameters; log alerts' LogQL."""
 
 from __future__ import annotations
 
-from promgen.check.context import (
-    RESERVED_ALERT_LABELS,
-    Context,
-)
+from promgen.check.context import RESERVED_ALERT_LABELS, Context
 from promgen.core import alert_templates
 from promgen.judge import logql
 from promgen.load.models import AlertBase

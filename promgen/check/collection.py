@@ -3,10 +3,7 @@ target Prometheus must have, declared metrics, exporters' jobs, Kubernetes probe
 
 from __future__ import annotations
 
-from promgen.check.context import (
-    RESERVED_ALERT_LABELS,
-    Context,
-)
+from promgen.check.context import RESERVED_ALERT_LABELS, Context
 from promgen.yamlio.reader import PathKey
 
 

@@ -6,15 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from promgen.core.conventions import (
-    ESCALATED_LABEL,
-    metric_unit,
-)
+from promgen.core.conventions import ESCALATED_LABEL, metric_unit
 from promgen.errors import Problem
-from promgen.judge.promql import (
-    Result,
-    problems,
-)
+from promgen.judge.promql import Result, problems
 from promgen.load import go_template
 from promgen.load.loader import LoadedSpec
 from promgen.load.models import Spec

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from promgen.check.context import (
-    Context,
-)
-from promgen.core.conventions import (
-    custom_dashboard_uid,
-    dashboard_uid,
-)
+from promgen.check.context import Context
+from promgen.core.conventions import custom_dashboard_uid, dashboard_uid
 from promgen.judge.dashboards import rate_interval_problem, unit_known
-from promgen.judge.promql import (
-    substitute_grafana_variables,
-)
+from promgen.judge.promql import substitute_grafana_variables
 from promgen.yamlio.reader import PathKey
 
 

@@ -3,10 +3,7 @@ alert names that clash with generated SLO alerts."""
 
 from __future__ import annotations
 
-from promgen.check.context import (
-    Context,
-    slo_alert_names,
-)
+from promgen.check.context import Context, slo_alert_names
 
 
 def unique_names(ctx: Context) -> None:

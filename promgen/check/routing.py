@@ -6,9 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from promgen.check.context import (
-    Context,
-)
+from promgen.check.context import Context
 from promgen.load import time_ranges
 from promgen.load.suggest import did_you_mean
 from promgen.yamlio.reader import PathKey

@@ -8,9 +8,7 @@ from promgen.check.context import (
     metric_unit_of,
     slo_alert_names,
 )
-from promgen.judge.promql import (
-    substitute_window,
-)
+from promgen.judge.promql import substitute_window
 from promgen.load.suggest import did_you_mean
 from promgen.yamlio.reader import PathKey
 

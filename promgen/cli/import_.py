@@ -17,8 +17,8 @@ from promgen.core.entry_points import resolve
 from promgen.errors import Problem, PromgenError, SpecError, printable
 from promgen.importers import FORMATS
 from promgen.importers.common import ImportedService, Source
-from promgen.yamlio.writer import dump_yaml
 from promgen.yamlio.reader import load_documents, parse_document
+from promgen.yamlio.writer import dump_yaml
 
 Converter = Callable[..., list[ImportedService]]
 

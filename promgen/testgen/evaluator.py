@@ -9,15 +9,20 @@ Anything outside the subset raises `Unsupported`, and the alert is reported as u
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Union
 
 import promql_parser as pq
 
-from promgen.testgen.functions import ELEMENTWISE, RANGE, duration_ms, go_div, histogram_quantile
+from promgen.testgen.arithmetic import ARITHMETIC, COMPARISON
+from promgen.testgen.functions import (
+    ELEMENTWISE,
+    RANGE,
+    duration_ms,
+    histogram_quantile,
+)
+from promgen.testgen.selectors import Unsupported, matches, selector_parts
 
 LOOKBACK_MS = 300_000  # Prometheus' default lookback delta (5m)
 
@@ -25,10 +30,6 @@ Labels = dict[str, str]
 Sample = tuple[Labels, float]
 Vector = list[Sample]
 Value = Union[float, Vector]
-
-
-class Unsupported(Exception):
-    """The expression uses something the evaluator does not model; the message says what."""
 
 
 @dataclass(frozen=True)
@@ -182,108 +183,6 @@ class Evaluator:
                 if pts:
                     out.append((labels, pts))
         return out
-
-
-# --- selectors and matchers ------------------------------------------------------------------
-
-Matcher = tuple[str, str, str]  # (label, op, value) with op in = != =~ !~
-
-_OPS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}
-
-
-# Keyed by the node's id; the node itself is kept alongside, so the id cannot be reused while the
-# entry lives, and a lookup checks it is the very same node.
-_SELECTORS: dict[int, tuple[Any, tuple[str, list[Matcher]]]] = {}
-_SELECTORS_MAX = 16384
-
-
-def selector_parts(vs: Any) -> tuple[str, list[Matcher]]:
-    """(metric name, matchers other than the name) of a selector node; the matchers list is shared:
-    callers only read it."""
-    cached = _SELECTORS.get(id(vs))
-    if cached is not None and cached[0] is vs:
-        return cached[1]
-    parts = read_selector(vs)
-    if len(_SELECTORS) >= _SELECTORS_MAX:  # bounded like the parse cache: a fleet has many selectors
-        _SELECTORS.clear()
-    _SELECTORS[id(vs)] = (vs, parts)
-    return parts
-
-
-def read_selector(vs: Any) -> tuple[str, list[Matcher]]:
-    """selector_parts without its cache, for a node read once (the cache would only add work)."""
-    if vs.matchers.or_matchers:
-        raise Unsupported("`or` inside a selector")
-    name = vs.name
-    matchers: list[Matcher] = []
-    for m in vs.matchers.matchers:
-        op = _OPS[str(m.op).rsplit(".", 1)[-1]]
-        if m.name == "__name__":
-            if op != "=":
-                raise Unsupported("a regular expression on the metric name")
-            name = m.value
-            continue
-        matchers.append((m.name, op, m.value))
-    if not name:
-        raise Unsupported("a selector without a metric name")
-    return name, matchers
-
-
-@lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern[str]:
-    try:
-        return re.compile(f"(?:{pattern})", re.DOTALL)
-    except re.error as error:
-        raise Unsupported(f"regular expression {pattern!r} ({error})") from None
-
-
-def matcher_ok(value: str, op: str, pattern: str) -> bool:
-    if op == "=":
-        return value == pattern
-    if op == "!=":
-        return value != pattern
-    found = _regex(pattern).fullmatch(value) is not None
-    return found if op == "=~" else not found
-
-
-def matches(labels: Mapping[str, str], matchers: Sequence[Matcher]) -> bool:
-    return all(matcher_ok(labels.get(name, ""), op, value) for name, op, value in matchers)
-
-
-# --- arithmetic as Go does it ----------------------------------------------------------------
-
-
-def _mod(a: float, b: float) -> float:
-    if b == 0 or math.isinf(a) or math.isnan(a) or math.isnan(b):
-        return math.nan
-    return math.fmod(a, b)
-
-
-def _pow(a: float, b: float) -> float:
-    try:
-        return math.pow(a, b)
-    except (OverflowError, ValueError):
-        if a < 0 and not float(b).is_integer():
-            return math.nan
-        return math.inf
-
-
-ARITHMETIC: dict[str, Callable[[float, float], float]] = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": go_div,
-    "%": _mod,
-    "^": _pow,
-}
-COMPARISON: dict[str, Callable[[float, float], bool]] = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    ">": lambda a, b: a > b,
-    "<": lambda a, b: a < b,
-    ">=": lambda a, b: a >= b,
-    "<=": lambda a, b: a <= b,
-}
 
 
 def _drop_name(labels: Labels) -> Labels:
@@ -495,41 +394,3 @@ _HANDLERS: dict[type, Callable[[Evaluator, Any, int], Value]] = {
     pq.AggregateExpr: _aggregate,
     pq.Call: _call,
 }
-
-
-def walk(node: Any) -> list[Any]:
-    """Every node of an expression, parents before children."""
-    found = [node]
-    for child in _children(node):
-        found.extend(walk(child))
-    return found
-
-
-def _children(node: Any) -> list[Any]:
-    if isinstance(node, pq.BinaryExpr):
-        return [node.lhs, node.rhs]
-    if isinstance(node, (pq.ParenExpr, pq.UnaryExpr, pq.SubqueryExpr)):
-        return [node.expr]
-    if isinstance(node, pq.AggregateExpr):
-        return [node.expr] + ([node.param] if node.param is not None else [])
-    if isinstance(node, pq.Call):
-        return list(node.args)
-    if isinstance(node, pq.MatrixSelector):
-        return [node.vector_selector]
-    return []
-
-
-def constant(node: Any) -> float | None:
-    """The value of an expression made only of numbers, else None."""
-    if isinstance(node, pq.NumberLiteral):
-        return float(node.val)
-    if isinstance(node, pq.ParenExpr):
-        return constant(node.expr)
-    if isinstance(node, pq.UnaryExpr):
-        inner = constant(node.expr)
-        return None if inner is None else -inner
-    if isinstance(node, pq.BinaryExpr) and str(node.op) in ARITHMETIC:
-        a, b = constant(node.lhs), constant(node.rhs)
-        if a is not None and b is not None:
-            return ARITHMETIC[str(node.op)](a, b)
-    return None

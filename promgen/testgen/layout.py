@@ -20,7 +20,8 @@ from promgen.core.model import Model
 from promgen.derive.prometheus.config import RuleFile
 from promgen.judge.promql import parsed
 from promgen.testgen import rule_tests
-from promgen.testgen.evaluator import Unsupported, matcher_ok, read_selector, walk
+from promgen.testgen.arithmetic import walk
+from promgen.testgen.selectors import Unsupported, matcher_ok, read_selector
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,9 @@ from promgen.derive.prometheus import slo as slo_rules
 from promgen.derive.prometheus import window_ratios
 from promgen.judge.promql import parsed as parse
 from promgen.load.units import format_duration, parse_duration
-from promgen.testgen.evaluator import Evaluator, RecordingRule, Series, Unsupported
+from promgen.testgen.evaluator import Evaluator, RecordingRule, Series
 from promgen.testgen.go_format import TemplateUnsupported, expand, go_g
+from promgen.testgen.selectors import Unsupported
 from promgen.testgen.synthesis import (
     Absent,
     GaugeLevel,

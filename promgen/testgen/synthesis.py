@@ -18,18 +18,11 @@ from typing import Any, Union, cast
 import promql_parser as pq
 
 from promgen.core.model import Model
-from promgen.testgen.evaluator import (
-    Matcher,
-    RecordingRule,
-    Series,
-    Unsupported,
-    constant,
-    matcher_ok,
-    selector_parts,
-    walk,
-)
+from promgen.testgen.arithmetic import constant, walk
+from promgen.testgen.evaluator import RecordingRule, Series
 from promgen.testgen.functions import duration_ms
 from promgen.testgen.go_format import go_g
+from promgen.testgen.selectors import Matcher, Unsupported, matcher_ok, selector_parts
 
 # Prometheus client default buckets: used for histograms declared without buckets.
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

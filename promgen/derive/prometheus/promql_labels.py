@@ -15,7 +15,8 @@ from typing import Any
 import promql_parser as pq
 
 from promgen.judge.promql import parsed
-from promgen.testgen.evaluator import constant, selector_parts
+from promgen.testgen.arithmetic import constant
+from promgen.testgen.selectors import selector_parts
 
 Kept = frozenset[str] | None  # None: not known (a selector keeps every label its series have)
 

@@ -23,7 +23,9 @@ import promql_parser as pq
 
 from promgen.core import conventions
 from promgen.derive.prometheus.slo import SloPlan
-from promgen.testgen.evaluator import RecordingRule, Unsupported, duration_ms, selector_parts
+from promgen.testgen.evaluator import RecordingRule
+from promgen.testgen.functions import duration_ms
+from promgen.testgen.selectors import Unsupported, selector_parts
 
 PROPORTIONAL_FUNCTIONS = ("rate", "increase")
 LINEAR_AGGREGATIONS = ("sum", "avg", "min", "max")

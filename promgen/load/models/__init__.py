@@ -97,7 +97,15 @@ from promgen.load.models.routing import (
     WebexChannel,
     WebhookChannel,
 )
-from promgen.load.models.service import BasicAuth, RemoteWrite, RuleGroups, Scrape, ScrapeTarget, Service, Versions
+from promgen.load.models.service import (
+    BasicAuth,
+    RemoteWrite,
+    RuleGroups,
+    Scrape,
+    ScrapeTarget,
+    Service,
+    Versions,
+)
 from promgen.load.models.spec import Spec
 from promgen.load.units import Duration, Size
 

@@ -7,7 +7,14 @@ from pydantic import (
     model_validator,
 )
 
-from promgen.load.models.base import ALERT_NAME, LabelName, Labels, Name, Strict, empty_dict
+from promgen.load.models.base import (
+    ALERT_NAME,
+    LabelName,
+    Labels,
+    Name,
+    Strict,
+    empty_dict,
+)
 from promgen.load.models.metrics import Runbook
 from promgen.load.units import Duration
 from promgen.load.urls import RunbookURL

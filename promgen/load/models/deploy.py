@@ -10,7 +10,14 @@ from pydantic import (
     model_validator,
 )
 
-from promgen.load.models.base import INT32_MAX, HostPort, SecretFile, Strict, empty_dict, empty_list
+from promgen.load.models.base import (
+    INT32_MAX,
+    HostPort,
+    SecretFile,
+    Strict,
+    empty_dict,
+    empty_list,
+)
 from promgen.load.units import Duration, Size
 from promgen.load.urls import ProbeURL
 

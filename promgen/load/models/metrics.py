@@ -7,7 +7,16 @@ from pydantic import (
     model_validator,
 )
 
-from promgen.load.models.base import ALERT_NAME, LabelName, Labels, MetricName, Name, Strict, empty_dict, empty_list
+from promgen.load.models.base import (
+    ALERT_NAME,
+    LabelName,
+    Labels,
+    MetricName,
+    Name,
+    Strict,
+    empty_dict,
+    empty_list,
+)
 from promgen.load.units import Duration
 
 # --- metrics and SLOs -----------------------------------------------------------------------

@@ -12,7 +12,15 @@ from pydantic import (
 )
 
 from promgen.load import time_ranges
-from promgen.load.models.base import INT32_MAX, HostPort, LabelName, Name, SecretFile, Strict, empty_list
+from promgen.load.models.base import (
+    INT32_MAX,
+    HostPort,
+    LabelName,
+    Name,
+    SecretFile,
+    Strict,
+    empty_list,
+)
 from promgen.load.models.metrics import Response, Runbook
 from promgen.load.units import Duration
 from promgen.load.urls import OpsgenieURL, WebhookURL

@@ -11,8 +11,19 @@ from promgen.load.models.alerts import Alert, LogAlert
 from promgen.load.models.base import Name, Strict, empty_dict, empty_list
 from promgen.load.models.deploy import Dashboards, Kubernetes, Probes, Stack
 from promgen.load.models.metrics import SLO, Metric
-from promgen.load.models.routing import AlertmanagerSettings, Channel, Severity, TimeInterval
-from promgen.load.models.service import RemoteWrite, RuleGroups, Scrape, Service, Versions
+from promgen.load.models.routing import (
+    AlertmanagerSettings,
+    Channel,
+    Severity,
+    TimeInterval,
+)
+from promgen.load.models.service import (
+    RemoteWrite,
+    RuleGroups,
+    Scrape,
+    Service,
+    Versions,
+)
 
 # --- the spec -------------------------------------------------------------------------------
 
