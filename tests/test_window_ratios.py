@@ -19,6 +19,7 @@ from promgen.cli.render import load_stack
 from promgen.core.model import Model
 from promgen.derive.prometheus import config as prometheus
 from promgen.derive.prometheus import slo, window_ratios
+from promgen.testgen import cases as test_cases
 from promgen.testgen import rule_tests
 from tests.support import FLOOR_VERSIONS
 
@@ -71,7 +72,7 @@ def model_of(data: dict[str, Any], tmp_path: Path) -> Model:
 
 
 def agree(model: Model) -> bool:
-    rules = rule_tests.Rules.of(prometheus.rule_groups(model))
+    rules = test_cases.Rules.of(prometheus.rule_groups(model))
     return window_ratios.windows_agree(slo.plan(model, 0), rules.recorded)
 
 
