@@ -14,7 +14,7 @@ import yaml
 
 from promgen.core import conventions
 from promgen.core.model import RenderOptions
-from promgen.derive import alertmanager
+from promgen.derive.alertmanager import receivers as alertmanager
 from promgen.load.models import INLINE_SECRET_FIELDS
 from promgen.testgen.go_format import expand
 from tests.support import (

@@ -22,7 +22,7 @@ from promgen.cli.routes import answer
 from promgen.cli.validate import load_valid
 from promgen.core import conventions
 from promgen.core.model import Model, RenderOptions, build_model
-from promgen.derive.alertmanager import route_tree
+from promgen.derive.alertmanager.routes import route_tree
 from promgen.load.units import Duration
 from tests.conftest import run_promgen
 from tests.e2e.harness import (

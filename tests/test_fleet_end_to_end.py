@@ -20,7 +20,7 @@ import yaml
 
 from promgen.cli.render import load_stack
 from promgen.cli.routes import answer
-from promgen.derive.alertmanager import stack_route_tree
+from promgen.derive.alertmanager.config import stack_route_tree
 from tests.conftest import run_promgen
 from tests.e2e.harness import (
     Alertmanager,

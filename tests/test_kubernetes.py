@@ -373,7 +373,7 @@ ROUTE_BACK = {crd: am for am, crd in k8s._ROUTE_FIELDS.items()}
 
 
 def route_back(route: dict[str, Any]) -> dict[str, Any]:
-    from promgen.derive.alertmanager import Matcher
+    from promgen.derive.alertmanager.matchers import Matcher
 
     result: dict[str, Any] = {}
     for key, value in route.items():

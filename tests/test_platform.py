@@ -21,7 +21,8 @@ import yaml
 from promgen.cli.render import load_stack, plan
 from promgen.cli.routes import answer, parse_labels
 from promgen.core import conventions
-from promgen.derive import alertmanager
+from promgen.derive.alertmanager import config as alertmanager_config
+from promgen.derive.alertmanager import matchers
 from promgen.judge import dashboards
 from tests.support import (
     EXAMPLE_NAMES,
@@ -208,7 +209,7 @@ def _label_sets() -> list[tuple[str, list[str]]]:
                 cases.append((model.service, [*base, f"severity={name}"]))
         cases.append((model.service, base))
         for route in model.spec.alertmanager.routes:
-            extra = [f"{m.name}={m.value}" for m in map(alertmanager.parse_matcher, route.matchers) if m.op == "="]
+            extra = [f"{m.name}={m.value}" for m in map(matchers.parse_matcher, route.matchers) if m.op == "="]
             cases.append((model.service, [*base, *extra, "severity=warning"]))
     cases.append(("-", ["alertname=FromElsewhere", "severity=critical"]))  # no service label: the root
     return cases
@@ -218,7 +219,7 @@ def _label_sets() -> list[tuple[str, list[str]]]:
 def test_promgen_routes_agrees_with_amtool_for_every_service_and_severity(platform_tree: tuple[str, Path]) -> None:
     release, tree = platform_tree
     stack, _ = load_stack(platform_copy(release))
-    root = alertmanager.stack_route_tree(stack)
+    root = alertmanager_config.stack_route_tree(stack)
     amtool = judge("amtool", release)
     config = tree / conventions.ALERTMANAGER_FILE
     disagreements = []

@@ -20,7 +20,8 @@ from promgen.cli.routes import answer, parse_labels
 from promgen.cli.validate import load_valid
 from promgen.core import conventions
 from promgen.core.model import build_model
-from promgen.derive import alertmanager
+from promgen.derive.alertmanager import matchers as am_matchers
+from promgen.derive.alertmanager import routes
 from tests.support import (
     EXAMPLE_NAMES,
     ROOT,
@@ -44,7 +45,7 @@ def amtool_receivers(config: Path, args: list[str], release: str = "newest") -> 
 
 def promgen_receivers(spec: Path, args: list[str]) -> list[str]:
     loaded, _ = load_valid(spec)
-    tree = alertmanager.route_tree(build_model(loaded.spec, "x"))
+    tree = routes.route_tree(build_model(loaded.spec, "x"))
     return answer(tree, parse_labels(args), tree=False)
 
 
@@ -57,7 +58,7 @@ def label_sets(spec_path: Path) -> list[list[str]]:
     severities += [[], ["severity=unknown"]]
     extras: list[list[str]] = [[]]
     for route in spec.alertmanager.routes:
-        matchers = [alertmanager.parse_matcher(m) for m in route.matchers]
+        matchers = [am_matchers.parse_matcher(m) for m in route.matchers]
         extras.append([f"{m.name}={m.value}" for m in matchers if m.op == "="])
     return [service + extra + severity for extra in extras for severity in severities]
 
@@ -218,7 +219,7 @@ def test_cli_tree_without_labels_marks_nothing(promgen_cli) -> None:
     result = promgen_cli("routes", "examples/pynomaly/promgen.yaml", "--tree")
     assert result.returncode == 0, result.stderr
     assert "reached" not in result.stdout
-    assert result.stdout.count("\n") == 1 + alertmanager.route_tree(
+    assert result.stdout.count("\n") == 1 + routes.route_tree(
         build_model(load_valid(example_path("pynomaly"))[0].spec, "x")).count()
 
 
@@ -271,26 +272,26 @@ def test_cli_missing_spec_exits_1(promgen_cli) -> None:
     ],
 )
 def test_parse_matcher(text: str, name: str, op: str, value: str) -> None:
-    matcher = alertmanager.parse_matcher(text)
+    matcher = am_matchers.parse_matcher(text)
     assert (matcher.name, matcher.op, matcher.value) == (name, op, value)
-    assert alertmanager.parse_matcher(str(matcher)) == matcher  # the written form reads back the same
+    assert am_matchers.parse_matcher(str(matcher)) == matcher  # the written form reads back the same
 
 
 @pytest.mark.parametrize("text", ['a="b', 'a="b"c"', "a", "=b", 'a=~"("'])
 def test_parse_matcher_rejects(text: str) -> None:
     with pytest.raises(ValueError):
-        alertmanager.parse_matcher(text)
+        am_matchers.parse_matcher(text)
 
 
 def test_matchers_are_anchored_and_missing_labels_are_empty() -> None:
-    regex = alertmanager.parse_matcher('env=~"prod"')
+    regex = am_matchers.parse_matcher('env=~"prod"')
     assert regex.matches({"env": "prod"}) and not regex.matches({"env": "production"})
-    assert alertmanager.parse_matcher('team=""').matches({})
-    assert alertmanager.parse_matcher('team!~".+"').matches({"other": "x"})
+    assert am_matchers.parse_matcher('team=""').matches({})
+    assert am_matchers.parse_matcher('team!~".+"').matches({"other": "x"})
 
 
 def test_example_extra_routes_come_first() -> None:
-    tree = alertmanager.route_tree(build_model(load_valid(ROOT / "examples/pynomaly/promgen.yaml")[0].spec, "x"))
+    tree = routes.route_tree(build_model(load_valid(ROOT / "examples/pynomaly/promgen.yaml")[0].spec, "x"))
     origins = [route.origin for route in tree.routes]
     assert origins[:3] == ["alertmanager.routes[0]", "alertmanager.routes[1]", "alertmanager.routes[2]"]
     assert all(o.startswith("severity ") for o in origins[3:])

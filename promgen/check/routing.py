@@ -79,7 +79,8 @@ def routes(ctx: Context) -> None:
 def routing(ctx: Context) -> None:
     """The routing lint: what Alertmanager 0.25 cannot express, and routing that is likely a mistake."""
     from promgen.core import conventions
-    from promgen.derive import alertmanager as am
+    from promgen.derive.alertmanager import matchers as am
+    from promgen.derive.alertmanager.receivers import CHANNEL_FEATURES
 
     spec, settings = ctx.spec, ctx.spec.alertmanager
     used = ({n for s in spec.severities for n in s.notify} | {n for r in settings.routes for n in r.notify}
@@ -88,7 +89,7 @@ def routing(ctx: Context) -> None:
     default = settings.default_channel or conventions.UNROUTED_RECEIVER
     for index, channel in enumerate(spec.channels):
         here: PathKey = ("channels", index)
-        feature = am.CHANNEL_FEATURES.get(channel.type)
+        feature = CHANNEL_FEATURES.get(channel.type)
         missing = ctx.targets.lacks(feature) if feature else None
         if missing is not None:
             ctx.error(here + ("type",), f"a {channel.type} channel {missing}")

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from promgen.derive import alertmanager
-from promgen.derive.alertmanager import Route
+from promgen.derive.alertmanager import config as alertmanager_config
+from promgen.derive.alertmanager import matchers, routes
+from promgen.derive.alertmanager.routes import Route
 
 
 def split_arguments(items: Sequence[str]) -> tuple[list[Path], list[str]]:
@@ -32,7 +33,7 @@ def parse_labels(items: Sequence[str]) -> dict[str, str]:
     labels: dict[str, str] = {}
     for item in items:
         try:
-            matcher = alertmanager.parse_matcher(item)
+            matcher = matchers.parse_matcher(item)
         except ValueError:
             matcher = None
         if matcher is None or matcher.op != "=":
@@ -98,7 +99,7 @@ def format_tree(root: Route, reached: Sequence[Route] = (), responses: Responses
 
 
 def answer(root: Route, labels: Mapping[str, str], tree: bool, responses: Responses | None = None) -> list[str]:
-    matches = alertmanager.matching_routes(root, labels)
+    matches = routes.matching_routes(root, labels)
     if tree:
         return format_tree(root, [m.route for m in matches] if labels else [], responses)
     return [m.receiver for m in matches]
@@ -110,6 +111,6 @@ def run(spec_paths: Sequence[Path], labels: Mapping[str, str], *, tree: bool = F
     stack, _warnings = load_stack(list(spec_paths))
     responses = {(model.service, severity.name): text for model in stack.services for severity in model.spec.severities
                  if (text := model.response(severity.name))}
-    for line in answer(alertmanager.stack_route_tree(stack), labels, tree, responses):
+    for line in answer(alertmanager_config.stack_route_tree(stack), labels, tree, responses):
         print(line)
     return 0

@@ -291,7 +291,7 @@ def _walk_files(value: Any) -> list[tuple[str, str]]:
 
 
 def crd_matcher(text: str) -> dict[str, Any]:
-    from promgen.derive.alertmanager import parse_matcher
+    from promgen.derive.alertmanager.matchers import parse_matcher
 
     matcher = parse_matcher(text)
     return {"name": matcher.name, "value": matcher.value, "matchType": matcher.op}

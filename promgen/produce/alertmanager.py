@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from promgen.core import conventions
 from promgen.core.stack import Stack
-from promgen.derive import alertmanager
+from promgen.derive.alertmanager import config as alertmanager_config
+from promgen.derive.alertmanager import routes as alertmanager_routes
 from promgen.produce.registry import Output
 from promgen.produce.templates import render_template
 
 
 def files(stack: Stack) -> Output:
-    config = alertmanager.derive_stack(stack)
+    config = alertmanager_config.derive_stack(stack)
     text = render_template(
         "alertmanager/alertmanager.yml.j2",
         header=stack.header_for("alertmanager"),
@@ -26,7 +27,7 @@ def files(stack: Stack) -> Output:
         f"{model.service + ': ' if stack.fleet else ''}{where} is longer than Alertmanager's default "
         "--data.retention of 120h, which resends after 120h; run alertmanager with a longer --data.retention"
         for model in stack.services
-        for where in alertmanager.beyond_retention(model)
+        for where in alertmanager_routes.beyond_retention(model)
     ]
     if stack.options.receivers_to:
         notes.append(f"every receiver posts to {stack.options.receivers_to}")

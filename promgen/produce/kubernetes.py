@@ -12,8 +12,8 @@ from typing import Any
 from promgen.core import conventions
 from promgen.core.model import Model
 from promgen.core.stack import Stack
-from promgen.derive import alertmanager as am
 from promgen.derive import kubernetes as k8s
+from promgen.derive.alertmanager import config as am
 from promgen.derive.grafana import dashboards as grafana
 from promgen.derive.prometheus import config as prom
 from promgen.load.models import DashboardConfigMaps
