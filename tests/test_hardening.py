@@ -25,7 +25,7 @@ from promgen.cli.render import produce
 from promgen.errors import SpecError
 from promgen.load.go_template import literal as go_literal
 from promgen.produce import registry as outputs
-from promgen.write import files as write
+from promgen.write import manifest
 from tests.conftest import run_promgen
 from tests.support import judge, write_tree
 
@@ -415,7 +415,7 @@ def test_titles_with_path_separators_never_escape_the_output_directory(tmp_path:
     paths = [path for output in produced.values() for path in output.files]
     assert paths
     for path in paths:
-        assert write.safe_relative(path) == path
+        assert manifest.safe_relative(path) == path
         assert ".." not in path.split("/") and not path.startswith("/")
 
 

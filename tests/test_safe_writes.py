@@ -22,6 +22,7 @@ import yaml
 from promgen.core.conventions import MANIFEST_FILE
 from promgen.errors import OutputError
 from promgen.write import files as write
+from promgen.write import journal, manifest
 from tests.conftest import run_promgen
 from tests.support import ROOT, in_ci
 
@@ -257,7 +258,7 @@ def test_dir_as_a_mount_point_renders_and_rerenders(mounted: Path) -> None:
         result = run_promgen("render", SPEC, "-o", str(mounted))
         assert result.returncode == 0, result.stderr
     assert (mounted / "prometheus" / "prometheus.yml").is_file()
-    assert not [p for p in mounted.iterdir() if p.name.startswith(write.RESERVED_PREFIX) and p.name != MANIFEST_FILE]
+    assert not [p for p in mounted.iterdir() if p.name.startswith(manifest.RESERVED_PREFIX) and p.name != MANIFEST_FILE]
     assert run_promgen("render", SPEC, "-o", str(mounted), "--check").returncode == 0
 
 
@@ -365,8 +366,8 @@ def contents(root: Path) -> dict[str, str]:
     return {
         p.relative_to(root).as_posix(): p.read_text()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.relative_to(root).as_posix().startswith(write.RESERVED_PREFIX)
-        and not any(part.startswith(write.RESERVED_PREFIX) for part in p.relative_to(root).parts)
+        if p.is_file() and not p.relative_to(root).as_posix().startswith(manifest.RESERVED_PREFIX)
+        and not any(part.startswith(manifest.RESERVED_PREFIX) for part in p.relative_to(root).parts)
     }
 
 
@@ -410,7 +411,7 @@ def test_random_kills_leave_the_old_or_the_new_stack(signum: int, tmp_path: Path
         files = {k: v for k, v in now.items() if k != MANIFEST_FILE}
         for rel, text in files.items():
             assert text in (old.get(rel), new.get(rel)), f"round {round_}: {rel} is neither old nor new"
-        pending = (out / write.JOURNAL_FILE).exists()
+        pending = (out / journal.JOURNAL_FILE).exists()
         if files == old:
             outcomes["old"] += 1
         elif files == new and not pending:
@@ -421,7 +422,7 @@ def test_random_kills_leave_the_old_or_the_new_stack(signum: int, tmp_path: Path
         write.write(write.Plan.of({}, complete=False), out)  # the next run: it finishes a committed swap first
         after = {k: v for k, v in contents(out).items() if k != MANIFEST_FILE}
         assert after in (old, new), f"round {round_}: after the next run the stack is neither old nor new"
-        assert not [p for p in out.iterdir() if p.name.startswith(write.RESERVED_PREFIX) and p.name != MANIFEST_FILE]
+        assert not [p for p in out.iterdir() if p.name.startswith(manifest.RESERVED_PREFIX) and p.name != MANIFEST_FILE]
         listed = set(json.loads((out / MANIFEST_FILE).read_text())["files"])
         assert listed == set(after), f"round {round_}: the manifest lists exactly the stack"
         if signum == signal.SIGTERM:

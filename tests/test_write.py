@@ -13,6 +13,8 @@ import pytest
 from promgen.core.conventions import MANIFEST_FILE
 from promgen.errors import OutputError
 from promgen.write import files as write
+from promgen.write import journal
+from promgen.write import manifest as write_manifest
 from promgen.write.files import Plan
 from promgen.write.safe_dir import OutputDir
 from tests.support import judge
@@ -56,7 +58,7 @@ def test_first_write_creates_files_and_a_manifest_of_them(tmp_path: Path) -> Non
     assert listed["grafana/dashboards/overview.json"]["output"] == "grafana"
     assert listed["prometheus/prometheus.yml"] == {
         "output": "prometheus",
-        "sha256": write.sha256(b"global: {}\n"),
+        "sha256": write_manifest.sha256(b"global: {}\n"),
     }
     assert stat.S_IMODE((out / "prometheus/prometheus.yml").stat().st_mode) == 0o644
     assert siblings(out) == ["monitoring"], "the staging directory is gone"
@@ -183,7 +185,7 @@ def test_a_manifest_listing_paths_outside_dir_deletes_nothing(rel: str, tmp_path
     out.mkdir()
     victim = tmp_path / "outside.txt"
     victim.write_text("keep me\n")
-    entry = {"output": "prometheus", "sha256": write.sha256(b"keep me\n")}
+    entry = {"output": "prometheus", "sha256": write_manifest.sha256(b"keep me\n")}
     (out / MANIFEST_FILE).write_text(json.dumps({"promgen_manifest": 1, "files": {rel: entry}}))
     with pytest.raises(OutputError) as raised:
         write.write(plan(), out)
@@ -212,7 +214,7 @@ def test_an_unreadable_manifest_is_an_error_naming_it_unless_forced(text: str, t
 )
 def test_unsafe_output_paths_are_refused(rel: str) -> None:
     with pytest.raises(OutputError):
-        write.safe_relative(rel)
+        write_manifest.safe_relative(rel)
 
 
 # --- interruption ----------------------------------------------------------------------------------
@@ -241,7 +243,7 @@ def test_a_failure_while_staging_leaves_dir_untouched(tmp_path: Path, monkeypatc
     with pytest.raises(OutputError, match="No space left"):
         write.write(plan(SECOND), out)
     assert tree(out) == before
-    assert not [p for p in out.iterdir() if p.name.startswith(write.RESERVED_PREFIX) and p.name != MANIFEST_FILE], "no staging directory is left"
+    assert not [p for p in out.iterdir() if p.name.startswith(write_manifest.RESERVED_PREFIX) and p.name != MANIFEST_FILE], "no staging directory is left"
     assert siblings(out) == ["monitoring"]
 
 
@@ -255,7 +257,7 @@ def test_an_interrupted_swap_leaves_whole_files_and_the_next_render_finishes_it(
     moves: list[str] = []
 
     def killed_after_one_move(self: OutputDir, source: str, target: str, *, missing_ok: bool = False) -> None:
-        if target != write.JOURNAL_FILE:
+        if target != journal.JOURNAL_FILE:
             if moves:
                 raise KeyboardInterrupt  # stands in for SIGKILL: nothing after this runs
             moves.append(target)
@@ -265,7 +267,7 @@ def test_an_interrupted_swap_leaves_whole_files_and_the_next_render_finishes_it(
     with pytest.raises(KeyboardInterrupt):
         write.write(plan(SECOND), out)
     files = tree(out)
-    assert write.JOURNAL_FILE in files, "the committed swap is recorded"
+    assert journal.JOURNAL_FILE in files, "the committed swap is recorded"
     for rel, text in files.items():
         if not rel.startswith(".promgen"):
             assert text in (old.get(rel), new.get(rel)), f"{rel} is half-written"
@@ -317,7 +319,7 @@ def test_sigterm_while_staging_leaves_the_old_stack_and_no_staging(tmp_path: Pat
     with pytest.raises(SystemExit):
         write.write(plan(SECOND), out)
     assert tree(out) == before
-    assert not [p for p in out.iterdir() if p.name.startswith(write.RESERVED_PREFIX) and p.name != MANIFEST_FILE]
+    assert not [p for p in out.iterdir() if p.name.startswith(write_manifest.RESERVED_PREFIX) and p.name != MANIFEST_FILE]
 
 
 def test_a_move_whose_source_is_gone_is_an_error_unless_the_journal_allows_it(tmp_path: Path) -> None:
@@ -394,16 +396,16 @@ def committed_journal(out: Path, moves: dict[str, bytes], *, before: dict[str, s
     defaults to one under this user's key: what a killed render on this machine leaves)."""
     from promgen.write import cache
 
-    staging = write.STAGING_PREFIX + "0123456789abcdef"
+    staging = journal.STAGING_PREFIX + "0123456789abcdef"
     for rel, data in moves.items():
         (out / staging / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / staging / rel).write_bytes(data)
     recorded = before if before is not None else {
-        rel: write.sha256((out / rel).read_bytes()) if (out / rel).exists() else None for rel in moves}
-    journal = write.Journal(staging, tuple(moves), recorded, {})
-    signed = mac if mac is not None else cache.sign(journal.body())
+        rel: write_manifest.sha256((out / rel).read_bytes()) if (out / rel).exists() else None for rel in moves}
+    committed = journal.Journal(staging, tuple(moves), recorded, {})
+    signed = mac if mac is not None else cache.sign(committed.body())
     assert signed is not None
-    (out / write.JOURNAL_FILE).write_text(journal.text(signed))
+    (out / journal.JOURNAL_FILE).write_text(committed.text(signed))
 
 
 def test_a_journal_from_elsewhere_moves_nothing_over_the_users_files(tmp_path: Path) -> None:
@@ -438,7 +440,7 @@ def test_a_signed_journal_replaces_only_targets_that_still_hold_what_it_recorded
     out = tmp_path / "monitoring"
     write.write(plan(), out)
     (out / "NOTES.md").write_text("ours\n")
-    committed_journal(out, {"NOTES.md": b"theirs\n"}, before={"NOTES.md": write.sha256(b"what it held then\n")})
+    committed_journal(out, {"NOTES.md": b"theirs\n"}, before={"NOTES.md": write_manifest.sha256(b"what it held then\n")})
     with pytest.raises(OutputError, match="NOTES.md changed since the interrupted render"):
         write.write(plan(), out)
     assert (out / "NOTES.md").read_text() == "ours\n"
@@ -450,4 +452,4 @@ def test_a_signed_journal_of_a_killed_render_is_finished(tmp_path: Path) -> None
     committed_journal(out, {"prometheus/prometheus.yml": b"global: {scrape_interval: 1s}\n"})
     write.write(Plan.of({}, complete=False), out)
     assert (out / "prometheus" / "prometheus.yml").read_text() == "global: {scrape_interval: 1s}\n"
-    assert not (out / write.JOURNAL_FILE).exists()
+    assert not (out / journal.JOURNAL_FILE).exists()

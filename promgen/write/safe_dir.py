@@ -50,7 +50,7 @@ def describe(mode: int) -> str:
 
 
 class OutputDir:
-    """An open output directory; relative paths are POSIX paths checked by `write.safe_relative`."""
+    """An open output directory; relative paths are POSIX paths checked by `manifest.safe_relative`."""
 
     def __init__(self, path: Path, fd: int) -> None:
         self.path = path
