@@ -244,7 +244,7 @@ def test_routes_cli_takes_the_directory_and_labels(promgen_cli) -> None:
 
 @pytest.mark.judge
 def test_kubernetes_judges_accept_every_object(tmp_path: Path) -> None:
-    from tests.test_kubernetes import crd_judge, kubernetes_validate
+    from tests.derive.test_kubernetes import crd_judge, kubernetes_validate
 
     tree = write_tree({p: t for p, t in platform_files().items() if p.startswith("kubernetes/")}, tmp_path)
     paths = sorted(tree.rglob("*.yaml"))

@@ -9,7 +9,7 @@ import sys
 
 from tests.support import ROOT
 
-KILLS = "tests/test_safe_writes.py::test_random_kills_leave_the_old_or_the_new_stack"
+KILLS = "tests/write/test_safe_writes.py::test_random_kills_leave_the_old_or_the_new_stack"
 ORACLE = "tests/test_platform.py::test_promtool_and_amtool_accept_the_stack"
 
 

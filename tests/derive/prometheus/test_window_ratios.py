@@ -5,7 +5,7 @@ Held to two things: which SLI shapes take the shortcut (only those whose windows
 and that the shortcut predicts exactly the test cases (input series, alerts, labels, annotations)
 the full simulation of every window predicts, chained and exact, at both Prometheus releases (left-
 open and closed ranges), with a query offset and with escalation copies. The predictions themselves
-are judged by promtool wherever the generated tests run (tests/test_prometheus.py and others)."""
+are judged by promtool wherever the generated tests run (tests/derive/prometheus/test_prometheus.py and others)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from promgen.testgen.evaluator import Evaluator, Series
 from promgen.testgen.functions import bucket_quantile
 from promgen.testgen.selectors import Unsupported
 from promgen.testgen.synthesis import regex_example, violating
-from tests.support import judge, write_tree
+from tests.support import ROOT, judge, write_tree
 
 
 def series(name: str, start: float, step: float, **labels: str) -> Series:
@@ -331,7 +331,7 @@ def test_compressed_slo_windows_are_reported_untested() -> None:
     from promgen.core.model import RenderOptions
 
     _model, produced, _warnings = produce(
-        Path(__file__).resolve().parent.parent / "examples/promptforge/promgen.yaml", ["prometheus"],
+        ROOT / "examples/promptforge/promgen.yaml", ["prometheus"],
         RenderOptions(slo_time_scale=1 / 720),
     )
     notes = produced["prometheus"].notes

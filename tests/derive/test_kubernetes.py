@@ -450,7 +450,7 @@ def test_time_zone_is_a_caveat_not_silently_dropped() -> None:
 
 @pytest.mark.judge
 def test_every_channel_type_translates_and_validates(tmp_path: Path) -> None:
-    from tests.test_alertmanager import every_channel_spec
+    from tests.derive.alertmanager.test_alertmanager import every_channel_spec
 
     spec = every_channel_spec()
     spec["kubernetes"] = {"namespace": "shop", "alertmanager_secret": "shop-notify"}
@@ -473,7 +473,7 @@ def test_every_channel_type_translates_and_validates(tmp_path: Path) -> None:
 
 
 def test_channel_types_newer_than_the_floor_translate_and_validate(tmp_path: Path) -> None:
-    from tests.test_alertmanager import newer_channels_spec
+    from tests.derive.alertmanager.test_alertmanager import newer_channels_spec
 
     spec = newer_channels_spec()
     spec["kubernetes"] = {"namespace": "shop", "alertmanager_secret": "shop-notify"}
