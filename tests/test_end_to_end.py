@@ -37,6 +37,7 @@ from tests.e2e.harness import (
 )
 from tests.support import (
     RELEASES,
+    checkable_config,
     example_path,
     judge,
     release_cases,
@@ -222,7 +223,8 @@ def test_judges_accept_a_compressed_dry_run(example: str, release: str, tmp_path
     prometheus = tmp_path / "prometheus"
     rules = sorted(p.relative_to(prometheus).as_posix() for p in (prometheus / "rules").rglob("*.yml"))
     tests = sorted(p.relative_to(prometheus).as_posix() for p in (prometheus / "tests").rglob("*.yml"))
-    for args in (("check", "config", "prometheus.yml"), ("check", "rules", "--lint-fatal", *rules),
+    config = checkable_config(prometheus / "prometheus.yml").name
+    for args in (("check", "config", config), ("check", "rules", "--lint-fatal", *rules),
                  ("test", "rules", *tests)):
         result = promtool(*args, cwd=prometheus, release=release)
         assert result.returncode == 0, (args, result.stdout + result.stderr)

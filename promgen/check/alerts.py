@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from promgen.check.context import RESERVED_ALERT_LABELS, Context
 from promgen.core import alert_templates
+from promgen.core.model import service_jobs
 from promgen.judge import logql
 from promgen.load.models import AlertBase
 from promgen.load.suggest import did_you_mean
@@ -62,7 +63,10 @@ def annotation_labels(ctx: Context, index: int) -> None:
             continue
         field = next((k for k, v in texts.items() if f"$labels.{label}" in v), "description")
         path = ("alerts", index, field) if field in ("summary", "description") else ("alerts", index, "annotations", field)
-        ctx.warn(path, f"{{{{ $labels.{label} }}}} renders empty: the expression does not keep `{label}` (aggregate with `by ({label})`)")
+        if "alerts/template" in {e.name for e in (*ctx.spec.checks.disable, *alert.checks.disable)}:
+            return
+        ctx.warn(path, f"{{{{ $labels.{label} }}}} renders empty: the expression does not keep `{label}` (aggregate "
+                       f"with `by ({label})`) [alerts/template]")
 
 
 def template_alert(ctx: Context, index: int) -> None:
@@ -104,8 +108,10 @@ def template_alert(ctx: Context, index: int) -> None:
         if param.kind == "job" and value and template.name not in ("probe_failed", "cert_expiry") and value not in jobs:
             ctx.reference(path, value, jobs, "job")
             ok = False
-    if ok:
-        built_for = alert_templates.TemplateContext(ctx.spec.service.name, tuple(jobs), ctx.units)
+    if not ok:
+        ctx.unsound.add(here + ("template",))
+    else:
+        built_for = alert_templates.TemplateContext(ctx.spec.service.name, service_jobs(ctx.spec), ctx.units)
         expr = template.build(alert_templates.resolve_params(template, alert.params), built_for)
         ctx.promql(here + ("template",), expr, result="vector")
 

@@ -4,7 +4,8 @@ once (metrics by name, jobs, severity names), and `error`/`warn` at a value's `f
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from promgen.core.conventions import ESCALATED_LABEL, metric_unit
 from promgen.errors import Problem
@@ -15,11 +16,21 @@ from promgen.load.models import Spec
 from promgen.load.suggest import did_you_mean
 from promgen.yamlio.reader import PathKey
 
+if TYPE_CHECKING:
+    from promgen.check.catalogue import Catalogue
+
 RESERVED_ALERT_LABELS = ("alertname", "severity", "service", "slo", ESCALATED_LABEL)
 
 
 class Context:
     """One spec being checked, and the problems found so far."""
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        """Every series name the spec's expressions may read (built when a check first asks)."""
+        from promgen.check.catalogue import Catalogue
+
+        return Catalogue(self.spec)
 
     def __init__(self, loaded: LoadedSpec) -> None:
         self.doc = loaded.document
@@ -32,6 +43,8 @@ class Context:
         self.jobs = [t.job for t in self.spec.scrape.targets]
         self.histograms = [m.name for m in self.spec.metrics if m.type == "histogram"]
         self.slo_alert_owner: dict[str, int] = {}  # generated SLO alert name -> first SLO raising it
+        # Values whose PromQL (or template) is already wrong in form: the meaning checks leave them be.
+        self.unsound: set[PathKey] = set()
 
     def error(self, path: PathKey, message: str, *, at_key: bool = False) -> None:
         self.problems.append(self.doc.problem(path, message, at_key=at_key))
@@ -65,6 +78,7 @@ class Context:
     def promql(self, path: PathKey, expr: str, shown: str | None = None, result: Result = "any") -> None:
         """Parses, runs on the target Prometheus, and (for rules) returns an instant vector."""
         for reason in problems(expr, self.targets, result):
+            self.unsound.add(path)
             prefix = "PromQL " if reason.startswith("does not parse") else "PromQL: "
             self.error(path, f"{prefix}{reason}: {shown or expr}")
 

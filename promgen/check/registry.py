@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from promgen.check import alerts, collection, dashboards, names, routing, slos
+from promgen.check import alerts, collection, dashboards, names, queries, routing, slos
 from promgen.check.context import Context
 
 
@@ -35,4 +35,8 @@ CHECKS: tuple[Check, ...] = (
     Check("alertmanager/routing", routing.routing),
     Check("probes/timings", collection.probes),
     Check("secrets/file-names", collection.secret_files),
+    Check("checks/names", queries.check_names),
+    Check("alerts/queries", queries.alert_queries),
+    Check("slos/queries", queries.sli_queries),
+    Check("dashboards/queries", queries.panel_queries),
 )

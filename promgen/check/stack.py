@@ -209,10 +209,13 @@ def _unscoped_shared_metrics(specs: list[LoadedSpec]) -> Found:
 
 
 def check_stack(specs: list[LoadedSpec]) -> Found:
-    """Every conflict between the specs of one stack (none for a single spec)."""
+    """Every conflict between the specs of one stack (none for a single spec), and every alert that
+    cannot fire in the stack's outputs (`scraped`)."""
+    from promgen.check.scraped import unscraped
+
+    found: Found = unscraped(specs)
     if len(specs) < 2:
-        return []
-    found: Found = []
+        return found
     for kind in UNIQUE:
         found += _names(specs, kind)
     found += _same_everywhere(

@@ -169,7 +169,7 @@ def _cert_expiry(p: dict[str, Any], ctx: TemplateContext) -> str:
 
 _WINDOW = Param("window", "duration", "rate window", Duration("5m"))
 _SELECTOR = Param("selector", "selector", 'extra label matchers, e.g. endpoint!="/health"', "")
-_JOB = Param("job", "job", "scrape job (default: every job of the service)", "")
+_JOB = Param("job", "job", "scrape job (default: every job of the service itself, not its exporters')", "")
 
 TEMPLATES: dict[str, AlertTemplate] = {
     t.name: t

@@ -97,6 +97,11 @@ class Model:
         return tuple(t.job for t in self.spec.scrape.targets)
 
     @property
+    def service_jobs(self) -> tuple[str, ...]:
+        """The jobs that scrape the service itself (not an exporter beside it)."""
+        return service_jobs(self.spec)
+
+    @property
     def blackbox_job(self) -> str | None:
         probes = self.spec.probes
         return conventions.blackbox_job(self.service) if probes and probes.external else None
@@ -233,7 +238,7 @@ def _resolve_alert(model: Model, index: int) -> ResolvedAlert:
     else:
         template = alert_templates.TEMPLATES[alert.template]
         params = alert_templates.resolve_params(template, alert.params)
-        ctx = alert_templates.TemplateContext(model.service, model.jobs, model.metric_units)
+        ctx = alert_templates.TemplateContext(model.service, model.service_jobs, model.metric_units)
         expr = template.build(params, ctx)
         summary = alert.summary or template.summary
         description = alert.description or template.description
@@ -267,3 +272,8 @@ def _resolved(model: Model, alert: AlertBase, expr: str, summary: str, descripti
         keep_firing_for=model.options.compressed(alert.keep_firing_for) if alert.keep_firing_for else None,
         **origin,
     )
+
+
+def service_jobs(spec: Spec) -> tuple[str, ...]:
+    """The jobs of `spec` that scrape the service itself: alert templates' default jobs."""
+    return tuple(t.job for t in spec.scrape.targets if t.exporter is None)

@@ -126,7 +126,9 @@ def endpoint(model: Model, target: ScrapeTarget, several: bool) -> dict[str, Any
 
 
 def service_monitor(model: Model) -> dict[str, Any] | None:
-    targets = model.spec.scrape.targets
+    """The service's Service scraped at each of its own jobs' paths; an exporter's job (`exporter:`)
+    is not a port of that Service (its chart brings its own ServiceMonitor)."""
+    targets = [target for target in model.spec.scrape.targets if target.exporter is None]
     if not targets:
         return None
     settings = model.spec.kubernetes.service_monitor

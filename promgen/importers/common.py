@@ -90,7 +90,11 @@ class ImportedService:
         service: dict[str, Any] = {"name": self.name}
         if self.labels:
             service["labels"] = dict(self.labels)
-        spec: dict[str, Any] = {"version": 1, "service": service, "slos": self.slos}
+        spec: dict[str, Any] = {"version": 1, "service": service}
+        metrics = read_metrics(self.slos)
+        if metrics:
+            spec["metrics"] = metrics
+        spec["slos"] = self.slos
         spec["severities"] = [{"name": name} for name in (self.severities or [DEFAULT_PAGE, DEFAULT_TICKET])]
         return spec
 
@@ -153,3 +157,67 @@ def over_window(function: str, selector: str, by: str = "") -> str:
 
 def drop_empty(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value not in (None, "", {}, [])}
+
+
+def read_metrics(slos: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The metrics the imported SLIs read, declared `external: true` (the source tool's Prometheus
+    scrapes them, not one promgen configures), each with the labels the queries use on it; a
+    histogram by its base name when its `_bucket` series is read."""
+    from promgen.judge.promql import parsed, substitute_window
+
+    used: dict[str, set[str]] = {}
+    for slo in slos:
+        sli = slo.get("sli", {})
+        queries = [sli[field] for field in ("errors", "good", "total") if isinstance(sli.get(field), str)]
+        latency = sli.get("latency")
+        if isinstance(latency, dict) and isinstance(latency.get("metric"), str):
+            selector = latency.get("selector") or ""
+            queries.append(f"{latency['metric']}_bucket{{{selector}}}" if selector.strip() else f"{latency['metric']}_bucket")
+        for query in queries:
+            try:
+                root = parsed(substitute_window(query, "5m"))
+            except Exception:  # validate reports it
+                continue
+            _collect(root, used, frozenset())
+    histograms = {name.removesuffix("_bucket") for name in used if name.endswith("_bucket")}
+    declared: dict[str, dict[str, Any]] = {}
+    for name in sorted(used):
+        base = name.removesuffix("_bucket").removesuffix("_count").removesuffix("_sum")
+        if base in histograms:
+            entry = declared.setdefault(base, {"name": base, "type": "histogram", "labels": set()})
+        else:
+            kind = "counter" if name.endswith(("_total", "_count", "_sum")) else "gauge"
+            entry = declared.setdefault(name, {"name": name, "type": kind, "labels": set()})
+        entry["labels"] |= used[name] - {"le", "job", "instance", "__name__"}
+    return [{**entry, "labels": sorted(entry["labels"]), "external": True,
+             "help": "read by the imported SLOs; scraped by the Prometheus they ran on"} for entry in declared.values()]
+
+
+def _collect(node: Any, used: dict[str, set[str]], grouping: frozenset[str]) -> None:
+    import promql_parser as pq
+
+    if isinstance(node, pq.VectorSelector):
+        name = node.name or next((m.value for m in node.matchers.matchers if m.name == "__name__"), "")
+        if name:
+            used.setdefault(name, set()).update({m.name for m in node.matchers.matchers} | grouping)
+        return
+    if isinstance(node, pq.AggregateExpr):
+        labels = frozenset(node.modifier.labels) if node.modifier is not None else frozenset()
+        _collect(node.expr, used, grouping | labels)
+        return
+    for child in _children(node):
+        _collect(child, used, grouping)
+
+
+def _children(node: Any) -> list[Any]:
+    import promql_parser as pq
+
+    if isinstance(node, pq.BinaryExpr):
+        return [node.lhs, node.rhs]
+    if isinstance(node, (pq.ParenExpr, pq.UnaryExpr, pq.SubqueryExpr)):
+        return [node.expr]
+    if isinstance(node, pq.Call):
+        return list(node.args)
+    if isinstance(node, pq.MatrixSelector):
+        return [node.vector_selector]
+    return []

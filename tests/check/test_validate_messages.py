@@ -8,7 +8,7 @@ SPEC = """\
 version: 1
 service: {name: shop}
 scrape:
-  targets: [{job: shop-db, static: ["db:9187"]}]
+  targets: [{job: shop-db, static: ["db:9187"], exporter: postgres}]
 metrics:
   - {name: pg_up, type: gauge}
 alerts:
@@ -33,7 +33,7 @@ def test_annotation_label_dropped_by_aggregation_is_a_warning(tmp_path: Path, pr
     # `service` is a label promgen sets on the rule, so only `instance` is lost
     assert warnings == [
         f"{spec}:12:18: warning: {{{{ $labels.instance }}}} renders empty: the expression does not keep "
-        "`instance` (aggregate with `by (instance)`)"
+        "`instance` (aggregate with `by (instance)`) [alerts/template]"
     ]
 
 

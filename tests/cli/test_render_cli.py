@@ -122,7 +122,8 @@ def test_renaming_the_service_moves_its_files(stack: tuple[str, Path], tmp_path:
     text = (ROOT / spec_of(example)).read_text()
     service = yaml.safe_load(text)["service"]["name"]
     renamed = tmp_path / "renamed.yaml"
-    renamed.write_text(re.sub(rf"(?m)^(  name:\s*){re.escape(service)}\s*$", r"\1renamed-svc", text, count=1))
+    text = re.sub(rf"(?m)^(  name:\s*){re.escape(service)}\s*$", r"\1renamed-svc", text, count=1)
+    renamed.write_text(text.replace(f'service="{service}"', 'service="renamed-svc"'))  # panels read its series
     after = plan(renamed)  # headers name the spec as the command line gives it
     gone = sorted(set(rendered(example)) - set(after))
     new = sorted(set(after) - set(rendered(example)))

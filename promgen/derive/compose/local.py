@@ -40,14 +40,15 @@ def local_options(model: Model) -> RenderOptions:
 
 def local_spec(model: Model, scrapes: frozenset[str]) -> Spec:
     """The spec as the stack's Prometheus sees it: plus a job for each of the stack's exporters in
-    `scrapes` (node, postgres, redis), and no remote_write -- a laptop's experiments must not reach
-    the team's long-term store."""
+    `scrapes` (node, postgres, redis), without the jobs of the hosts' node exporters and a cluster's
+    kubelet (the stack runs its own node exporter; a laptop has no kubelet), and no remote_write --
+    a laptop's experiments must not reach the team's long-term store."""
     spec = model.spec
-    targets = list(spec.scrape.targets)
+    targets = [target for target in spec.scrape.targets if target.exporter not in conventions.LEFT_OUT_LOCALLY]
     addresses = {conventions.NODE_EXPORTER_JOB: conventions.NODE_EXPORTER_ADDRESS, **conventions.DATABASE_EXPORTERS}
     for job, address in addresses.items():
         if job in scrapes:
-            targets.append(ScrapeTarget(job=job, static=[address]))
+            targets.append(ScrapeTarget(job=job, static=[address], exporter=job))  # type: ignore[arg-type]
     scrape = spec.scrape.model_copy(update={"targets": targets})
     return spec.model_copy(update={"scrape": scrape, "remote_write": []})
 

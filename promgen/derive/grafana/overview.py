@@ -42,20 +42,21 @@ def overview(model: Model) -> dict[str, Any]:
         tags=["overview"],
         panels=layout(sections),
     )
-    if sum(len(target.static) for target in model.spec.scrape.targets) > 1:
+    if sum(len(target.static) for target in model.spec.scrape.targets if target.exporter is None) > 1:
         _filter_by_instance(model, board)
     return board
 
 
 def _filter_by_instance(model: Model, board: dict[str, Any]) -> None:
-    """With more than one instance scraped: an `instance` variable, and every query of a scraped
-    series (declared metrics, a histogram's series, `up`) narrowed to the instances picked."""
+    """With more than one instance of the service scraped: an `instance` variable over its own jobs,
+    and every query of a scraped series (declared metrics, a histogram's series, `up`) narrowed to
+    the instances picked."""
     names = {"up"}
     for metric in model.spec.metrics:
         names.add(metric.name)
         if metric.type in ("histogram", "summary"):
             names.update(metric.name + suffix for suffix in ("_bucket", "_count", "_sum"))
-    board["templating"]["list"].append(g.instance_variable(list(model.jobs)))
+    board["templating"]["list"].append(g.instance_variable(list(model.service_jobs)))
     for panel in board["panels"]:
         for inner in [panel, *panel.get("panels", [])]:
             for target in inner.get("targets", []):

@@ -94,6 +94,11 @@ def scrape_configs(model: Model) -> list[dict[str, Any]]:
             job["scrape_interval"] = str(compressed(target.interval))
         if target.timeout is not None:
             job["scrape_timeout"] = str(compressed(target.timeout))
+        if target.tls is not None:
+            job["tls_config"] = {key: value for key, value in target.tls.model_dump().items()
+                                 if value is not None and value is not False}
+        if target.bearer_token_file is not None:
+            job["authorization"] = {"credentials_file": target.bearer_token_file}
         static: dict[str, Any] = {"targets": list(overrides.get(target.job, target.static))}
         if target.labels:
             static["labels"] = dict(target.labels)

@@ -9,12 +9,15 @@ about 15 ms of a cold `validate`. A method returning its own class names it in q
 from promgen.load.models.alerts import Alert, AlertBase, LogAlert
 from promgen.load.models.base import (
     ALERT_NAME,
+    CHECK_NAME,
     HOST_PORT,
     INT32_MAX,
     LABEL_NAME,
     METRIC_NAME,
     NAME,
     SERVICE_NAME,
+    Checks,
+    DisabledCheck,
     HostPort,
     LabelName,
     Labels,
@@ -103,6 +106,7 @@ from promgen.load.models.service import (
     RuleGroups,
     Scrape,
     ScrapeTarget,
+    ScrapeTls,
     Service,
     Versions,
 )
@@ -110,6 +114,10 @@ from promgen.load.models.spec import Spec
 from promgen.load.units import Duration, Size
 
 __all__ = [
+    "CHECK_NAME",
+    "Checks",
+    "DisabledCheck",
+    "ScrapeTls",
     "ALERT_NAME",
     "Alert",
     "AlertBase",

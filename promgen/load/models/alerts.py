@@ -9,6 +9,7 @@ from pydantic import (
 
 from promgen.load.models.base import (
     ALERT_NAME,
+    Checks,
     LabelName,
     Labels,
     Name,
@@ -35,6 +36,7 @@ class AlertBase(Strict):
     runbook: Runbook | None = None
     labels: Labels = Field(default_factory=empty_dict)
     annotations: dict[LabelName, str] = Field(default_factory=empty_dict)
+    checks: Checks = Field(default_factory=Checks, description="validate's checks this alert switches off, each with a reason")
 
 
 class Alert(AlertBase):

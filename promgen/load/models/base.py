@@ -68,3 +68,15 @@ def empty_dict() -> dict[Any, Any]:
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True, allow_inf_nan=False)
+
+
+CHECK_NAME = r"^[a-z]+/[a-z_]+$"
+
+
+class DisabledCheck(Strict):
+    name: Annotated[str, Field(pattern=CHECK_NAME, description="e.g. promql/rate (docs/checks.md lists them)")]
+    reason: Annotated[str, Field(min_length=1, description="why this rule is right although the check says otherwise")]
+
+
+class Checks(Strict):
+    disable: list[DisabledCheck] = Field(default_factory=empty_list)

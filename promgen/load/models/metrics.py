@@ -31,6 +31,10 @@ class Metric(Strict):
     labels: list[LabelName] = Field(default_factory=empty_list)
     buckets: list[float] | None = Field(default=None, description="histogram bucket bounds (le values)")
     unit: MetricUnit | None = Field(default=None, description="inferred from the name suffix when omitted")
+    job: str | None = Field(default=None, description="the scrape job that exposes it (default: the service's own "
+                                                      "jobs, or the job of its exporter)")
+    external: bool = Field(default=False, description="read from elsewhere (federated, remote): no job of this "
+                                                      "stack scrapes it, and validate does not ask one to")
 
 
 class LatencySLI(Strict):

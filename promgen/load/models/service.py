@@ -43,6 +43,14 @@ class Service(Strict):
         return self
 
 
+class ScrapeTls(Strict):
+    ca_file: SecretFile | None = Field(default=None, description="CA certificate the target's certificate is checked against")
+    cert_file: SecretFile | None = Field(default=None, description="client certificate")
+    key_file: SecretFile | None = Field(default=None, description="client key")
+    server_name: str | None = None
+    insecure_skip_verify: bool = False
+
+
 class ScrapeTarget(Strict):
     job: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
     static: list[HostPort] = Field(min_length=1)
@@ -51,6 +59,10 @@ class ScrapeTarget(Strict):
     interval: Duration | None = None
     timeout: Duration | None = None
     labels: Labels = Field(default_factory=empty_dict)
+    exporter: Literal["node", "cadvisor", "postgres", "redis", "blackbox"] | None = Field(
+        default=None, description="the exporter this job scrapes (default: the service itself)")
+    tls: ScrapeTls | None = Field(default=None, description="TLS settings for https targets")
+    bearer_token_file: SecretFile | None = Field(default=None, description="a file holding the bearer token to send")
 
 
 class Scrape(Strict):

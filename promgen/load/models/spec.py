@@ -8,7 +8,7 @@ from pydantic import (
 )
 
 from promgen.load.models.alerts import Alert, LogAlert
-from promgen.load.models.base import Name, Strict, empty_dict, empty_list
+from promgen.load.models.base import Checks, Name, Strict, empty_dict, empty_list
 from promgen.load.models.deploy import Dashboards, Kubernetes, Probes, Stack
 from promgen.load.models.metrics import SLO, Metric
 from promgen.load.models.routing import (
@@ -62,4 +62,5 @@ class Spec(Strict):
     stack: Stack = Field(default_factory=Stack)
     kubernetes: Kubernetes = Field(default_factory=Kubernetes)
     versions: Versions = Field(default_factory=Versions)
+    checks: Checks = Field(default_factory=Checks, description="validate's checks this spec switches off, each with a reason")
 

@@ -26,6 +26,7 @@ def spec(**critical: Any) -> dict[str, Any]:
         "version": 1,
         "service": {"name": "shop", "team": "checkout"},
         "scrape": {"targets": [{"job": "shop", "static": ["shop:8000"]}]},
+        "metrics": [{"name": "http_requests_total", "type": "counter", "labels": ["code"]}],
         "slos": [{"name": "availability", "objective": 99.9,
                   "sli": {"errors": 'sum(rate(http_requests_total{job="shop",code=~"5.."}[{{window}}]))',
                           "total": 'sum(rate(http_requests_total{job="shop"}[{{window}}]))'}}],

@@ -113,7 +113,7 @@ def test_overview_shows_every_declared_metric_and_every_job(name: str) -> None:
     queries = "\n".join(exprs(overview))
     for metric in spec.metrics:
         assert re.search(rf"\b{re.escape(metric.name)}(_bucket|_sum|_count)?\b", queries), metric.name
-    several = sum(len(target.static) for target in spec.scrape.targets) > 1
+    several = sum(len(target.static) for target in spec.scrape.targets if target.exporter is None) > 1
     for target in spec.scrape.targets:
         narrowed = 'instance=~"$instance", ' if several else ""
         assert f'up{{{narrowed}job="{target.job}"}}' in queries
@@ -125,7 +125,8 @@ def test_several_instances_get_an_instance_variable_that_every_scraped_query_rea
     overview = json.loads(rendered("pynomaly")[conventions.dashboard_file("pynomaly-overview")])
     datasource, instance = overview["templating"]["list"]
     assert instance["name"] == "instance" and instance["multi"] and instance["includeAll"]
-    assert instance["query"]["query"].startswith('label_values(up{job=~"pynomaly-api|pynomaly-worker|')
+    # the service's own jobs: its instances, not those of the exporters beside it
+    assert instance["query"]["query"] == 'label_values(up{job=~"pynomaly-api|pynomaly-worker"}, instance)'
     for expr in exprs(overview):
         if "ALERTS" in expr or "probe_success" in expr:
             assert "$instance" not in expr  # alerts and probes are not scraped instances
@@ -327,6 +328,9 @@ version: 1
 service: {{name: shop}}
 scrape:
   targets: [{{job: shop, static: ["shop:8000"]}}]
+metrics:
+  - {{name: shop_total, type: counter}}
+  - {{name: x, type: histogram}}
 severities: [{{name: critical}}]
 dashboards:
   generate: [overview]
@@ -400,8 +404,8 @@ def test_colliding_dashboard_uids_are_a_spec_error(tmp_path: Path, promgen_cli) 
     result = promgen_cli("validate", str(spec))
     assert result.returncode == 1, result.stdout + result.stderr
     lines = (result.stdout + result.stderr).strip().splitlines()
-    assert any(":9:14: dashboard uid 'shop-overview' is already the generated overview dashboard's" in line for line in lines), lines
-    assert any(":13:14: dashboard uid 'shop-api' is already dashboards.custom[1]'s" in line for line in lines), lines
+    assert any(":12:14: dashboard uid 'shop-overview' is already the generated overview dashboard's" in line for line in lines), lines
+    assert any(":16:14: dashboard uid 'shop-api' is already dashboards.custom[1]'s" in line for line in lines), lines
     assert "Traceback" not in result.stderr
 
 

@@ -19,6 +19,7 @@ from promgen.core.model import RenderOptions
 from promgen.derive.prometheus.promql_labels import dropped_labels
 from tests.support import (
     EXAMPLE_NAMES,
+    checkable_config,
     ROOT,
     case_id,
     example_versions,
@@ -94,9 +95,10 @@ def test_every_example_has_the_three_prometheus_files() -> None:
 @pytest.mark.judge
 @pytest.mark.parametrize(("example", "release"), release_cases())
 def test_promtool_check_config(example: str, release: str, tmp_path: Path) -> None:
-    """check config also loads rule_files, so the whole tree is written as render writes it."""
+    """check config also loads rule_files, so the whole tree is written as render writes it (credential
+    files only the deployment has stand in as empty files)."""
     tree = write_tree(rendered(example, release=release), tmp_path)
-    result = promtool("check", "config", str(tree / CONFIG), release=release)
+    result = promtool("check", "config", str(checkable_config(tree / CONFIG)), release=release)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout and "rules found" in result.stdout
 
@@ -190,11 +192,14 @@ def test_config_of_pynomaly() -> None:
     assert config["alerting"] == {"alertmanagers": [{"static_configs": [{"targets": ["alertmanager:9093"]}]}]}
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert list(jobs) == ["pynomaly-api", "pynomaly-worker", "pynomaly-postgres", "pynomaly-redis", "kubelet-cadvisor",
-                          "pynomaly-blackbox"]
+                          "pynomaly-node", "pynomaly-blackbox"]
     assert jobs["pynomaly-api"]["static_configs"] == [{"targets": ["pynomaly-api:8000"], "labels": {"app": "pynomaly-api"}}]
     cadvisor = jobs["kubelet-cadvisor"]
     assert (cadvisor["scheme"], cadvisor["metrics_path"], cadvisor["scrape_interval"], cadvisor["scrape_timeout"]) == (
         "https", "/metrics/cadvisor", "30s", "10s")
+    # the kubelet's self-signed certificate, and the pod's service-account token as the credential
+    assert cadvisor["tls_config"] == {"insecure_skip_verify": True}
+    assert cadvisor["authorization"] == {"credentials_file": "/var/run/secrets/kubernetes.io/serviceaccount/token"}
     blackbox = jobs["pynomaly-blackbox"]
     assert blackbox["metrics_path"] == "/probe"
     assert blackbox["params"] == {"module": ["http_2xx"]}
