@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from promgen.check.context import RESERVED_ALERT_LABELS, Context
 from promgen.core import alert_templates
-from promgen.core.model import service_jobs
 from promgen.judge import logql
-from promgen.load.models import AlertBase
+from promgen.load.models import AlertBase, service_jobs
 from promgen.load.suggest import did_you_mean
 from promgen.yamlio.reader import PathKey
 

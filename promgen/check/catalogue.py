@@ -10,11 +10,12 @@ standard metrics, and the SLO series promgen records for this spec.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from promgen.core import burn_rates, conventions, exporters
 from promgen.load.models import Spec
 from promgen.load.units import format_duration
+from promgen.yamlio.reader import PathKey
 
 # Where a series comes from: what must exist for it to have samples.
 APP, RECORDED, PROMETHEUS, ALERTS, EXTERNAL = "app", "recorded", "prometheus", "alerts", "external"
@@ -96,20 +97,37 @@ class Catalogue:
                                                          unit if suffix == "_sum" else "count", True, metric.job)
             else:
                 found[metric.name] = base
-        for name, known in exporters.PROMETHEUS.items():
-            found.setdefault(name, Series(name, known.type, known.labels, PROMETHEUS))
-        for name, known in exporters.ALERT_SERIES.items():
-            found.setdefault(name, Series(name, known.type, None, ALERTS))
-        for name, known in exporters.CLIENT_LIBRARIES.items():
-            found.setdefault(name, Series(name, known.type, known.labels, APP, conventions.metric_unit(name, None)))
-        for exporter in exporters.EXPORTERS.values():
-            for name, known in exporter.metrics.items():
-                found.setdefault(name, Series(name, known.type, known.labels, exporter.name,
-                                              conventions.metric_unit(name, None)))
+        for name, series in _known_everywhere().items():
+            found.setdefault(name, series)
         for name in self._recorded_names():
             # error ratios, the objective and the budget lie in 0..1; the budget remaining goes below 0
             unit = "ratio" if ":ratio_rate" in name or name in BOUNDED_RECORDED else "count"
             found.setdefault(name, Series(name, "gauge", self._recorded_labels, RECORDED, unit))
+        return found
+
+    @classmethod
+    def of(cls, spec: Spec) -> Catalogue:
+        """The catalogue of `spec`, made once per spec object (the spec's checks and the stack's
+        both read it)."""
+        cached = _CATALOGUES.get(id(spec))
+        if cached is None or cached.spec is not spec:
+            if len(_CATALOGUES) >= 256:
+                _CATALOGUES.clear()
+            cached = _CATALOGUES[id(spec)] = cls(spec)
+        return cached
+
+    @cached_property
+    def alert_expressions(self) -> list[tuple[int, PathKey, str | None]]:
+        """(index, path, expression) of every alert: its `expr`, or what its template builds (None
+        when the template's parameters are wrong: the template check says why)."""
+        from promgen.check.queries import template_expression_of
+
+        found: list[tuple[int, PathKey, str | None]] = []
+        for index, alert in enumerate(self.spec.alerts):
+            if alert.expr is not None:
+                found.append((index, ("alerts", index, "expr"), alert.expr))
+            else:
+                found.append((index, ("alerts", index, "template"), template_expression_of(self.spec, alert)))
         return found
 
     @staticmethod
@@ -169,3 +187,24 @@ class Catalogue:
             return series.labels
         targets = frozenset(label for j in self.jobs.values() for label in j.labels)
         return series.labels | SCRAPE_LABELS | targets
+
+
+_CATALOGUES: dict[int, Catalogue] = {}
+
+
+@lru_cache(maxsize=1)
+def _known_everywhere() -> dict[str, Series]:
+    """The series every spec knows without declaring them: Prometheus' own, the client libraries',
+    the exporters'."""
+    found: dict[str, Series] = {}
+    for name, known in exporters.PROMETHEUS.items():
+        found.setdefault(name, Series(name, known.type, known.labels, PROMETHEUS))
+    for name, known in exporters.ALERT_SERIES.items():
+        found.setdefault(name, Series(name, known.type, None, ALERTS))
+    for name, known in exporters.CLIENT_LIBRARIES.items():
+        found.setdefault(name, Series(name, known.type, known.labels, APP, conventions.metric_unit(name, None)))
+    for exporter in exporters.EXPORTERS.values():
+        for name, known in exporter.metrics.items():
+            found.setdefault(name, Series(name, known.type, known.labels, exporter.name,
+                                          conventions.metric_unit(name, None)))
+    return found

@@ -30,7 +30,7 @@ class Context:
         """Every series name the spec's expressions may read (built when a check first asks)."""
         from promgen.check.catalogue import Catalogue
 
-        return Catalogue(self.spec)
+        return Catalogue.of(self.spec)
 
     def __init__(self, loaded: LoadedSpec) -> None:
         self.doc = loaded.document

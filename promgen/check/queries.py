@@ -96,15 +96,11 @@ def alert_queries(ctx: Context) -> None:
     queries = Queries(ctx)
     seen: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
     evaluation_ms = queries.catalogue.evaluation_interval_ms
-    for index, alert in enumerate(ctx.spec.alerts):
+    for index, path, expr in queries.catalogue.alert_expressions:
+        alert = ctx.spec.alerts[index]
         here: PathKey = ("alerts", index)
-        if alert.expr is not None:
-            path, expr = here + ("expr",), alert.expr
-        else:
-            built = template_expression_of(ctx.spec, alert)
-            if built is None:
-                continue
-            path, expr = here + ("template",), built
+        if expr is None:
+            continue
         node = queries.expression(path, expr, index)
         if node is None:
             continue
@@ -129,7 +125,7 @@ def template_expression_of(spec: Any, alert: Any) -> str | None:
     """The expression an alert template builds, when its parameters are valid (else None: the
     template check reports them)."""
     from promgen.core.conventions import metric_unit
-    from promgen.core.model import service_jobs
+    from promgen.load.models import service_jobs
 
     template = alert_templates.TEMPLATES.get(alert.template or "")
     if template is None:

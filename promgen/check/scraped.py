@@ -17,7 +17,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from promgen.check.catalogue import ALERTS, APP, EXTERNAL, PROMETHEUS, RECORDED, Catalogue, Series
+from promgen.check.catalogue import (
+    ALERTS,
+    APP,
+    EXTERNAL,
+    PROMETHEUS,
+    RECORDED,
+    Catalogue,
+    Series,
+)
 from promgen.core import conventions, exporters
 from promgen.errors import Problem
 from promgen.load.loader import LoadedSpec
@@ -60,7 +68,7 @@ def outputs(specs: list[LoadedSpec]) -> tuple[Output, Output]:
     local: set[str] = set()
     app_jobs: dict[str, frozenset[str]] = {}
     for loaded in specs:
-        catalogue = Catalogue(loaded.spec)
+        catalogue = Catalogue.of(loaded.spec)
         service = loaded.spec.service.name
         app_jobs[service] = frozenset(job.name for job in catalogue.jobs.values() if job.exporter is None)
         for job in catalogue.jobs.values():
@@ -87,17 +95,10 @@ def _reads(expr: str, catalogue: Catalogue) -> Iterator[Series]:
 
 
 def _alert_expressions(loaded: LoadedSpec) -> Iterator[tuple[int, PathKey, str]]:
-    from promgen.check.queries import template_expression_of
-
     from promgen.judge.promql import problems
 
     targets = loaded.spec.versions.targets()
-    for index, alert in enumerate(loaded.spec.alerts):
-        if alert.expr is not None:
-            found: tuple[PathKey, str | None] = (("alerts", index, "expr"), alert.expr)
-        else:
-            found = (("alerts", index, "template"), template_expression_of(loaded.spec, alert))
-        path, expr = found
+    for index, path, expr in Catalogue.of(loaded.spec).alert_expressions:
         if expr is not None and not problems(expr, targets, "vector"):  # else its form is reported
             yield index, path, expr
 
@@ -114,7 +115,7 @@ def unscraped(specs: list[LoadedSpec]) -> list[tuple[LoadedSpec, Problem]]:
     production, compose = outputs(specs)
     found: list[tuple[LoadedSpec, Problem]] = []
     for loaded in specs:
-        catalogue = Catalogue(loaded.spec)
+        catalogue = Catalogue.of(loaded.spec)
         service = loaded.spec.service.name
 
         def report(path: PathKey, message: str, level: Any, alert: int | None) -> None:

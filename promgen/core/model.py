@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from promgen.core import alert_templates, conventions
 from promgen.core.versions import Targets
 from promgen.load.go_template import literal
-from promgen.load.models import AlertBase, Metric, Severity, Spec
+from promgen.load.models import AlertBase, Metric, Severity, Spec, service_jobs
 from promgen.load.units import Duration, format_duration
 
 
@@ -272,8 +272,3 @@ def _resolved(model: Model, alert: AlertBase, expr: str, summary: str, descripti
         keep_firing_for=model.options.compressed(alert.keep_firing_for) if alert.keep_firing_for else None,
         **origin,
     )
-
-
-def service_jobs(spec: Spec) -> tuple[str, ...]:
-    """The jobs of `spec` that scrape the service itself: alert templates' default jobs."""
-    return tuple(t.job for t in spec.scrape.targets if t.exporter is None)

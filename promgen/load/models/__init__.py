@@ -110,10 +110,11 @@ from promgen.load.models.service import (
     Service,
     Versions,
 )
-from promgen.load.models.spec import Spec
+from promgen.load.models.spec import Spec, service_jobs
 from promgen.load.units import Duration, Size
 
 __all__ = [
+    "service_jobs",
     "CHECK_NAME",
     "Checks",
     "DisabledCheck",

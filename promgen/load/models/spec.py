@@ -64,3 +64,9 @@ class Spec(Strict):
     versions: Versions = Field(default_factory=Versions)
     checks: Checks = Field(default_factory=Checks, description="validate's checks this spec switches off, each with a reason")
 
+
+
+def service_jobs(spec: Spec) -> tuple[str, ...]:
+    """The jobs of `spec` that scrape the service itself (not an exporter beside it): alert
+    templates' default jobs, the ServiceMonitor's endpoints."""
+    return tuple(t.job for t in spec.scrape.targets if t.exporter is None)
