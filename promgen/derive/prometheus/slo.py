@@ -236,6 +236,14 @@ def chained_ratio(slo_plan: SloPlan, window: str, interval_ms: int) -> str:
     return f"{parts[0]} / {parts[1]}"
 
 
+def bounded(ratio: str) -> str:
+    """An error ratio held to [0, 1]: the chained windows' correction overshoots by a few percent
+    when a burst enters or leaves a window, and `1 - good / total` dips below 0 when the two
+    counters' extrapolations differ. Alerts compare the ratio with thresholds inside (0, 1), so
+    their decisions do not change; dashboards never show an impossible value. No traffic stays NaN."""
+    return f"clamp_max(clamp_min({ratio}, 0), 1)"
+
+
 def recording_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
     slo = model.spec.slos[slo_plan.index]
     labels = slo_plan.labels
@@ -246,11 +254,11 @@ def recording_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
             {"record": errors, "expr": error_rate_query(model, slo, base), "labels": dict(labels)},
             {"record": total, "expr": total_rate_query(model, slo, base), "labels": dict(labels)},
             {"record": conventions.slo_error_ratio_series(base),
-             "expr": f"{errors}{selector(labels)} / {total}{selector(labels)}", "labels": dict(labels)},
+             "expr": bounded(f"{errors}{selector(labels)} / {total}{selector(labels)}"), "labels": dict(labels)},
         ]
         rules += [
             {"record": conventions.slo_error_ratio_series(window),
-             "expr": chained_ratio(slo_plan, window, model.evaluation_interval.ms),
+             "expr": bounded(chained_ratio(slo_plan, window, model.evaluation_interval.ms)),
              "labels": dict(labels)}
             for window in slo_plan.windows[1:]
         ]
@@ -258,7 +266,7 @@ def recording_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
         rules = [
             {
                 "record": conventions.slo_error_ratio_series(window),
-                "expr": error_ratio_query(model, slo, window),
+                "expr": bounded(error_ratio_query(model, slo, window)),
                 "labels": dict(labels),
             }
             for window in slo_plan.windows

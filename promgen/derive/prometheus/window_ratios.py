@@ -29,6 +29,7 @@ from promgen.testgen.selectors import Unsupported, selector_parts
 
 PROPORTIONAL_FUNCTIONS = ("rate", "increase")
 LINEAR_AGGREGATIONS = ("sum", "avg", "min", "max")
+BOUNDS = ("clamp_min", "clamp_max", "clamp")
 
 
 def windows_agree(plan: SloPlan, recorded: Mapping[str, Sequence[RecordingRule]]) -> bool:
@@ -76,6 +77,11 @@ def _degree(node: Any, recorded: Mapping[str, Sequence[RecordingRule]], ranges: 
         return _degree(node.expr, recorded, ranges, depth + 1)
     if isinstance(node, pq.VectorSelector):
         return _recorded_degree(node, recorded, ranges, depth)
+    if isinstance(node, pq.Call) and node.func.name in BOUNDS:
+        # a bound of a value that does not scale (an error ratio held to [0, 1]) does not scale either
+        args = list(node.args)
+        bounded = _degree(args[0], recorded, ranges, depth + 1) if args else None
+        return 0 if bounded == 0 and all(isinstance(arg, pq.NumberLiteral) for arg in args[1:]) else None
     if isinstance(node, pq.Call):
         return _rate_degree(node, recorded, ranges)
     if isinstance(node, pq.AggregateExpr):

@@ -17,11 +17,12 @@ from promgen.cli.render import plan, produce
 from promgen.core import conventions
 from promgen.core.model import RenderOptions
 from promgen.derive.prometheus.promql_labels import dropped_labels
+from promgen.derive.prometheus.slo import bounded
 from tests.support import (
     EXAMPLE_NAMES,
-    checkable_config,
     ROOT,
     case_id,
+    checkable_config,
     example_versions,
     judge,
     output_cases,
@@ -358,8 +359,8 @@ def test_slo_rules_of_promptforge() -> None:
     )
     assert latency["slo:sli_total:rate5m"] == "sum(rate(http_request_duration_seconds_count[5m]))"
     selector = '{service="promptforge", slo="latency"}'
-    assert latency["slo:sli_error:ratio_rate5m"] == f"slo:sli_error:rate5m{selector} / slo:sli_total:rate5m{selector}"
-    assert latency["slo:sli_error:ratio_rate1h"].startswith(f"(avg_over_time(slo:sli_error:rate5m{selector}[1h]) + ")
+    assert latency["slo:sli_error:ratio_rate5m"] == bounded(f"slo:sli_error:rate5m{selector} / slo:sli_total:rate5m{selector}")
+    assert latency["slo:sli_error:ratio_rate1h"].startswith(f"clamp_max(clamp_min((avg_over_time(slo:sli_error:rate5m{selector}[1h]) + ")
 
 
 def test_disabled_slo_alerting_records_but_does_not_alert() -> None:
