@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Level = Literal["error", "warning"]
@@ -42,6 +42,8 @@ class Problem:
     column: int
     message: str
     level: Level = "error"
+    # other spec files the problem is about too (a cross-spec conflict): they are not valid either
+    related: tuple[str, ...] = field(default=(), compare=False)
 
     def render(self) -> str:
         prefix = "" if self.level == "error" else "warning: "

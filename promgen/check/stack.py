@@ -11,6 +11,7 @@ used twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from promgen.errors import Problem
@@ -36,8 +37,13 @@ def _where(loaded: LoadedSpec, path: PathKey) -> str:
 Found = list[tuple[LoadedSpec, Problem]]  # each problem with the spec it is about
 
 
-def _problem(loaded: LoadedSpec, path: PathKey, message: str) -> tuple[LoadedSpec, Problem]:
-    return loaded, loaded.document.problem(_written(loaded, path), message)
+def _problem(loaded: LoadedSpec, path: PathKey, message: str,
+             partner: LoadedSpec | None = None) -> tuple[LoadedSpec, Problem]:
+    """A problem at `path` of `loaded`; `partner` is the spec it conflicts with (invalid as well)."""
+    problem = loaded.document.problem(_written(loaded, path), message)
+    if partner is not None:
+        problem = replace(problem, related=(partner.file,))
+    return loaded, problem
 
 
 def _services(loaded: LoadedSpec) -> Iterator[tuple[str, Any, PathKey]]:
@@ -108,6 +114,7 @@ def _names(specs: list[LoadedSpec], kind: str) -> Found:
                 loaded, path,
                 f"{kind} {key!r} {how} {_where(earlier, earlier_path)}{whose}: "
                 f"{REASONS[kind]}" + ("" if unique else "; give one the same settings or another name"),
+                earlier,
             ))
     return found
 
@@ -130,6 +137,7 @@ def _same_everywhere(specs: list[LoadedSpec], what: str, value: Callable[[Loaded
                 loaded, path,
                 f"{what} is not as in {_where(earlier, path)} (service {earlier.spec.service.name}): one stack has "
                 f"one {what}, so every service must set the same",
+                earlier,
             ))
     return found
 
@@ -208,12 +216,40 @@ def _unscoped_shared_metrics(specs: list[LoadedSpec]) -> Found:
     return found
 
 
+def _dashboard_uid_clashes(specs: list[LoadedSpec]) -> Found:
+    """A custom dashboard whose uid another service's generated dashboard (or, in a fleet, the fleet
+    dashboard) has: reported at the custom dashboard's uid or title."""
+    from promgen.core.conventions import FLEET_DASHBOARD_UID, custom_dashboard_uid, dashboard_uid
+
+    generated: dict[str, tuple[str, LoadedSpec | None]] = {}
+    for loaded in specs:
+        spec = loaded.spec
+        for name in spec.dashboards.generate:
+            if name != "slo" or spec.slos:
+                generated[dashboard_uid(spec.service.name, name)] = (
+                    f"the generated {name} dashboard of service {spec.service.name}", loaded)
+    if len(specs) > 1:
+        generated[FLEET_DASHBOARD_UID] = ("the stack's fleet dashboard", None)
+    found: Found = []
+    for loaded in specs:
+        service = loaded.spec.service.name
+        for index, dashboard in enumerate(loaded.spec.dashboards.custom):
+            uid = custom_dashboard_uid(service, dashboard.title, dashboard.uid)
+            owner, partner = generated.get(uid, ("", None))
+            if owner and partner is not loaded:  # a clash with its own generated one is the spec's check
+                field = "uid" if dashboard.uid else "title"
+                found.append(_problem(loaded, ("dashboards", "custom", index, field),
+                                      f"dashboard uid {uid!r} is already taken by {owner}: Grafana needs every "
+                                      f"dashboard uid once; give this dashboard another {field}", partner))
+    return found
+
+
 def check_stack(specs: list[LoadedSpec]) -> Found:
     """Every conflict between the specs of one stack (none for a single spec), and every alert that
     cannot fire in the stack's outputs (`scraped`)."""
     from promgen.check.scraped import unscraped
 
-    found: Found = unscraped(specs)
+    found: Found = unscraped(specs) + _dashboard_uid_clashes(specs)
     if len(specs) < 2:
         return found
     for kind in UNIQUE:

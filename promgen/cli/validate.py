@@ -34,6 +34,8 @@ def run(paths: list[Path], output_format: str = "text") -> int:
         for result in results:
             for problem in result.problems:
                 print(problem.render())
+            if result.conflicted and not any(p.level == "error" for p in result.problems):
+                print(f"{printable(str(result.path))}: not valid: another spec of this stack conflicts with it (the problem is listed with that spec)")
             if result.valid and result.loaded is not None:
                 spec = result.loaded.spec
                 log_alerts = f"{len(spec.log_alerts)} log alerts, " if spec.log_alerts else ""

@@ -112,10 +112,11 @@ class Checked:
     path: Path
     loaded: LoadedSpec | None
     problems: list[Problem]
+    conflicted: bool = False  # an error of another spec's list is about this one too
 
     @property
     def valid(self) -> bool:
-        return self.loaded is not None and not any(p.level == "error" for p in self.problems)
+        return self.loaded is not None and not self.conflicted and not any(p.level == "error" for p in self.problems)
 
 
 def check_all(paths: list[Path]) -> list[Checked]:
@@ -133,11 +134,23 @@ def check_all(paths: list[Path]) -> list[Checked]:
             continue
         results.append(Checked(path, loaded, check(loaded)))
     owner = {id(r.loaded): r for r in results if r.loaded is not None}
+    by_file = {r.loaded.file: r for r in results if r.loaded is not None}
     for loaded, problem in check_stack([r.loaded for r in results if r.loaded is not None]):
         owner[id(loaded)].problems.append(problem)
+        if problem.level == "error":
+            for file in problem.related:
+                if file in by_file:
+                    by_file[file].conflicted = True
     seen: set[Problem] = set()
     for result in results:
-        result.problems = [p for p in sorted(result.problems) if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+        kept = []
+        for problem in sorted(result.problems):
+            if problem in seen:
+                result.conflicted |= problem.level == "error"  # listed with an earlier spec (a shared base)
+                continue
+            seen.add(problem)
+            kept.append(problem)
+        result.problems = kept
     return results
 
 

@@ -72,3 +72,15 @@ def test_stack_mistake_renders_nothing(case: StackCase, tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert sorted(_errors(result.stderr)) == sorted(case.expected)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.folder.name.startswith("stack_")],
+                         ids=[c.folder.name for c in CASES if c.folder.name.startswith("stack_")])
+def test_every_file_of_a_conflict_is_invalid_in_json(case: StackCase) -> None:
+    """A conflict between two specs makes both invalid (the problem is listed with the later one)."""
+    report = json.loads(validate_in_process("validate", "--format", "json", *case.args, cwd=case.folder).stdout)
+    concerned = {line.split(":", 1)[0] for line in case.expected}
+    concerned |= {name for line in case.expected for name in re.findall(r"([\w.-]+\.yaml):\d+:\d+", line)}
+    for entry in report["files"]:
+        if entry["file"] in concerned:
+            assert entry["valid"] is False, entry
