@@ -42,7 +42,9 @@ def test_seed_examples_together_are_one_stack_with_conflicts() -> None:
     result = run_promgen("validate", *rels)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
-    assert f"{rels[0]}: ok (" in result.stdout
+    # the first spec has no problem of its own, but later ones conflict with it: it is not valid either
+    assert f"{rels[0]}: not valid: another spec of this stack conflicts with it" in result.stdout
+    assert f"{rels[0]}: ok (" not in result.stdout
     # their request counters share a name: rules that do not say which job they read are flagged
     assert "warning: http_requests_total is also a metric of promptforge, pynomaly" in result.stdout
     conflicts = [line for line in result.stdout.splitlines() if "is defined differently in" in line]

@@ -75,6 +75,13 @@ def service(ctx: Context) -> None:
     for key in ctx.spec.service.labels:
         if key in RESERVED_ALERT_LABELS:
             ctx.error(("service", "labels", key), f"label {key!r} is set by promgen; choose another name", at_key=True)
+    service = ctx.spec.service
+    if (ctx.spec.alerts or ctx.spec.slos) and service.runbook_url is None and service.runbook_base_url is None:
+        ctx.warn(("service", "name"), f"alerts link their runbook as runbooks/{service.name}/<Alert>.md, a path that is "
+                                      "no link in Slack, PagerDuty or email: set service.runbook_base_url to where the "
+                                      "rendered runbooks/ folder is served (a repository's web view, e.g. "
+                                      "https://github.com/ORG/REPO/blob/main/monitoring/runbooks), or "
+                                      "service.runbook_url to a wiki page per alert ({alert} is its name)")
 
 
 def metrics(ctx: Context) -> None:

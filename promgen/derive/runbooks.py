@@ -124,10 +124,41 @@ def _item(text: str, marker: str) -> str:
     return marker + text.strip().replace("\n", "\n" + " " * len(marker))
 
 
+# What a page says for each Go template action of an annotation: the person who reads it sees no
+# notification, so `{{ $value | humanizePercentage }}` is "the value, as a percentage".
+_ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.DOTALL)
+_VALUE = re.compile(r"^(?:\$value|\.Value)(?:\s*\|\s*(\w+))?$")
+_LABEL = re.compile(r"^(?:\$labels|\.Labels|\$externalLabels)\.(\w+)(?:\s*\|\s*\w+)?$")
+_AS = {"humanizePercentage": ", as a percentage", "humanizeDuration": ", as a duration",
+       "humanize1024": ", in binary units (KiB, MiB, ...)", "humanizeTimestamp": ", as a time"}
+
+
+def readable(text: str, labels: dict[str, str] | None = None, value: str = "the alert's value") -> str:
+    """An annotation as a page tells it: a label the rule sets by its value, every other Go template
+    action in words, in italics."""
+    known = labels or {}
+
+    def words(match: re.Match[str]) -> str:
+        action = match.group(1)
+        found = _VALUE.match(action)
+        if found:
+            return f"*{value}{_AS.get(found.group(1) or '', '')}*"
+        label = _LABEL.match(action)
+        if label:
+            name = label.group(1)
+            return known[name] if name in known and "{{" not in known[name] else f"*its {name}*"
+        if action.startswith('"') and action.endswith('"'):  # a literal: {{ "{{" }}
+            return action[1:-1]
+        return "*(filled in by Prometheus)*"
+
+    return _ACTION.sub(words, text)
+
+
 def _firing(model: Model, rule: dict[str, Any], language: str) -> Firing:
     severity = rule["labels"]["severity"]
     chosen = model.severity(severity)
     annotations = rule.get("annotations", {})
+    value = "the error ratio" if "slo" in rule["labels"] else "the alert's value"  # an SLO's burn alerts
     expr = rule["expr"].strip()
     longest = max((len(run) for run in re.findall(r"`+", expr)), default=0)
     return Firing(
@@ -137,8 +168,8 @@ def _firing(model: Model, rule: dict[str, Any], language: str) -> Firing:
         fence="`" * max(3, longest + 1),
         for_=rule.get("for"),
         keep_firing_for=rule.get("keep_firing_for"),
-        summary=annotations.get("summary", ""),
-        description=annotations.get("description"),
+        summary=readable(annotations.get("summary", ""), rule["labels"], value),
+        description=readable(annotations["description"], rule["labels"], value) if "description" in annotations else None,
         notify=tuple(chosen.notify),
         repeat_interval=str(chosen.repeat_interval) if chosen.repeat_interval else None,
         response=model.response(severity),

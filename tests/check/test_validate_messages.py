@@ -6,7 +6,7 @@ from pathlib import Path
 
 SPEC = """\
 version: 1
-service: {name: shop}
+service: {name: shop, runbook_url: "https://wiki.example.com/{alert}"}
 scrape:
   targets: [{job: shop-db, static: ["db:9187"], exporter: postgres}]
 metrics:

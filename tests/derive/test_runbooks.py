@@ -63,7 +63,8 @@ def test_snapshot(case: tuple[str, str], snapshot: Any) -> None:
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
 def test_every_alert_links_to_a_page_about_it(example: str) -> None:
     files = rendered(example)
-    pattern = yaml.safe_load((ROOT / "examples" / example / "promgen.yaml").read_text())["service"].get("runbook_url")
+    service = yaml.safe_load((ROOT / "examples" / example / "promgen.yaml").read_text())["service"]
+    pattern, base = service.get("runbook_url"), service.get("runbook_base_url")
     rules = _alert_rules(files)
     assert rules
     for rule in rules:
@@ -72,7 +73,11 @@ def test_every_alert_links_to_a_page_about_it(example: str) -> None:
         assert f"# {rule['alert']}\n" in files[page]
         assert rule["expr"].strip() in files[page]  # the rule as Prometheus runs it
         link = rule["annotations"]["runbook_url"]
-        assert link == (pattern.replace("{alert}", rule["alert"]) if pattern else page)
+        if pattern:
+            assert link == pattern.replace("{alert}", rule["alert"])
+        else:  # the page where the repository serves it: a link any notification can follow
+            assert base and link == f"{base}/{conventions.runbook_page(example, rule['alert'])}"
+            assert link.startswith("https://") and link.endswith(page.removeprefix("runbooks"))
     pages = {path for path in files if path.startswith(conventions.RUNBOOKS_DIR + "/")}
     assert pages == {conventions.runbook_file(example, rule["alert"]) for rule in rules}  # no page without an alert
 
@@ -152,3 +157,27 @@ def test_a_histogram_alert_opens_every_dashboard_that_shows_its_buckets() -> Non
     assert "- image-jobs overview (Grafana `/d/image-jobs-overview`)" in page
     assert "- Operational Dashboard (Grafana `/d/image-jobs-operational-dashboard`)" in page
     assert "Security Dashboard" not in page  # it shows no request durations
+
+
+def test_relative_runbook_links_are_a_warning_that_says_how_to_set_the_base(tmp_path: Path) -> None:
+    from tests.conftest import validate_in_process
+
+    spec = tmp_path / "promgen.yaml"
+    spec.write_text(yaml.safe_dump(_spec()))
+    result = validate_in_process("validate", str(spec))
+    assert result.returncode == 0
+    assert "warning: alerts link their runbook as runbooks/shop/<Alert>.md, a path that is no link in Slack" in result.stdout
+    assert "set service.runbook_base_url" in result.stdout
+    data = _spec()
+    data["service"]["runbook_base_url"] = "https://github.com/example/shop/blob/main/monitoring/runbooks"
+    spec.write_text(yaml.safe_dump(data))
+    assert "runbook_base_url" not in validate_in_process("validate", str(spec)).stdout
+
+
+def test_a_page_writes_what_each_template_means_not_its_text(tmp_path: Path) -> None:
+    data = _spec()
+    data["alerts"][0]["description"] = "{{ $labels.instance }} of {{ $labels.service }}: {{ $value | humanizePercentage }}"
+    files = plan_spec(data, tmp_path, ["prometheus", "runbooks"])
+    page = files["runbooks/shop/ShopDown.md"]
+    assert "{{" not in page
+    assert "*its instance* of shop: *the alert's value, as a percentage*" in page

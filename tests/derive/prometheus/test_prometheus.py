@@ -288,11 +288,12 @@ def test_rules_follow_the_monitoring_mixin_conventions(example: str) -> None:
         assert alert["annotations"]["summary"] and "{{" not in alert["annotations"]["summary"], name
         assert alert["annotations"]["description"], name
         link = alert["annotations"]["runbook_url"]
-        pattern = yaml.safe_load((ROOT / "examples" / example / "promgen.yaml").read_text())["service"].get("runbook_url")
-        if pattern:
-            assert link == pattern.replace("{alert}", name)
-        else:  # promgen's own page for it, rendered beside the rules
-            assert link == conventions.runbook_file(example, name) and link in rendered(example)
+        service = yaml.safe_load((ROOT / "examples" / example / "promgen.yaml").read_text())["service"]
+        if service.get("runbook_url"):
+            assert link == service["runbook_url"].replace("{alert}", name)
+        else:  # promgen's own page for it, rendered beside the rules, where the repository serves it
+            assert link == f"{service['runbook_base_url']}/{conventions.runbook_page(example, name)}"
+            assert conventions.runbook_file(example, name) in rendered(example)
 
 
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
@@ -322,7 +323,7 @@ def test_explicit_and_template_alerts_as_written(tmp_path: Path) -> None:
         "annotations": {
             "summary": "High error rate detected",
             "description": "Error rate is {{ $value }} errors/sec",
-            "runbook_url": "runbooks/promptforge/HighErrorRate.md",
+            "runbook_url": "https://github.com/example/promptforge/blob/main/monitoring/runbooks/promptforge/HighErrorRate.md",
         },
     }
     assert alerts["HighMemoryUsage"]["expr"] == "process_resident_memory_bytes > 1000000000"
