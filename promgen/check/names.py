@@ -4,6 +4,7 @@ alert names that clash with generated SLO alerts."""
 from __future__ import annotations
 
 from promgen.check.context import Context, slo_alert_names
+from promgen.yamlio.reader import PathKey
 
 
 def unique_names(ctx: Context) -> None:
@@ -26,14 +27,16 @@ def unique_names(ctx: Context) -> None:
             ctx.error(("scrape", "targets", index, "job"), f"duplicate job {job!r}")
         seen.setdefault(job, index)
     owner: dict[str, str] = {s.name: s.name for s in spec.severities}
+    written: dict[str, PathKey] = {s.name: ("severities", i, "name") for i, s in enumerate(spec.severities)}
     for index, severity in enumerate(spec.severities):
         for alias_index, alias in enumerate(severity.aliases):
+            here: PathKey = ("severities", index, "aliases", alias_index)
             if alias in owner and owner[alias] != severity.name or alias == severity.name:
-                ctx.error(
-                    ("severities", index, "aliases", alias_index),
-                    f"alias {alias!r} already names severity {owner.get(alias, alias)!r}",
-                )
+                file, line, column = ctx.doc.positions.locate(written.get(alias, here), ctx.doc.file)
+                ctx.error(here, f"alias {alias!r} already names severity {owner.get(alias, alias)!r} "
+                                f"({file}:{line}:{column}), in service {spec.service.name}'s severities")
             owner.setdefault(alias, severity.name)
+            written.setdefault(alias, here)
     generated = {
         name
         for slo in spec.slos

@@ -27,6 +27,7 @@ CHECKS: tuple[Check, ...] = (
     Check("severities/references", routing.severity_references),
     Check("channels/email", routing.channels),
     Check("time-intervals/ranges", routing.time_intervals),
+    Check("severities/order", routing.severity_order),
     Check("slos/definition", slos.slos),
     Check("alerts/definition", alerts.alerts),
     Check("log-alerts/definition", alerts.log_alerts),

@@ -172,3 +172,17 @@ def _valid_zone(name: str) -> bool:
     except Exception:
         return False
     return True
+
+
+def severity_order(ctx: Context) -> None:
+    """A base's ladder keeps its order and a service's new severities come after it: a service that
+    writes them in another order gets the merged order, which it should see."""
+    positions = ctx.doc.positions
+    own = [(positions.locate(("severities", i, "name"), ctx.doc.file), s.name) for i, s in enumerate(ctx.spec.severities)]
+    mine = [(line, name) for (file, line, _column), name in own if file == ctx.doc.file]
+    if [line for line, _ in mine] != sorted(line for line, _ in mine):
+        ladder = " > ".join(s.name for s in ctx.spec.severities)
+        written = " > ".join(name for _, name in sorted(mine))
+        ctx.warn(("severities",), f"this spec writes its severities as {written}, but merged with its base the ladder "
+                                  f"is {ladder} (a base's severities keep their order; a service's new ones follow): "
+                                  "write them in the base's order, or change the base")

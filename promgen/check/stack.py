@@ -219,7 +219,11 @@ def _unscoped_shared_metrics(specs: list[LoadedSpec]) -> Found:
 def _dashboard_uid_clashes(specs: list[LoadedSpec]) -> Found:
     """A custom dashboard whose uid another service's generated dashboard (or, in a fleet, the fleet
     dashboard) has: reported at the custom dashboard's uid or title."""
-    from promgen.core.conventions import FLEET_DASHBOARD_UID, custom_dashboard_uid, dashboard_uid
+    from promgen.core.conventions import (
+        FLEET_DASHBOARD_UID,
+        custom_dashboard_uid,
+        dashboard_uid,
+    )
 
     generated: dict[str, tuple[str, LoadedSpec | None]] = {}
     for loaded in specs:

@@ -7,6 +7,7 @@ rendered file, without amtool or a render.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -98,6 +99,24 @@ def format_tree(root: Route, reached: Sequence[Route] = (), responses: Responses
     return lines
 
 
+def unmatched_labels(root: Route, labels: Mapping[str, str]) -> list[str]:
+    """A hint for each given label no route matches on but one is named like (`sevrity=critical`):
+    the alert is routed as if it had not been given, which is rarely what was meant."""
+    from promgen.load.suggest import did_you_mean
+
+    names: set[str] = set()
+    pending = [root]
+    while pending:
+        route = pending.pop()
+        names.update(m.name for m in route.matchers)
+        pending.extend(route.routes)
+    known = sorted(names)
+    # a label no route reads is common (alertname, instance); one spelt like a routed label is a typo
+    return [f"hint: no route matches on label {name!r} (routes match on: {', '.join(known)}), so it does not change "
+            f"where the alert goes{did_you_mean(name, known)}"
+            for name in labels if name not in names and did_you_mean(name, known)]
+
+
 def answer(root: Route, labels: Mapping[str, str], tree: bool, responses: Responses | None = None) -> list[str]:
     matches = routes.matching_routes(root, labels)
     if tree:
@@ -111,6 +130,9 @@ def run(spec_paths: Sequence[Path], labels: Mapping[str, str], *, tree: bool = F
     stack, _warnings = load_stack(list(spec_paths))
     responses = {(model.service, severity.name): text for model in stack.services for severity in model.spec.severities
                  if (text := model.response(severity.name))}
-    for line in answer(alertmanager_config.stack_route_tree(stack), labels, tree, responses):
+    root = alertmanager_config.stack_route_tree(stack)
+    for hint in unmatched_labels(root, labels):
+        print(hint, file=sys.stderr)
+    for line in answer(root, labels, tree, responses):
         print(line)
     return 0

@@ -75,3 +75,16 @@ def test_bad_usage_exits_2_without_traceback(promgen_cli) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "xml" in result.stderr
+
+
+def test_a_ladder_the_merge_with_a_base_reorders_is_a_warning(tmp_path: Path, promgen_cli) -> None:
+    (tmp_path / "base.yaml").write_text("severities:\n  - {name: critical}\n  - {name: warning}\n")
+    spec = tmp_path / "shop.yaml"
+    spec.write_text('extends: base.yaml\nversion: 1\nservice: {name: shop, runbook_url: "https://w.example/{alert}"}\n'
+                    "severities:\n  - {name: warning}\n  - {name: critical}\n  - {name: fatal}\n")
+    result = promgen_cli("validate", str(spec))
+    assert result.returncode == 0
+    assert (f"{spec}:5:3: warning: this spec writes its severities as warning > critical > fatal, but merged with its "
+            "base the ladder is critical > warning > fatal") in result.stdout
+    spec.write_text(spec.read_text().replace("  - {name: warning}\n  - {name: critical}\n", "  - {name: critical}\n  - {name: warning}\n"))
+    assert "merged with its base the ladder" not in promgen_cli("validate", str(spec)).stdout

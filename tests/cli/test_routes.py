@@ -295,3 +295,12 @@ def test_example_extra_routes_come_first() -> None:
     origins = [route.origin for route in tree.routes]
     assert origins[:3] == ["alertmanager.routes[0]", "alertmanager.routes[1]", "alertmanager.routes[2]"]
     assert all(o.startswith("severity ") for o in origins[3:])
+
+
+def test_a_label_spelt_like_a_routed_one_gets_a_hint(tmp_path: Path) -> None:
+    from tests.conftest import run_promgen
+
+    result = run_promgen("routes", "examples/promptforge/promgen.yaml", "sevrity=critical", "alertname=X")
+    assert result.returncode == 0
+    assert result.stderr == ("hint: no route matches on label 'sevrity' (routes match on: severity), so it does not "
+                             "change where the alert goes; did you mean \"severity\"?\n")
