@@ -81,6 +81,10 @@ def test_the_ci_snippets_match_their_schemas(marker: str, schema: str, tmp_path:
         ("monitoring/grafana/provisioning/datasources/promgen.yml", False),
         ("notpromgen.yaml", False),
         ("promgen.yaml.bak", False),
+        ("platform/checkout.promgen.yaml", True),  # several specs side by side
+        ("promgen/base.yaml", True),  # a platform's folder of specs and bases
+        ("promgen/org.yml", True),
+        ("monitoring/promgen/x.json", False),
     ],
 )
 def test_validate_hook_picks_specs_not_rendered_files(path: str, validated: bool) -> None:

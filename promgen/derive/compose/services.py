@@ -23,10 +23,10 @@ from promgen.load.units import format_duration
 
 # Pinned images (never :latest): the newest Prometheus and Alertmanager promgen is judged against
 # (they read output for any target from the floor up; a newer target gets its own release), a
-# current Grafana 12, and Grafana Alloy as the log shipper (promtail reached its end of life).
+# current Grafana 13, and Grafana Alloy as the log shipper (promtail reached its end of life).
 # Loki stays below 3.6, whose distroless image has no wget for a healthcheck.
 IMAGES: dict[str, str] = {
-    "grafana": "grafana/grafana:12.4.11",
+    "grafana": "grafana/grafana:13.2.3",
     "blackbox-exporter": "prom/blackbox-exporter:v0.28.0",
     "node-exporter": "prom/node-exporter:v1.9.1",
     "postgres-exporter": "quay.io/prometheuscommunity/postgres-exporter:v0.19.0",

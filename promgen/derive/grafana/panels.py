@@ -12,7 +12,7 @@ from typing import Any
 from promgen.core import conventions
 from promgen.core.model import Model
 
-SCHEMA_VERSION = 42  # the newest dashboard model Grafana 12.4 reads without migrating it
+SCHEMA_VERSION = 42  # the newest dashboard model Grafana 13.2 (and 12.4) reads without migrating it
 DATASOURCE: dict[str, str] = {"type": "prometheus", "uid": "${datasource}"}
 RATE_INTERVAL = "$__rate_interval"
 
@@ -154,7 +154,7 @@ def stat(title: str, description: str, queries: list[dict[str, Any]], unit: str,
 
 def gauge(title: str, description: str, queries: list[dict[str, Any]], unit: str) -> dict[str, Any]:
     defaults = {"unit": unit, "thresholds": thresholds(("green", None))}
-    # every option Grafana 12.4's gauge requires, at its defaults
+    # every option Grafana 13.2's gauge requires, at its defaults
     options = {
         "barShape": "flat", "barWidthFactor": 0.5, "effects": {}, "minVizHeight": 75, "minVizWidth": 75,
         "orientation": "auto", "reduceOptions": _reduce(), "segmentCount": 1, "segmentSpacing": 0.3, "shape": "gauge",

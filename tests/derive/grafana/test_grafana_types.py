@@ -102,7 +102,7 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         lambda d: _panel(d)["fieldConfig"]["defaults"].update(thresholds={"mode": "relative", "steps": []}), "'\"relative\"'"),
     "fieldConfig defaults misspelt": (lambda d: _panel(d)["fieldConfig"]["defaults"].update(unti="s"), "'\"unti\"' does not exist"),
     "time series option of another type": (lambda d: _panel(d)["options"].update(legend="bottom"),
-                                           "Type 'string' is not assignable to type '{ asTable?"),
+                                           "Type 'string' is not assignable to type '{ "),
     "stat panel option unknown": (lambda d: _panel(d, "stat")["options"].update(sparkline=True), "'\"sparkline\"' does not exist"),
     "a target without expr": (lambda d: _panel(d)["targets"][0].pop("expr"), "Property 'expr' is missing"),
     "schemaVersion as text": (lambda d: d.update(schemaVersion="42"), "Type 'string' is not assignable to type 'number'"),
