@@ -193,6 +193,51 @@ def routes(
 
 
 @app.command()
+def check(
+    specs: Annotated[list[Path], typer.Argument(help="spec files or directories of specs", show_default=False)],
+    prometheus: Annotated[str, typer.Option("--prometheus", help="URL of the Prometheus (HTTP API) the rules will run on",
+                                            show_default=False)],
+    since: Annotated[str, typer.Option("--since", help="how far back to look for series and to backtest alerts")] = "7d",
+    output_format: Annotated[Format, typer.Option("--format", help="text (tables) or json")] = Format.text,
+    bearer_token_file: Annotated[Optional[Path], typer.Option(
+        "--bearer-token-file", help="file holding a bearer token (else $PROMGEN_PROMETHEUS_TOKEN)")] = None,
+    username: Annotated[Optional[str], typer.Option("--basic-auth-username", help="basic auth user")] = None,
+    password_file: Annotated[Optional[Path], typer.Option(
+        "--basic-auth-password-file", help="file holding its password (else $PROMGEN_PROMETHEUS_PASSWORD)")] = None,
+    ca_file: Annotated[Optional[Path], typer.Option("--ca-file", help="CA certificate(s) to verify the server")] = None,
+    cert_file: Annotated[Optional[Path], typer.Option("--cert-file", help="client certificate (TLS)")] = None,
+    key_file: Annotated[Optional[Path], typer.Option("--key-file", help="client certificate's key")] = None,
+    insecure_skip_verify: Annotated[bool, typer.Option("--insecure-skip-verify",
+                                                       help="do not verify the server's certificate")] = False,
+    timeout: Annotated[str, typer.Option("--timeout", help="longest wait for one query")] = "2m",
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="queries asked at once")] = 4,
+    sample_budget: Annotated[int, typer.Option("--sample-budget", min=1,
+                                               help="samples one evaluation of a rule group may read")] = 1_000_000,
+) -> None:
+    """The specs against a live Prometheus: selectors matching no series, label values that do not exist,
+    how often each alert would have fired over --since, SLO budgets now, the samples each rule group reads.
+    Exit 1 when a selector matches nothing or the server cannot answer."""
+    from promgen.cli import check as command
+    from promgen.live.client import Credentials, Tls
+    from promgen.live.run import Settings
+    from promgen.load.units import parse_duration
+
+    since_ms = _option("--since", parse_duration, since)
+    if since_ms <= 0:
+        raise typer.BadParameter("must be longer than 0s", param_hint="--since")
+    timeout_s = _option("--timeout", parse_duration, timeout) / 1000
+    settings = Settings(since=since, concurrency=concurrency, sample_budget=sample_budget)
+    tls = Tls(*(str(path) if path else None for path in (ca_file, cert_file, key_file)), insecure_skip_verify)
+
+    def body() -> int:
+        credentials = Credentials.read(str(bearer_token_file) if bearer_token_file else None, username,
+                                       str(password_file) if password_file else None)
+        return command.run(specs, prometheus, settings, output_format.value, credentials, tls, timeout_s or 120.0)
+
+    _finish(_exit_code(body, ", ".join(map(str, specs))))
+
+
+@app.command()
 def schema() -> None:
     """Print the spec's JSON Schema (for editors; also in specs/promgen.schema.json)."""
     from promgen.cli import schema as command

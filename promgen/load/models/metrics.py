@@ -35,6 +35,9 @@ class Metric(Strict):
                                                       "jobs, or the job of its exporter)")
     external: bool = Field(default=False, description="read from elsewhere (federated, remote): no job of this "
                                                       "stack scrapes it, and validate does not ask one to")
+    deployed: bool = Field(default=True, description="false while no server exposes it yet: `promgen check "
+                                                     "--prometheus` reports its selectors matching nothing as "
+                                                     "pending, not as an error")
 
 
 class LatencySLI(Strict):
