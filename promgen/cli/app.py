@@ -227,7 +227,8 @@ def check(
         raise typer.BadParameter("must be longer than 0s", param_hint="--since")
     timeout_s = _option("--timeout", parse_duration, timeout) / 1000
     settings = Settings(since=since, concurrency=concurrency, sample_budget=sample_budget)
-    tls = Tls(*(str(path) if path else None for path in (ca_file, cert_file, key_file)), insecure_skip_verify)
+    tls = Tls(str(ca_file) if ca_file else None, str(cert_file) if cert_file else None,
+              str(key_file) if key_file else None, insecure_skip_verify)
 
     def body() -> int:
         credentials = Credentials.read(str(bearer_token_file) if bearer_token_file else None, username,

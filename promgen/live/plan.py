@@ -33,6 +33,7 @@ from promgen.testgen.arithmetic import walk
 from promgen.yamlio.reader import PathKey
 
 Labels = tuple[tuple[str, str], ...]
+_OPERATORS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}
 SERIES_RULE_READS = ("ALERTS", "ALERTS_FOR_STATE")  # written by Prometheus for every alert rule
 
 
@@ -58,7 +59,7 @@ class Reader:
 class Selector:
     text: str  # as PromQL prints it, without offset or @
     metric: str
-    matchers: tuple[tuple[str, str, str], ...]  # (label, "=" or "=~", value) of its positive matchers
+    matchers: tuple[tuple[str, str, str], ...]  # (label, operator, value), but the metric name's
     pending: bool  # the metric is declared `deployed: false`
     jobs: tuple[str, ...]  # the jobs this stack expects to expose the metric (empty: no job is named)
     readers: list[Reader] = field(default_factory=list)
@@ -139,7 +140,7 @@ def _queries(model: Model, loaded: LoadedSpec) -> Iterator[tuple[str, PathKey, s
             yield f"SLO {slo.name} (latency)", ("slos", index, "sli", "latency", "metric"), f"{latency.metric}_bucket{matchers}"
     for d, dashboard in enumerate(spec.dashboards.custom):
         for p, panel in enumerate(dashboard.panels):
-            sources = [(("dashboards", "custom", d, "panels", p, "expr"), panel.expr)]
+            sources: list[tuple[PathKey, str | None]] = [(("dashboards", "custom", d, "panels", p, "expr"), panel.expr)]
             sources += [(("dashboards", "custom", d, "panels", p, "targets", t, "expr"), target.expr)
                         for t, target in enumerate(panel.targets)]
             for path, expr in sources:
@@ -165,9 +166,8 @@ def _add_selectors(model: Model, loaded: LoadedSpec, where: str, path: PathKey, 
             continue  # series this stack's rules write: they exist once the rules run
         text = str(node).split(" offset ")[0].split(" @ ")[0].removesuffix("{}")
         if text not in selectors:
-            matchers = tuple((m.name, "=" if str(m.op).endswith(".Equal") else "=~", m.value)
-                             for m in node.matchers.matchers
-                             if str(m.op).endswith((".Equal", ".Re")) and m.name != "__name__")
+            matchers = tuple((m.name, _OPERATORS[str(m.op).rpartition(".")[2]], m.value)
+                             for m in node.matchers.matchers if m.name != "__name__")
             selectors[text] = Selector(text, metric, matchers, metric in pending, _expected_jobs(catalogue, metric, stack_jobs))
         reader = Reader(f"{model.service}: {where}", _place(loaded, path))
         if reader not in selectors[text].readers:
@@ -213,10 +213,10 @@ def _rules(model: Model, loaded: LoadedSpec, found: Plan) -> None:
                 labels = tuple(sorted((rule.get("labels") or {}).items()))
                 found.recorded.setdefault(rule["record"], {}).setdefault(labels, rule["expr"])
                 continue
-            labels = rule.get("labels") or {}
-            rule_place = alert_places.get(rule["alert"]) or slo_places.get(labels.get("slo", "")) or place
+            rule_labels = rule.get("labels") or {}
+            rule_place = alert_places.get(rule["alert"]) or slo_places.get(rule_labels.get("slo", "")) or place
             found.alerts.append(AlertRule(
-                model.service, rule["alert"], labels.get("severity", ""), rule["expr"],
+                model.service, rule["alert"], rule_labels.get("severity", ""), rule["expr"],
                 _seconds(rule.get("for")), _seconds(rule.get("keep_firing_for")),
                 _seconds(group.get("interval")) or interval_s, rule_place))
     exact = _exact(model)
@@ -306,7 +306,7 @@ def ranges_s(expr: str) -> list[float]:
         if isinstance(node, pq.MatrixSelector):
             offset = node.vector_selector.offset
             found.append(node.range.total_seconds() + (offset.total_seconds() if offset else 0))
-        elif isinstance(node, pq.SubqueryExpr):
+        elif isinstance(node, pq.SubqueryExpr) and node.range is not None:
             offset = node.offset
             found.append(node.range.total_seconds() + (offset.total_seconds() if offset else 0))
     return found

@@ -99,35 +99,35 @@ def _tables(report: Report, console: Any) -> None:
     for column, justify in (("service", "left"), ("alert", "left"), ("severity", "left"), ("fired", "right"),
                             ("firing", "right"), ("longest", "right"), ("evaluated on", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for r in sorted(report.alerts, key=lambda r: (-r.fired, r.rule.service, r.rule.name, r.rule.severity)):
-        source = "rule expressions (recording rules not deployed)" if r.substituted else "series on the server"
-        table.add_row(r.rule.service, r.rule.name, r.rule.severity, str(r.fired), _span(r.firing_s),
-                      _span(r.longest_s), source)
+    for alert in sorted(report.alerts, key=lambda alert: (-alert.fired, alert.rule.service, alert.rule.name, alert.rule.severity)):
+        source = "rule expressions (recording rules not deployed)" if alert.substituted else "series on the server"
+        table.add_row(alert.rule.service, alert.rule.name, alert.rule.severity, str(alert.fired), _span(alert.firing_s),
+                      _span(alert.longest_s), source)
     console.print(table)
 
     if report.slos:
-        windows = sorted({w for r in report.slos for w in r.ratios if w != r.slo.window}, key=_seconds)
+        windows = sorted({w for slo in report.slos for w in slo.ratios if w != slo.slo.window}, key=_seconds)
         table = Table(title="SLOs now: error budget left over each SLO's window, burn rate per window",
                       title_justify="left")
         for column in ("service", "SLO", "objective", "budget left", *(f"burn {w}" for w in windows)):
             table.add_column(column, justify="left" if column in ("service", "SLO") else "right")
-        for r in report.slos:
-            left = "no events" if r.budget_remaining is None else f"{r.budget_remaining:.1%} of {r.slo.window}"
-            burns = [_burn(r.burn(w)) if w in r.ratios else "" for w in windows]
-            table.add_row(r.slo.service, r.slo.name, f"{r.slo.objective * 100:.6g}%", left, *burns)
+        for slo in report.slos:
+            left = "no events" if slo.budget_remaining is None else f"{slo.budget_remaining:.1%} of {slo.slo.window}"
+            burns = [_burn(slo.burn(w)) if w in slo.ratios else "" for w in windows]
+            table.add_row(slo.slo.service, slo.slo.name, f"{slo.slo.objective * 100:.6g}%", left, *burns)
         console.print(table)
 
     table = Table(title=f"Rule groups: samples one evaluation reads (budget {report.sample_budget:,})",
                   title_justify="left")
     for column, justify in (("group", "left"), ("rules", "right"), ("samples", "right"), ("note", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for r in sorted(report.groups, key=lambda r: (-(r.samples or 0), r.group.name)):
+    for group in sorted(report.groups, key=lambda group: (-(group.samples or 0), group.group.name)):
         notes = []
-        if r.samples is not None and r.samples > report.sample_budget:
+        if group.samples is not None and group.samples > report.sample_budget:
             notes.append("over budget")
-        if r.not_recorded:
-            notes.append(f"{r.not_recorded} read recorded series not on the server yet")
-        table.add_row(r.group.name, str(len(r.group.exprs)), "?" if r.samples is None else f"{r.samples:,}",
+        if group.not_recorded:
+            notes.append(f"{group.not_recorded} read recorded series not on the server yet")
+        table.add_row(group.group.name, str(len(group.group.exprs)), "?" if group.samples is None else f"{group.samples:,}",
                       "; ".join(notes))
     console.print(table)
 

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from promgen.live.backtest import backtest
@@ -74,13 +75,13 @@ def run(api: PrometheusAPI, plan: Plan, settings: Settings, progress: Progress |
     jobs: list[tuple[str, Place, Callable[[], Any]]] = []
     for selector in plan.selectors:
         jobs.append(("series", selector.readers[0].place,
-                     lambda s=selector: check_selector(api, s, settings.since, end, lookups)))
+                     partial(check_selector, api, selector, settings.since, end, lookups)))
     for rule in plan.alerts:
-        jobs.append(("backtest", rule.place, lambda r=rule: backtest(api, r, plan.recorded, present, report.start, end)))
+        jobs.append(("backtest", rule.place, partial(backtest, api, rule, plan.recorded, present, report.start, end)))
     for slo in plan.slos:
-        jobs.append(("SLOs", slo.place, lambda s=slo: slo_status(api, s, end)))
+        jobs.append(("SLOs", slo.place, partial(slo_status, api, slo, end)))
     for group in plan.groups:
-        jobs.append(("cost", group.place, lambda g=group: group_cost(api, g, plan.recorded, present, end)))
+        jobs.append(("cost", group.place, partial(group_cost, api, group, plan.recorded, present, end)))
     answers: dict[int, Any] = {}
     done: dict[str, int] = {}
     with ThreadPoolExecutor(max_workers=max(1, settings.concurrency)) as pool:

@@ -84,17 +84,16 @@ def diagnosis(selector: Selector, lookups: Lookups) -> str:
         close = difflib.get_close_matches(metric, names, n=1, cutoff=METRIC_NAME_CUTOFF)
         hint = f'; did you mean "{close[0]}"?' if close else ""
         return f"the server has no series of {metric} at all{hint}"
-    reasons = []
+    reasons: list[str] = []
+    maybe: list[str] = []
     for label, op, value in selector.matchers:
         values = lookups.values(label, metric)
-        if not value and op == "=":
-            continue  # label="" asks for series without it
-        if any(_matches(op, value, v) for v in values):
-            continue
-        reasons.append(_missing_value(metric, label, op, value, values))
-    if reasons:
-        return "; ".join(reasons)
-    return f"each matcher matches some series of {metric}, but no series has them all"
+        passes = _passes(op, value, values)
+        if passes is not True:
+            (reasons if passes is False else maybe).append(_missing_value(metric, label, op, value, values))
+    if reasons or maybe:  # a matcher only a series without its label passes is to blame when no other is
+        return "; ".join(reasons or maybe)
+    return f"each matcher alone matches series of {metric}, but no series has them all"
 
 
 def _missing_value(metric: str, label: str, op: str, value: str, values: list[str]) -> str:
@@ -104,6 +103,17 @@ def _missing_value(metric: str, label: str, op: str, value: str, values: list[st
     hint = did_you_mean(value, values) if op == "=" else ""
     where = f"found under {label} {shown}" if label == "job" else f"its {label} values are {shown}"
     return f'{label}{op}"{value}" matches no series of {metric} ({where}){hint}'
+
+
+def _passes(op: str, pattern: str, values: list[str]) -> bool | None:
+    """Whether some series of the metric passes the matcher, from the label's values among them;
+    None when only a series without the label would (label values do not tell whether one exists)."""
+    base = "=" if op in ("=", "!=") else "=~"
+    if op in ("=", "=~"):
+        return _matches(base, pattern, "") or any(_matches(base, pattern, v) for v in values)
+    if any(not _matches(base, pattern, v) for v in values):
+        return True
+    return None if not _matches(base, pattern, "") else False
 
 
 def _matches(op: str, pattern: str, value: str) -> bool:
