@@ -64,3 +64,15 @@ def test_an_exporters_metric_is_expected_from_every_job_of_the_stack_that_scrape
 
 def test_ranges_include_their_offset() -> None:
     assert ranges_s('rate(a[5m] offset 1h) + max_over_time(b[1d:1m])') == [3900.0, 86400.0]
+
+
+def test_rules_and_slo_windows_reading_past_the_retention_are_warned_about(platform: Plan) -> None:
+    from promgen.live.results import Report
+    from promgen.live.run import _retention_findings
+
+    report = Report("http://prometheus", "3.5.3", "7d", 0, 0, retention_s=2 * 86400, sample_budget=1)
+    found = _retention_findings(platform, report)
+    assert found and all(f.level == "warning" and "the server keeps 2d of samples" in f.message for f in found)
+    groups = {f.message.split()[2] for f in found if f.message.startswith("rule group")}
+    assert any(group.endswith("-recording") for group in groups)  # the 3d and 30d windows
+    assert _retention_findings(platform, Report("http://prometheus", "3.5.3", "7d", 0, 0, 400 * 86400, 1)) == []
