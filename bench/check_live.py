@@ -131,7 +131,7 @@ def main() -> None:
         if done.returncode != 0:
             sys.exit(done.stderr)
         backfill = time.perf_counter() - began
-        print(f"specs: {', '.join(map(str, specs))}")
+        print(f"specs: {', '.join(str(p.resolve().relative_to(ROOT)) if p.resolve().is_relative_to(ROOT) else str(p) for p in specs)}")
         print(f"data: {len(series)} series x {steps} samples = {samples:,} samples over {args.days}d "
               f"(written in {made:.1f}s, backfilled in {backfill:.1f}s)")
         (work / "prometheus.yml").write_text("global:\n  scrape_interval: 1m\nscrape_configs: []\n", encoding="utf-8")
@@ -153,8 +153,7 @@ def main() -> None:
                     report = json.loads(done.stdout)
                     errors = [p["message"] for p in report["problems"] if p["level"] == "error"]
                     print(f"check --since {since:<4} --concurrency {concurrency}: {took:6.1f} s: {len(report['selectors'])} "
-                          f"selectors, {len(report['alerts'])} alerts backtested, {len(errors)} errors "
-                          f"(the made-up data misses what no candidate value matches)")
+                          f"selectors, {len(report['alerts'])} alerts backtested, {len(errors)} dead selectors")
                     for message in errors[:3]:
                         print(f"  {message[:160]}")
 
