@@ -93,6 +93,26 @@ def test_platform_service_is_smaller_than_its_seed_spec(service: str) -> None:
     assert platform < seed, f"{service}: {platform} lines on the platform, {seed} alone"
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_platform_service_says_what_its_example_says(service: str) -> None:
+    """The platform is the same five services: the same alerts at the same severities, the same log
+    alerts, SLOs and dashboard panels as each example (only the plumbing moves to the bases)."""
+    from promgen.load.inputs import load_all
+
+    [(_path, alone)], _ = load_all([example_path(service)])
+    [(_path, shared)], _ = load_all([ROOT / PLATFORM / f"{service}.yaml"])
+
+    def said(spec: Any) -> dict[str, set[Any]]:
+        return {
+            "alerts": {(a.name, a.severity) for a in spec.alerts},
+            "log alerts": {a.name for a in spec.log_alerts},
+            "SLOs": {(s.name, s.objective) for s in spec.slos},
+            "panels": {(d.title, p.title) for d in spec.dashboards.custom for p in d.panels},
+        }
+
+    assert said(shared.spec) == said(alone.spec)
+
+
 @pytest.mark.parametrize("path", sorted(platform_files()), ids=lambda p: p.rsplit(".", 1)[0].replace("/", "__"))
 def test_platform_snapshot(path: str, snapshot: Any) -> None:
     assert platform_files()[path] == snapshot(extension_class=snapshot_extension(path))

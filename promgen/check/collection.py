@@ -7,6 +7,24 @@ from promgen.check.context import RESERVED_ALERT_LABELS, Context
 from promgen.yamlio.reader import PathKey
 
 
+def _local_collisions(ctx: Context) -> None:
+    """Two jobs the compose stack would scrape at one address read one process twice: on a developer's
+    machine the services listen on different ports (`local_port`)."""
+    from promgen.derive.compose.local import local_addresses
+
+    jobs = [t.job for t in ctx.spec.scrape.targets]
+    seen: dict[str, str] = {}
+    for job, addresses in local_addresses(ctx.spec).items():
+        for address in addresses:
+            if address in seen:
+                index = jobs.index(job)
+                where = "local_port" if ctx.spec.scrape.targets[index].local_port is not None else "static"
+                ctx.warn(("scrape", "targets", index, where),
+                         f"the compose stack would scrape jobs {seen[address]} and {job} both at {address}, one "
+                         f"process: set `local_port` to the port {job} listens on on a developer's machine")
+            seen.setdefault(address, job)
+
+
 def scrape(ctx: Context) -> None:
     """A scrape timeout longer than its interval is refused by Prometheus."""
     scrape = ctx.spec.scrape
@@ -34,6 +52,7 @@ def scrape(ctx: Context) -> None:
         ctx.error(("scrape", "evaluation_interval"), "an evaluation interval must be longer than 0")
     if ctx.spec.alertmanager.resolve_timeout.ms == 0:
         ctx.error(("alertmanager", "resolve_timeout"), "resolve_timeout must be longer than 0")
+    _local_collisions(ctx)
     names: dict[str, int] = {}
     for index, remote in enumerate(ctx.spec.remote_write):
         if remote.name is None:

@@ -251,8 +251,8 @@ SECRETS_GITIGNORE_FILE = f"{SECRETS_DIR}/.gitignore"  # keeps the secrets out of
 NODE_EXPORTER_ADDRESS = "node-exporter:9100"
 NODE_EXPORTER_JOB = "node"
 # Exporter jobs of the production hosts the compose stack leaves out: it runs its own node exporter,
-# and a laptop has no kubelet (cAdvisor).
-LEFT_OUT_LOCALLY = frozenset({"node", "cadvisor"})
+# and a laptop has no kubelet (cAdvisor) and no cluster (kube-state-metrics).
+LEFT_OUT_LOCALLY = frozenset({"node", "cadvisor", "kube-state-metrics"})
 # The stack's database exporters: job name -> the exporter's address in the stack.
 DATABASE_EXPORTERS = {"postgres": "postgres-exporter:9187", "redis": "redis-exporter:9121"}
 

@@ -3,8 +3,8 @@ own series, and the standard metrics of the client libraries.
 
 `validate` reads an alert, SLI or panel against these: a name from here needs no entry in
 `metrics`, but it does need a job that scrapes its exporter. The tables hold the metrics teams
-alert on (node exporter 1.9, cAdvisor, postgres_exporter 0.19, redis_exporter 1.x, blackbox exporter
-0.28); a name an exporter's prefix claims that is not here is a warning, not an error (declare it
+alert on (node exporter 1.9, cAdvisor, postgres_exporter 0.19, redis_exporter 1.x, kube-state-metrics
+2.x, blackbox exporter 0.28); a name an exporter's prefix claims that is not here is a warning, not an error (declare it
 in `metrics` to say it exists).
 """
 
@@ -39,6 +39,7 @@ _FS = ("device", "fstype", "mountpoint")
 _DISK = ("device",)
 _NET = ("device",)
 _C = ("container", "id", "image", "name", "namespace", "pod")
+_POD = ("namespace", "pod", "uid")
 
 EXPORTERS: dict[str, Exporter] = {e.name: e for e in (
     Exporter("node", "the node exporter", ("node_",), _table({
@@ -135,6 +136,22 @@ EXPORTERS: dict[str, Exporter] = {e.name: e for e in (
         "redis_rdb_last_bgsave_status": ("gauge", ()), "redis_rdb_changes_since_last_save": ("gauge", ()),
         "redis_net_input_bytes_total": ("counter", ()), "redis_net_output_bytes_total": ("counter", ()),
         "redis_cpu_sys_seconds_total": ("counter", ()), "redis_cpu_user_seconds_total": ("counter", ()),
+    })),
+    Exporter("kube-state-metrics", "kube-state-metrics", ("kube_",), _table({
+        "kube_pod_container_status_restarts_total": ("counter", (*_POD, "container")),
+        "kube_pod_container_status_ready": ("gauge", (*_POD, "container")),
+        "kube_pod_container_status_waiting_reason": ("gauge", (*_POD, "container", "reason")),
+        "kube_pod_status_phase": ("gauge", (*_POD, "phase")),
+        "kube_pod_status_ready": ("gauge", (*_POD, "condition")),
+        "kube_pod_info": ("gauge", (*_POD, "node", "host_ip", "pod_ip", "created_by_kind", "created_by_name")),
+        "kube_node_info": ("gauge", ("node", "kernel_version", "os_image", "container_runtime_version",
+                                      "kubelet_version", "kubeproxy_version", "provider_id", "pod_cidr",
+                                      "internal_ip", "system_uuid")),
+        "kube_node_status_condition": ("gauge", ("node", "condition", "status")),
+        "kube_node_spec_unschedulable": ("gauge", ("node",)),
+        "kube_deployment_spec_replicas": ("gauge", ("namespace", "deployment")),
+        "kube_deployment_status_replicas_available": ("gauge", ("namespace", "deployment")),
+        "kube_deployment_status_replicas_unavailable": ("gauge", ("namespace", "deployment")),
     })),
     Exporter("blackbox", "the blackbox exporter", ("probe_",), _table({
         "probe_success": ("gauge", ()), "probe_duration_seconds": ("gauge", ()),

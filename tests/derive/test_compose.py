@@ -254,7 +254,8 @@ def test_services_follow_the_spec(example: str) -> None:
 
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
 def test_stack_prometheus_scrapes_the_target_host(example: str) -> None:
-    """Every job of the spec at stack.target_host:<its port>; the node exporter's job when it runs;
+    """Every job of the spec at stack.target_host:<its port> (its local_port, when it has one); the
+    node exporter's job when it runs;
     the rest of prometheus.yml unchanged."""
     spec = spec_of(example)
     files = rendered(example)
@@ -267,7 +268,8 @@ def test_stack_prometheus_scrapes_the_target_host(example: str) -> None:
         if target.exporter in conventions.LEFT_OUT_LOCALLY:  # the stack runs its own; a laptop has no kubelet
             assert target.job not in jobs
             continue
-        ports = dict.fromkeys(address.rsplit(":", 1)[1] for address in target.static)
+        ports = [str(target.local_port)] if target.local_port is not None else \
+            list(dict.fromkeys(address.rsplit(":", 1)[1] for address in target.static))
         [static] = jobs[target.job]["static_configs"]
         if target.job in stand_ins:  # the stack's own exporter scrapes the database on the target host
             assert static["targets"] == [stand_ins[target.job]]
@@ -509,3 +511,19 @@ def test_secret_files_with_the_same_name_are_a_spec_error(tmp_path: Path, promge
     assert result.returncode == 1
     assert (f"{spec}:6:57: secret file /run/team-b/slack and /etc/alertmanager/secrets/slack have the same file "
             "name 'slack'") in result.stdout
+
+
+def test_two_jobs_on_one_port_locally_are_a_warning_until_one_names_its_local_port(tmp_path: Path) -> None:
+    from promgen.cli.validate import collect
+
+    spec = tmp_path / "two.yaml"
+    text = ("version: 1\nservice: {name: two, runbook_base_url: 'https://runbooks.example.com'}\nscrape:\n"
+            "  targets:\n    - {job: two-api, static: ['api:8000']}\n    - {job: two-worker, static: ['worker:8000']}\n"
+            "severities: [{name: critical, notify: [ops]}]\n"
+            "channels: [{name: ops, type: webhook, url: 'https://hooks.example.com/ops'}]\n")
+    spec.write_text(text, encoding="utf-8")
+    _loaded, problems = collect(spec)
+    assert [(p.line, p.level) for p in problems] == [(6, "warning")]
+    assert "both at host.docker.internal:8000" in problems[0].message and "local_port" in problems[0].message
+    spec.write_text(text.replace("['worker:8000']}", "['worker:8000'], local_port: 8001}"), encoding="utf-8")
+    assert collect(spec)[1] == []

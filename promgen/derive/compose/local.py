@@ -16,7 +16,16 @@ from promgen.load.models import ScrapeTarget, Spec
 
 
 def _ports(target: ScrapeTarget) -> list[str]:
+    if target.local_port is not None:
+        return [str(target.local_port)]
     return list(dict.fromkeys(address.rsplit(":", 1)[1] for address in target.static))
+
+
+def local_addresses(spec: Spec) -> dict[str, list[str]]:
+    """Per job the compose stack scrapes from the spec's targets, the addresses it scrapes."""
+    host = spec.stack.target_host
+    return {t.job: [f"{host}:{port}" for port in _ports(t)] for t in spec.scrape.targets
+            if t.exporter not in conventions.LEFT_OUT_LOCALLY}
 
 
 def local_options(model: Model) -> RenderOptions:

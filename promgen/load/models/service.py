@@ -59,10 +59,14 @@ class ScrapeTarget(Strict):
     interval: Duration | None = None
     timeout: Duration | None = None
     labels: Labels = Field(default_factory=empty_dict)
-    exporter: Literal["node", "cadvisor", "postgres", "redis", "blackbox"] | None = Field(
+    exporter: Literal["node", "cadvisor", "kube-state-metrics", "postgres", "redis", "blackbox"] | None = Field(
         default=None, description="the exporter this job scrapes (default: the service itself)")
     tls: ScrapeTls | None = Field(default=None, description="TLS settings for https targets")
     bearer_token_file: SecretFile | None = Field(default=None, description="a file holding the bearer token to send")
+    local_port: int | None = Field(default=None, ge=1, le=65535,
+                                   description="the port it listens on when run on a developer's machine: the "
+                                               "compose stack scrapes stack.target_host there (default: the "
+                                               "ports of `static`)")
 
 
 class Scrape(Strict):

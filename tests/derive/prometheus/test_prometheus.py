@@ -193,7 +193,7 @@ def test_config_of_pynomaly() -> None:
     assert config["alerting"] == {"alertmanagers": [{"static_configs": [{"targets": ["alertmanager:9093"]}]}]}
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert list(jobs) == ["pynomaly-api", "pynomaly-worker", "pynomaly-postgres", "pynomaly-redis", "kubelet-cadvisor",
-                          "pynomaly-node", "pynomaly-blackbox"]
+                          "pynomaly-node", "kube-state-metrics", "pynomaly-blackbox"]
     assert jobs["pynomaly-api"]["static_configs"] == [{"targets": ["pynomaly-api:8000"], "labels": {"app": "pynomaly-api"}}]
     cadvisor = jobs["kubelet-cadvisor"]
     assert (cadvisor["scheme"], cadvisor["metrics_path"], cadvisor["scrape_interval"], cadvisor["scrape_timeout"]) == (
