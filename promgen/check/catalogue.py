@@ -143,7 +143,7 @@ class Catalogue:
         names = [conventions.SLO_OBJECTIVE_SERIES, conventions.SLO_ERROR_BUDGET_SERIES,
                  conventions.SLO_BUDGET_REMAINING_SERIES]
         for slo in self.spec.slos:
-            windows = burn_rates.recorded_windows(slo.window.ms)
+            windows = burn_rates.slo_recorded_windows(slo, slo.window.ms)
             names += [conventions.slo_error_ratio_series(w) for w in (*windows, format_duration(slo.window.ms))]
             names += [conventions.slo_error_rate_series(windows[0]), conventions.slo_total_rate_series(windows[0])]
         return names

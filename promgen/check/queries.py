@@ -159,7 +159,7 @@ def sli_queries(ctx: Context) -> None:
     queries = Queries(ctx)
     for index, slo in enumerate(ctx.spec.slos):
         here: PathKey = ("slos", index, "sli")
-        window = burn_rates.recorded_windows(slo.window.ms)[0]
+        window = burn_rates.slo_recorded_windows(slo, slo.window.ms)[0]
         for field in ("errors", "good", "total"):
             query = getattr(slo.sli, field)
             if query is not None and "{{" in query:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from promgen.check.context import (
     RESERVED_ALERT_LABELS,
     Context,
@@ -52,11 +54,12 @@ def slos(ctx: Context) -> None:
             name = getattr(slo.alerting, field)
             if name is not None:
                 ctx.reference(here + ("alerting", field), name, severities, "severity")
+        _alert_windows(ctx, index, severities)
 
 
 def slo_alerting(ctx: Context, index: int) -> None:
     """Generated SLO alert names follow the mixin conventions; burn thresholds must be reachable."""
-    from promgen.core import burn_rates, conventions
+    from promgen.core import burn_rates
 
     slo = ctx.spec.slos[index]
     for key in slo.labels:
@@ -65,9 +68,6 @@ def slo_alerting(ctx: Context, index: int) -> None:
     for key, value in slo.alerting.annotations.items():
         ctx.template(("slos", index, "alerting", "annotations", key), value, f"annotation {key}")
     names = list(slo_alert_names(slo))
-    longest = max(names, key=len)
-    if len(longest) > conventions.ALERT_NAME_MAX:
-        ctx.error(("slos", index, "name"), f"SLO name too long: its alert {longest} has {len(longest)} characters, alert names have at most {conventions.ALERT_NAME_MAX}")
     clash = next((ctx.slo_alert_owner[n] for n in names if n in ctx.slo_alert_owner), None)
     if clash is not None and ctx.spec.slos[clash].name != slo.name:
         other = ctx.spec.slos[clash]
@@ -76,9 +76,38 @@ def slo_alerting(ctx: Context, index: int) -> None:
                           f"{'give one another `alerting.name`' if slo.alerting.name else 'rename one'}")
     for name in names:
         ctx.slo_alert_owner.setdefault(name, index)
-    if slo.alerting.enabled and 0 < slo.objective < 100:
+    if slo.alerting.enabled and 0 < slo.objective < 100 and not slo.alerting.windows:
         budget = 1 - slo.objective / 100
         factor = min(factor for kind, _, _, factor, _ in burn_rates.TABLE if kind == "page")
         if factor * budget >= 1:
             ctx.warn(("slos", index, "objective"), f"with an objective of {slo.objective:g}% the page alert needs more than 100% failing events ({factor:g}x the {budget:.0%} budget) and can never fire")
 
+
+
+def _alert_windows(ctx: Context, index: int, severities: Iterable[str]) -> None:
+    """The SLO's own burn-rate table: known severities, windows inside the SLO window, thresholds a
+    ratio can cross; page and ticket are unused beside it."""
+    slo = ctx.spec.slos[index]
+    here: PathKey = ("slos", index, "alerting")
+    windows = slo.alerting.windows
+    for key in slo.alerting.by_severity:
+        ctx.reference(here + ("by_severity", key), key, severities, "severity")
+        for label in slo.alerting.by_severity[key].labels:
+            if label in RESERVED_ALERT_LABELS or label in ("long", "short"):
+                ctx.error(here + ("by_severity", key, "labels", label), f"label {label!r} is set by promgen; choose "
+                                                                         "another label name", at_key=True)
+    if not windows:
+        return
+    for field in ("page", "ticket"):
+        if getattr(slo.alerting, field) is not None:
+            ctx.warn(here + (field,), f"`{field}` is unused: the SLO's `windows` name the severity of each alert")
+    budget = 1 - slo.objective / 100 if 0 < slo.objective < 100 else None
+    for position, window in enumerate(windows):
+        path = here + ("windows", position)
+        ctx.reference(path + ("severity",), window.severity, severities, "severity")
+        if window.long.ms > slo.window.ms:
+            ctx.error(path + ("long",), f"the long window {window.long} is longer than the SLO window {slo.window}")
+        factor = window.factor if window.factor is not None else (window.budget_percent or 0) / 100 * slo.window.ms / window.long.ms
+        if budget is not None and factor * budget >= 1:
+            ctx.warn(path, f"{factor:g}x the {budget:.2%} budget is 100% failing events or more: this condition "
+                           "can never hold")

@@ -140,7 +140,7 @@ def _compression_fits(model: Model, factor: int) -> bool:
 
     for slo in model.spec.slos:
         window = scaled_window_ms(slo.window.ms, 1 / factor)
-        if format_duration(window) in burn_rates.recorded_windows(window):
+        if format_duration(window) in burn_rates.slo_recorded_windows(slo, window):
             return False
     return True
 

@@ -7,10 +7,14 @@ is spent (2%, 5%, 10%, 10%) and the burn-rate factors stay 14.4, 6, 3 and 1.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from promgen.load.units import format_duration
+
+if TYPE_CHECKING:
+    from promgen.load.models import SLO
 
 BASE_WINDOW_MS = 30 * 86_400_000
 
@@ -32,6 +36,8 @@ class BurnWindow:
     short: str
     factor: float
     budget_spent: float
+    severity: str | None = None  # the SLO's own table names it; promgen's uses the page and ticket severities
+    for_: str | None = None
 
 
 def _scaled(ms: int, slo_window_ms: int) -> str:
@@ -56,3 +62,38 @@ def recorded_windows(slo_window_ms: int) -> tuple[str, ...]:
             text = _scaled(ms, slo_window_ms)
             seen.setdefault(text, ms)
     return tuple(sorted(seen, key=seen.__getitem__))
+
+
+def slo_burn_windows(slo: SLO, window_ms: int, ladder: Sequence[str] = ()) -> tuple[BurnWindow, ...]:
+    """The SLO's burn-rate conditions over its (render-scaled) window `window_ms`: its own table
+    (`alerting.windows`, scaled as the SLO window is) or promgen's. In its own table the conditions
+    of the most urgent severity (by `ladder`, else the first listed) are the page kind."""
+    own = slo.alerting.windows
+    if not own:
+        return burn_windows(window_ms)
+    scale = window_ms / slo.window.ms
+    rank = {name: index for index, name in enumerate(ladder)}
+    urgent = min((w.severity for w in own), key=lambda name: (rank.get(name, len(rank)), [w.severity for w in own].index(name)))
+    found = []
+    for w in own:
+        factor = w.factor if w.factor is not None else (w.budget_percent or 0) / 100 * slo.window.ms / w.long.ms
+        spent = factor * w.long.ms / slo.window.ms
+        found.append(BurnWindow("page" if w.severity == urgent else "ticket", _scaled_by(w.long.ms, scale),
+                                _scaled_by(w.short.ms, scale), float(f"{factor:.6g}"), spent, w.severity,
+                                _scaled_by(w.for_.ms, scale) if w.for_ is not None and w.for_.ms else None))
+    return tuple(found)
+
+
+def slo_recorded_windows(slo: SLO, window_ms: int) -> tuple[str, ...]:
+    """Every distinct window the SLO's error ratio is recorded over, shortest first."""
+    if not slo.alerting.windows:
+        return recorded_windows(window_ms)
+    from promgen.load.units import parse_duration
+
+    windows = {text for w in slo_burn_windows(slo, window_ms) for text in (w.long, w.short)}
+    return tuple(sorted(windows, key=parse_duration))
+
+
+def _scaled_by(ms: int, scale: float) -> str:
+    scaled = int(ms * scale)
+    return format_duration(max(1000, scaled - scaled % 1000))

@@ -133,7 +133,6 @@ PROMETHEUS_CONFIG_FILE = "prometheus/prometheus.yml"
 ALERTMANAGER_ADDRESS = "alertmanager:9093"
 BLACKBOX_EXPORTER_ADDRESS = "blackbox-exporter:9115"
 MAX_RULES_PER_GROUP = 20  # monitoring-mixin convention
-ALERT_NAME_MAX = 40  # monitoring-mixin convention
 SLO_OBJECTIVE_SERIES = "slo:objective:ratio"
 SLO_ERROR_BUDGET_SERIES = "slo:error_budget:ratio"
 SLO_BUDGET_REMAINING_SERIES = "slo:error_budget_remaining:ratio"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from promgen.errors import Problem, SpecError
+from promgen.load.models.base import ALERT_NAME_MAX
 from promgen.yamlio.reader import Document, PathKey
 
 
@@ -112,7 +113,7 @@ def service_name(raw: str) -> str:
     name = _NOT_SERVICE.sub("-", raw.lower()).strip("-")
     if not name or not name[0].isalpha():
         name = "svc-" + name
-    return name[:40].rstrip("-")
+    return name[:ALERT_NAME_MAX].rstrip("-")
 
 
 def slo_name(raw: str) -> str:
@@ -127,7 +128,7 @@ severity_name = slo_name  # severities follow the same name rules as SLOs
 
 
 def alert_name(raw: str) -> str:
-    """A CamelCase alert name ([A-Z][A-Za-z0-9]*, at most 40) for another tool's alert name."""
+    """A CamelCase alert name ([A-Z][A-Za-z0-9]*) for another tool's alert name."""
     parts = [p for p in re.split(r"[^A-Za-z0-9]+", raw) if p]
     name = "".join(p[0].upper() + p[1:] for p in parts)
     if not name or not name[0].isalpha():

@@ -71,7 +71,10 @@ def burn_cases(model: Model, rules: Rules, named: list[AlertRule], index: int) -
     good = search_levels(options, lambda ls: (r := ratio(ls)) is not None and r == 0.0)
     if bad is None or good is None:
         raise Unsupported("found no input that makes its SLI's error ratio both 0 and 1")
-    page_rule, ticket_rule = named[0], (named[1] if len(named) > 1 else None)  # as slo.alert_rules writes them
+    # as slo.alert_rules writes them: one rule per plan.alerts entry, most urgent first
+    kinds = [alert.kind for alert in plan.alerts]
+    page_rules = [rule for rule, kind in zip(named, kinds) if kind == "page"]
+    ticket_rules = [rule for rule, kind in zip(named, kinds) if kind == "ticket"]
     if (window_ratios.windows_agree(plan, rules.recorded)
             and all(v.family.kind in ("counter", "histogram") for v in found_vars)  # linear from zero
             # the long windows' ratios can differ from the shortest's in a float's last bits, which
@@ -81,22 +84,24 @@ def burn_cases(model: Model, rules: Rules, named: list[AlertRule], index: int) -
 
     # Input fails from t=0, so every window sees the same error ratio as soon as it has samples:
     # each case looks once the fast page pair's long window (1h for 30 days) is full.
-    at = eval_time(parse_duration(plan.page[0].long), 0, rules.offset_ms)
+    longest_for = max((rule.for_ms for rule in named), default=0)
+    at = eval_time(parse_duration(plan.page[0].long), longest_for, rules.offset_ms)
     cases: list[Case] = []
     page_min = min(c.threshold for c in plan.page)
     fast = _pick(plan.page, 1)
     if fast is not None:
         scenario = _mixed(rules, found_vars, bad, good, fast, at)
-        if not scenario.firing(page_rule, at):
+        if not any(scenario.firing(rule, at) for rule in page_rules):
             scenario = Scenario(rules, found_vars, bad, at)
         cases.append(Case(
             f"{name}: {_percent(fast)} of {slo.name} events failing burns the budget fast", name, at,
             scenario.series, scenario.expected(named, at),
         ))
     slow = _pick(plan.ticket, float(page_min))
-    if ticket_rule is not None and slow is not None:
+    if ticket_rules and slow is not None:
         scenario = _mixed(rules, found_vars, bad, good, slow, at)
-        if scenario.firing(ticket_rule, at) and not scenario.firing(page_rule, at):
+        if any(scenario.firing(rule, at) for rule in ticket_rules) and \
+                not any(scenario.firing(rule, at) for rule in page_rules):
             cases.append(Case(
                 f"{name}: {_percent(slow)} of {slo.name} events failing burns the budget slowly", name, at,
                 scenario.series, scenario.expected(named, at),

@@ -46,7 +46,7 @@ def burn_rate_query(stack: Stack) -> str:
     for model in stack.services:
         for slo in model.spec.slos:
             view = SloView(model, slo)
-            by_window.setdefault(view.burn_windows[0].long, []).append(view.selector)
+            by_window.setdefault(view.fastest.long, []).append(view.selector)
     budget = f"slo:error_budget:ratio{{{services_matcher(stack)}}}"
     if len(by_window) == 1:
         (window,) = by_window

@@ -54,9 +54,11 @@ class SloView:
         self.objective_percent = _number(objective)
         self.objective = _number(objective / 100)
         self.budget = _number(1 - objective / 100)
-        self.windows = burn_rates.recorded_windows(self.window_ms)
-        self.burn_windows = burn_rates.burn_windows(self.window_ms)
+        self.windows = burn_rates.slo_recorded_windows(slo, self.window_ms)
+        self.burn_windows = burn_rates.slo_burn_windows(slo, self.window_ms, [s.name for s in model.spec.severities])
         self.selector = f'{{service="{model.service}", slo="{slo.name}"}}'
+        # the page condition burning fastest (promgen's table: 14.4x over the 1h window)
+        self.fastest = max(self.burn_windows, key=lambda w: (w.kind == "page", w.factor))
 
     def ratio(self, window: str) -> str:
         return f"{conventions.slo_error_ratio_series(window)}{self.selector}"
@@ -110,7 +112,7 @@ def _summary(views: list[SloView]) -> Section:
 
 
 def _slo_section(view: SloView) -> Section:
-    fastest = view.burn_windows[0]
+    fastest = view.fastest
     factors = sorted({(w.factor, w.kind) for w in view.burn_windows})
     burn_steps = g.thresholds(("green", None), *((("red" if kind == "page" else "orange"), factor) for factor, kind in factors))
     panels = [

@@ -37,6 +37,17 @@ class BurnCondition:
 
 
 @dataclass(frozen=True)
+class SloAlert:
+    """One burn-rate alert rule of an SLO: any of its conditions holding (for `for_`) raises it."""
+
+    severity: str
+    conditions: tuple[BurnCondition, ...]
+    for_: str | None
+    labels: dict[str, str]  # told apart from the severity's other rules (long, short), when it has any
+    kind: str  # page (the most urgent severity) or ticket
+
+
+@dataclass(frozen=True)
 class SloPlan:
     """One SLO's numbers and windows, scaled by the render's SLO time scale."""
 
@@ -51,6 +62,7 @@ class SloPlan:
     labels: dict[str, str]  # identify the SLO's recorded series: {service, slo}
     chained: bool = True  # windows past the shortest built from its recorded rates (else all from raw series)
     lag_ms: int = 0  # how far a chained window's average trails the raw one (see chained_ratio)
+    alerts: tuple[SloAlert, ...] = ()  # its burn-rate alert rules, most urgent first
 
 
 def decimal_text(value: Decimal) -> str:
@@ -86,24 +98,55 @@ def _plan(model: Model, index: int) -> SloPlan:
     slo = model.spec.slos[index]
     window_ms = scaled_window_ms(slo.window.ms, model.options.slo_time_scale)
     budget = error_budget(slo.objective)
-    conditions = [
-        (w.kind, BurnCondition(w.long, w.short, w.factor, burn_threshold(w.factor, budget)))
-        for w in burn_rates.burn_windows(window_ms)
-    ]
+    ladder = [severity.name for severity in model.spec.severities]
+    burns = burn_rates.slo_burn_windows(slo, window_ms, ladder)
+    conditions = [(w, BurnCondition(w.long, w.short, w.factor, burn_threshold(w.factor, budget))) for w in burns]
     chained = (slo.rules or model.spec.rules.slo) == "chained"
+    windows = burn_rates.slo_recorded_windows(slo, window_ms)
     return SloPlan(
         chained=chained,
-        lag_ms=chain_lag_ms(model, burn_rates.recorded_windows(window_ms)[0]),
+        lag_ms=chain_lag_ms(model, windows[0]),
         index=index,
         name=slo.name,
         objective=1 - budget,
         budget=budget,
         window=format_duration(window_ms),
-        windows=burn_rates.recorded_windows(window_ms),
-        page=tuple(c for kind, c in conditions if kind == "page"),
-        ticket=tuple(c for kind, c in conditions if kind == "ticket"),
+        windows=windows,
+        page=tuple(c for w, c in conditions if w.kind == "page"),
+        ticket=tuple(c for w, c in conditions if w.kind == "ticket"),
         labels={"service": model.service, "slo": slo.name},
+        alerts=_slo_alerts(model, index, conditions),
     )
+
+
+def _slo_alerts(model: Model, index: int, conditions: list[tuple[burn_rates.BurnWindow, BurnCondition]]) -> tuple[SloAlert, ...]:
+    """The SLO's burn-rate alert rules, most urgent first. promgen's table: a page and a ticket alert
+    (one, when both are one severity). The SLO's own: one alert per severity and `for`; a severity
+    whose conditions wait different times gets one alert per condition, told apart by their windows
+    (the `long` and `short` labels pyrra gives its alerts)."""
+    slo = model.spec.slos[index]
+    if not slo.alerting.windows:
+        page, ticket = model.slo_page_severity(index), model.slo_ticket_severity(index)
+        pages = tuple(c for w, c in conditions if w.kind == "page")
+        tickets = tuple(c for w, c in conditions if w.kind == "ticket")
+        if page == ticket:
+            return (SloAlert(page, pages + tickets, None, {}, "page"),)
+        return SloAlert(page, pages, None, {}, "page"), SloAlert(ticket, tickets, None, {}, "ticket")
+    ladder = [severity.name for severity in model.spec.severities]
+    groups: dict[tuple[str, str | None], list[tuple[burn_rates.BurnWindow, BurnCondition]]] = {}
+    for window, condition in conditions:
+        severity = model.severity_of.get(window.severity or "", window.severity or "")
+        groups.setdefault((severity, window.for_), []).append((window, condition))
+    found: list[SloAlert] = []
+    for (severity, for_), members in groups.items():
+        split = sum(key[0] == severity for key in groups) > 1
+        kind = members[0][0].kind
+        if split:
+            found += [SloAlert(severity, (c,), for_, {"long": w.long, "short": w.short}, kind) for w, c in members]
+        else:
+            found.append(SloAlert(severity, tuple(c for _w, c in members), for_, {}, kind))
+    rank = {name: position for position, name in enumerate(ladder)}
+    return tuple(sorted(found, key=lambda a: rank.get(a.severity, len(rank))))
 
 
 def chain_lag_ms(model: Model, base: str) -> int:
@@ -309,27 +352,14 @@ def alert_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
     if not slo.alerting.enabled:
         return []
     objective = f"{decimal_text(slo_plan.objective * 100)}% over {slo_plan.window}"
-    page, ticket = model.slo_page_severity(slo_plan.index), model.slo_ticket_severity(slo_plan.index)
-    if page == ticket:  # one severity for both: one alert on every burn condition (two would be duplicates)
-        every = slo_plan.page + slo_plan.ticket
-        rules = [_alert(
-            model, slo, conventions.slo_page_alert(slo.name, slo.alerting.name), burn_expr(every, slo_plan.labels), page,
-            f"The {slo.name} SLO is burning its error budget.", _burn_description(every, objective),
-        )]
-    else:
-        rules = [
-            _alert(
-                model, slo, conventions.slo_page_alert(slo.name, slo.alerting.name), burn_expr(slo_plan.page, slo_plan.labels), page,
-                f"The {slo.name} SLO is burning its error budget fast.",
-                _burn_description(slo_plan.page, objective),
-            ),
-            _alert(
-                model, slo, conventions.slo_ticket_alert(slo.name, slo.alerting.name), burn_expr(slo_plan.ticket, slo_plan.labels),
-                ticket,
-                f"The {slo.name} SLO is burning its error budget.",
-                _burn_description(slo_plan.ticket, objective),
-            ),
-        ]
+    name = conventions.slo_page_alert(slo.name, slo.alerting.name)
+    rules = []
+    for alert in slo_plan.alerts:
+        fast = alert.kind == "page" and len(slo_plan.alerts) > 1
+        summary = f"The {slo.name} SLO is burning its error budget{' fast' if fast else ''}."
+        rule = _alert(model, slo, name, burn_expr(alert.conditions, slo_plan.labels), alert.severity, summary,
+                      _burn_description(alert.conditions, objective), for_=alert.for_, extra=alert.labels)
+        rules.append(rule)
     if slo.alerting.no_data is not None:
         shortest = conventions.slo_error_ratio_series(slo_plan.windows[0]) + selector(slo_plan.labels)
         rules.append(
@@ -361,15 +391,21 @@ def _factor(factor: float) -> str:
 
 def _alert(
     model: Model, slo: SLO, name: str, expr: str, severity: str, summary: str, description: str,
-    for_: str | None = None,
+    for_: str | None = None, extra: dict[str, str] | None = None,
 ) -> Rule:
     labels = model.common_labels(severity)
     labels["slo"] = slo.name
-    labels.update({k: literal(v) for k, v in slo.labels.items() if k not in labels})  # never over promgen's own
+    labels.update(extra or {})
+    own = slo.alerting.by_severity.get(severity) or next(
+        (extras for key, extras in slo.alerting.by_severity.items() if model.severity_of.get(key) == severity), None)
+    for key, value in {**slo.labels, **(own.labels if own else {})}.items():
+        labels.setdefault(key, literal(value))  # never over promgen's own
     annotations = {"summary": summary, "description": description}
     annotations["runbook_url"] = model.runbook(name)
     annotations.update(model.response_annotations(severity))
     annotations.update(slo.alerting.annotations)
+    if own:
+        annotations.update(own.annotations)
     rule: Rule = {"alert": name, "expr": expr}
     if for_:
         rule["for"] = for_

@@ -72,6 +72,8 @@ from promgen.load.models.metrics import (
     Response,
     Runbook,
     RunbookText,
+    AlertWindow,
+    SloAlertExtras,
     SLOAlerting,
     SloRules,
 )
@@ -190,6 +192,8 @@ __all__ = [
     "SERVICE_NAME",
     "SLI",
     "SLO",
+    "AlertWindow",
+    "SloAlertExtras",
     "SLOAlerting",
     "Scrape",
     "ScrapeTarget",

@@ -9,6 +9,7 @@ from pydantic import (
 
 from promgen.load.models.base import (
     ALERT_NAME,
+    ALERT_NAME_MAX,
     Checks,
     LabelName,
     Labels,
@@ -26,7 +27,7 @@ from promgen.load.urls import RunbookURL
 class AlertBase(Strict):
     """What every alert says beside its condition: name, timing, severity, text and runbook."""
 
-    name: Annotated[str, Field(pattern=ALERT_NAME, max_length=40, description="CamelCase")]
+    name: Annotated[str, Field(pattern=ALERT_NAME, max_length=ALERT_NAME_MAX, description="CamelCase")]
     for_: Duration = Field(default=Duration("0s"), alias="for")
     keep_firing_for: Duration | None = Field(default=None, description="keep firing this long after the condition clears")
     severity: Name

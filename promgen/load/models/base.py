@@ -14,6 +14,9 @@ NAME = r"^[A-Za-z][A-Za-z0-9_-]*$"
 METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 ALERT_NAME = r"^[A-Z][A-Za-z0-9]*$"
+# Prometheus and Alertmanager take an alert name of any length; each alert's runbook page is a file
+# named after it (`<Alert>.md`), and a file name has at most 255 bytes.
+ALERT_NAME_MAX = 250
 HOST_PORT = r"^([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}$"  # an IPv6 host goes in brackets
 
 ServiceName = Annotated[str, Field(pattern=SERVICE_NAME, min_length=1, max_length=40)]

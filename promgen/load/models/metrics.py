@@ -9,6 +9,7 @@ from pydantic import (
 
 from promgen.load.models.base import (
     ALERT_NAME,
+    ALERT_NAME_MAX,
     LabelName,
     Labels,
     MetricName,
@@ -63,8 +64,36 @@ class SLI(Strict):
         return self
 
 
+class AlertWindow(Strict):
+    """One multiwindow burn-rate condition of an SLO's own alerting table (sloth's AlertWindows,
+    pyrra's four alerts): both windows' error ratios above `factor` x the error budget."""
+
+    severity: Name = Field(description="the severity of the alert this condition raises")
+    factor: float | None = Field(default=None, gt=0, description="burn rate: how many times faster than the "
+                                                                 "budget allows the errors come")
+    budget_percent: float | None = Field(default=None, gt=0, le=100,
+                                         description="instead of factor: the share of the error budget spent "
+                                                     "over the long window (sloth's errorBudgetPercent)")
+    long: Duration
+    short: Duration
+    for_: Duration | None = Field(default=None, alias="for", description="how long both must hold before it fires")
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> "AlertWindow":
+        if (self.factor is None) == (self.budget_percent is None):
+            raise ValueError("give the burn rate as `factor` or as `budget_percent`, one of them")
+        if self.short.ms >= self.long.ms:
+            raise ValueError(f"the short window ({self.short}) must be shorter than the long one ({self.long})")
+        return self
+
+
+class SloAlertExtras(Strict):
+    labels: Labels = Field(default_factory=empty_dict)
+    annotations: dict[LabelName, str] = Field(default_factory=empty_dict)
+
+
 class SLOAlerting(Strict):
-    name: Annotated[str, Field(pattern=ALERT_NAME, max_length=40)] | None = Field(
+    name: Annotated[str, Field(pattern=ALERT_NAME, max_length=ALERT_NAME_MAX)] | None = Field(
         default=None, description="name of its burn-rate alerts (default: <Slo>ErrorBudgetBurn)")
     annotations: dict[LabelName, str] = Field(
         default_factory=empty_dict, description="added to its alerts (over promgen's own); Go templates like an alert's")
@@ -72,6 +101,12 @@ class SLOAlerting(Strict):
     ticket: Name | None = Field(default=None, description="severity of the slow-burn alert (default: next)")
     no_data: Name | None = Field(default=None, description="severity of an alert when the SLI has no data")
     enabled: bool = True
+    windows: list[AlertWindow] = Field(
+        default_factory=empty_list,
+        description="the SLO's own burn-rate table, instead of promgen's (14.4x 1h/5m and 6x 6h/30m page, "
+                    "3x 1d/2h and 1x 3d/6h ticket, scaled to the SLO window); page and ticket are then unused")
+    by_severity: dict[Name, SloAlertExtras] = Field(
+        default_factory=empty_dict, description="labels and annotations of the alert of one severity only")
 
 
 SloRules = Literal["chained", "exact"]

@@ -207,14 +207,15 @@ def _validate(promgen_cli, tmp_path: Path, slos: list[dict[str, Any]]) -> str:
     return result.stdout + result.stderr
 
 
-def test_validate_rejects_slo_names_whose_alerts_break_the_conventions(promgen_cli, tmp_path: Path) -> None:
+def test_validate_rejects_slo_names_whose_alerts_clash_but_not_long_ones(promgen_cli, tmp_path: Path) -> None:
     output = _validate(promgen_cli, tmp_path, [
         {"name": "checkout-payment-availability-eu", "objective": 99, "sli": RATIO},
         {"name": "error-rate", "objective": 99, "sli": RATIO},
         {"name": "error_rate", "objective": 99, "sli": RATIO},
     ])
-    assert "SLO name too long: its alert CheckoutPaymentAvailabilityEuErrorBudgetBurn has 44 characters" in output
     assert "SLOs 'error-rate' and 'error_rate' would both raise ErrorRateErrorBudgetBurn" in output
+    # Prometheus and Alertmanager take an alert name of any length (pyrra's are often longer than 40)
+    assert "CheckoutPaymentAvailabilityEu" not in output
 
 
 def test_validate_warns_when_a_page_can_never_fire(promgen_cli, tmp_path: Path) -> None:
