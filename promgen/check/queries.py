@@ -160,7 +160,7 @@ def sli_queries(ctx: Context) -> None:
     for index, slo in enumerate(ctx.spec.slos):
         here: PathKey = ("slos", index, "sli")
         window = burn_rates.slo_recorded_windows(slo, slo.window.ms)[0]
-        for field in ("errors", "good", "total"):
+        for field in ("errors", "good", "total", "error_ratio"):
             query = getattr(slo.sli, field)
             if query is not None and "{{" in query:
                 queries.expression(here + (field,), substitute_window(query, window))

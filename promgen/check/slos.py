@@ -26,7 +26,7 @@ def slos(ctx: Context) -> None:
             ctx.error(here + ("window",), "an SLO window must be at least 1h")
         slo_alerting(ctx, index)
         sli = slo.sli
-        for field in ("errors", "good", "total"):
+        for field in ("errors", "good", "total", "error_ratio"):
             query = getattr(sli, field)
             if query is None:
                 continue
@@ -55,6 +55,9 @@ def slos(ctx: Context) -> None:
             if name is not None:
                 ctx.reference(here + ("alerting", field), name, severities, "severity")
         _alert_windows(ctx, index, severities)
+        if sli.error_ratio is not None and slo.rules == "chained":
+            ctx.error(here + ("rules",), "an error_ratio SLI has no event rates to chain: its windows are recorded "
+                                         "exact, each from its query (leave `rules` out)")
 
 
 def slo_alerting(ctx: Context, index: int) -> None:

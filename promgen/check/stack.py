@@ -165,7 +165,7 @@ def _rule_expressions(loaded: LoadedSpec) -> Iterator[tuple[str, PathKey]]:
         if alert.expr is not None:
             yield alert.expr, ("alerts", index, "expr")
     for index, slo in enumerate(spec.slos):
-        for field in ("errors", "good", "total"):
+        for field in ("errors", "good", "total", "error_ratio"):
             expr = getattr(slo.sli, field)
             if expr is not None:
                 yield substitute_window(expr, "5m"), ("slos", index, "sli", field)

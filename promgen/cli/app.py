@@ -159,7 +159,7 @@ def import_(
     source_format: Annotated[ImportFormat, typer.Argument(metavar="FORMAT", help="sloth, openslo or pyrra", show_default=False)],
     files: Annotated[list[Path], typer.Argument(help="the other tool's files or directories of them (several documents each are fine)", show_default=False)],
     output: Annotated[
-        Optional[Path], typer.Option("-o", "--output", help="spec file, or directory for one spec per service; default stdout")
+        Optional[Path], typer.Option("-o", "--out", "--output", help="spec file for one service, or directory for one spec per service; default stdout")
     ] = None,
     service: Annotated[Optional[str], typer.Option("--service", help="pyrra: the service (default: each object's namespace)")] = None,
 ) -> None:

@@ -28,10 +28,10 @@ def converter(name: str) -> Converter:
     return found
 
 
-def source_files(arguments: list[Path]) -> list[Path]:
-    """The files the arguments name: a directory stands for its *.yaml and *.yml files (as sloth
-    reads a directory of specs), in name order."""
-    files: list[Path] = []
+def source_files(arguments: list[Path]) -> list[tuple[Path, bool]]:
+    """The files the arguments name, each with whether a directory listed it: a directory stands
+    for its *.yaml and *.yml files (as sloth reads a directory of specs), in name order."""
+    files: list[tuple[Path, bool]] = []
     for argument in arguments:
         if argument.is_dir():
             entries = sorted(p for p in argument.iterdir() if p.suffix in (".yaml", ".yml"))
@@ -44,17 +44,21 @@ def source_files(arguments: list[Path]) -> list[Path]:
             listed = [p for p in entries if p.is_file()]
             if not listed:
                 raise PromgenError(f"{printable(str(argument))}: no *.yaml or *.yml file in this directory")
-            files += listed
+            files += [(p, True) for p in listed]
         else:
-            files.append(argument)
+            files.append((argument, False))
     return files
 
 
-def sources(arguments: list[Path]) -> list[Source]:
-    """Every document of every file, in order; SpecError with each file's problem."""
+def sources(arguments: list[Path], source_format: str) -> tuple[list[Source], list[str]]:
+    """Every document of every file, in order, and a note for each file of a directory that holds
+    no document of `source_format` (skipped); SpecError with each file's problem."""
+    from promgen.importers import detect
+
     found: list[Source] = []
+    skipped: list[str] = []
     problems: list[Problem] = []
-    for path in source_files(arguments):
+    for path, listed in source_files(arguments):
         try:
             documents = load_documents(path, str(path))
         except SpecError as error:
@@ -62,10 +66,16 @@ def sources(arguments: list[Path]) -> list[Source]:
             continue
         if not documents:
             problems.append(Problem(str(path), 1, 1, "no YAML document in this file"))
-        found += [Source(document) for document in documents]
+        if listed and documents and not any(detect(d.data) == source_format for d in documents):
+            formats = sorted({f for d in documents if (f := detect(d.data)) is not None})
+            what = f"a {' and '.join(formats)} file" if formats else f"not a {source_format} file"
+            hint = f" (`promgen import {formats[0]}` reads it)" if len(formats) == 1 else ""
+            skipped.append(f"{printable(str(path))}: skipped: {what}{hint}")
+            continue
+        found += [Source(document) for document in documents if not listed or detect(document.data) == source_format]
     if problems:
         raise SpecError(problems)
-    return found
+    return found, skipped
 
 
 def spec_text(service: ImportedService, source_format: str) -> str:
@@ -90,36 +100,66 @@ def check(text: str, display: str) -> list[Problem]:
 
 
 def targets(services: list[ImportedService], output: Path | None) -> list[Path | None]:
-    """Where each spec goes: stdout (None) for one spec and no -o; the file -o names (*.yaml, *.yml);
-    or DIR/<service>.yaml for a directory (an existing one, any other name, or several services)."""
+    """Where each spec goes: stdout (None) for one spec and no -o; the file -o names for one
+    service (a name ending in .yaml or .yml that is not a directory); DIR/<service>.yaml for a
+    directory. -o naming a file while the sources hold several services is an error, never a
+    directory made in its place."""
+    names = ", ".join(s.name for s in services)
     if output is None:
         if len(services) > 1:
-            names = ", ".join(s.name for s in services)
             raise PromgenError(f"the sources describe {len(services)} services ({names}): give -o DIR to write one spec each")
         return [None]
-    if len(services) > 1 or output.is_dir() or output.suffix not in (".yaml", ".yml"):
-        return [output / f"{service.name}.yaml" for service in services]
-    return [output]
+    as_file = output.suffix in (".yaml", ".yml") and not output.is_dir()
+    if as_file and len(services) > 1:
+        raise PromgenError(f"-o {printable(str(output))} names one spec file, but the sources describe {len(services)} "
+                           f"services ({names}): give -o a directory to write one spec each")
+    return [output] if as_file else [output / f"{service.name}.yaml" for service in services]
+
+
+def at_sources(problems: list[Problem], text: str, imported: ImportedService) -> list[Problem]:
+    """The errors `validate` finds in an imported spec, each at the source of the SLO it is in (the
+    spec is never written, so its own positions would point nowhere)."""
+    document = parse_document(text, "<imported>")
+    starts = [document.positions.locate(("slos", index), "<imported>")[1] for index in range(len(imported.slos))]
+    found = []
+    for problem in problems:
+        index = max((i for i, start in enumerate(starts) if start <= problem.line), default=None)
+        if index is None:
+            origin = imported.origins[0] if imported.origins else Problem(imported.sources[0], 1, 1, "")
+            found.append(Problem(origin.file, origin.line, origin.column, f"the imported spec is not valid: {problem.message}"))
+            continue
+        origin = imported.origins[index]
+        name = imported.slos[index].get("name")
+        found.append(Problem(origin.file, origin.line, origin.column,
+                             f"SLO {name}: promgen cannot express it as imported: {problem.message}"))
+    return found
 
 
 def run(source_format: str, paths: list[Path], output: Path | None, service: str | None = None) -> int:
     if service is not None and source_format != "pyrra":
         raise PromgenError("--service only applies to pyrra (its objects have no service; the others name theirs)")
     convert = converter(source_format)
-    found = sources(paths)
-    services = convert(found, service) if service is not None else convert(found)
-    if not services:
-        raise PromgenError("the sources hold no SLO to import")
+    found, skipped = sources(paths, source_format)
+    for note in skipped:
+        print(note, file=sys.stderr)
+    if not found:
+        raise PromgenError(f"no {source_format} document in {', '.join(printable(str(p)) for p in paths)}: nothing to import")
+    every = convert(found, service) if service is not None else convert(found)
+    refused = [problem for imported in every for problem in imported.refused]
+    services = [imported for imported in every if imported.slos]
     texts: list[tuple[Path | None, str]] = []
-    for imported, target in zip(services, targets(services, output)):
+    for imported, target in zip(services, targets(services, output) if services else []):
         text = spec_text(imported, source_format)
         problems = [p for p in check(text, str(target or "<stdout>")) if p.level == "error"]
-        if problems:  # an importer bug or an input promgen refuses: say so, write nothing
-            raise SpecError(problems)
+        refused += at_sources(problems, text, imported)
         texts.append((target, text))
-    for imported in services:
+    for imported in every:
         for problem in sorted(imported.left):
             print(problem.render(), file=sys.stderr)
+    if refused:  # an SLO promgen cannot express: say which and why, write nothing
+        raise SpecError(sorted(refused))
+    if not services:
+        raise PromgenError("the sources hold no SLO to import")
     for target, text in texts:
         if target is not None and target.exists():
             raise PromgenError(f"{printable(str(target))} already exists; promgen import never overwrites a file")

@@ -11,3 +11,18 @@ FORMATS: dict[str, str] = {
     "openslo": "promgen.importers.openslo:convert",
     "pyrra": "promgen.importers.pyrra:convert",
 }
+
+
+def detect(data: object) -> str | None:
+    """The format a source document is written in (sloth, openslo, pyrra), by its header; None
+    when it is none of them."""
+    if not isinstance(data, dict):
+        return None
+    api = str(data.get("apiVersion") or "")
+    if data.get("version") == "prometheus/v1" or api.startswith("sloth.slok.dev/"):
+        return "sloth"
+    if api.startswith("openslo/"):
+        return "openslo"
+    if api.startswith("pyrra.dev/"):
+        return "pyrra"
+    return None

@@ -80,6 +80,13 @@ class ImportedService:
     slos: list[dict[str, Any]] = field(default_factory=list)
     severities: list[str] = field(default_factory=list)  # most urgent first
     left: list[Problem] = field(default_factory=list)  # warnings: what was not carried over
+    refused: list[Problem] = field(default_factory=list)  # errors: SLOs promgen cannot express, and why
+    origins: list[Problem] = field(default_factory=list)  # where each of `slos` is in the sources
+    settings: dict[str, Any] = field(default_factory=dict)  # spec sections beside the SLOs (rules: naming)
+
+    def add(self, slo: dict[str, Any], origin: Problem) -> None:
+        self.slos.append(slo)
+        self.origins.append(origin)
 
     def severity(self, name: str) -> str:
         """Registers a severity the SLOs use (in the order first seen) and returns it."""
@@ -96,6 +103,7 @@ class ImportedService:
         if metrics:
             spec["metrics"] = metrics
         spec["slos"] = self.slos
+        spec.update(self.settings)
         spec["severities"] = [{"name": name} for name in (self.severities or [DEFAULT_PAGE, DEFAULT_TICKET])]
         return spec
 
@@ -167,9 +175,11 @@ def read_metrics(slos: list[dict[str, Any]]) -> list[dict[str, Any]]:
     from promgen.judge.promql import parsed, substitute_window
 
     used: dict[str, set[str]] = {}
+    counters: set[str] = set()  # read through rate() or increase(): counters, whatever their name says
+    natives: set[str] = set()  # read through histogram_count() and the like: native histograms
     for slo in slos:
         sli = slo.get("sli", {})
-        queries = [sli[field] for field in ("errors", "good", "total") if isinstance(sli.get(field), str)]
+        queries = [sli[field] for field in ("errors", "good", "total", "error_ratio") if isinstance(sli.get(field), str)]
         latency = sli.get("latency")
         if isinstance(latency, dict) and isinstance(latency.get("metric"), str):
             selector = latency.get("selector") or ""
@@ -179,35 +189,47 @@ def read_metrics(slos: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 root = parsed(substitute_window(query, "5m"))
             except Exception:  # validate reports it
                 continue
-            _collect(root, used, frozenset())
-    histograms = {name.removesuffix("_bucket") for name in used if name.endswith("_bucket")}
+            _collect(root, used, frozenset(), counters, natives)
+    histograms = {name.removesuffix("_bucket") for name in used if name.endswith("_bucket")} | natives
     declared: dict[str, dict[str, Any]] = {}
     for name in sorted(used):
         base = name.removesuffix("_bucket").removesuffix("_count").removesuffix("_sum")
         if base in histograms:
             entry = declared.setdefault(base, {"name": base, "type": "histogram", "labels": set()})
         else:
-            kind = "counter" if name.endswith(("_total", "_count", "_sum")) else "gauge"
+            kind = "counter" if name in counters or name.endswith(("_total", "_count", "_sum")) else "gauge"
             entry = declared.setdefault(name, {"name": name, "type": kind, "labels": set()})
         entry["labels"] |= used[name] - {"le", "job", "instance", "__name__"}
     return [{**entry, "labels": sorted(entry["labels"]), "external": True,
              "help": "read by the imported SLOs; scraped by the Prometheus they ran on"} for entry in declared.values()]
 
 
-def _collect(node: Any, used: dict[str, set[str]], grouping: frozenset[str]) -> None:
+COUNTER_FUNCTIONS = ("rate", "irate", "increase", "resets")
+NATIVE_FUNCTIONS = ("histogram_count", "histogram_sum", "histogram_fraction", "histogram_avg", "histogram_stddev",
+                    "histogram_stdvar")
+
+
+def _collect(node: Any, used: dict[str, set[str]], grouping: frozenset[str], counters: set[str], natives: set[str],
+             counted: bool = False, native: bool = False) -> None:
     import promql_parser as pq
 
     if isinstance(node, pq.VectorSelector):
         name = node.name or next((m.value for m in node.matchers.matchers if m.name == "__name__"), "")
         if name:
             used.setdefault(name, set()).update({m.name for m in node.matchers.matchers} | grouping)
+            if counted:
+                counters.add(name)
+            if native:
+                natives.add(name)
         return
     if isinstance(node, pq.AggregateExpr):
         labels = frozenset(node.modifier.labels) if node.modifier is not None else frozenset()
-        _collect(node.expr, used, grouping | labels)
+        _collect(node.expr, used, grouping | labels, counters, natives, counted, native)
         return
+    call = node.func.name if isinstance(node, pq.Call) else ""
     for child in _children(node):
-        _collect(child, used, grouping)
+        _collect(child, used, grouping, counters, natives, counted or call in COUNTER_FUNCTIONS,
+                 native or call in NATIVE_FUNCTIONS)
 
 
 def _children(node: Any) -> list[Any]:

@@ -27,6 +27,9 @@ from promgen.load.suggest import did_you_mean
 from promgen.yamlio.reader import PathKey
 
 API = "openslo/v1"
+ALPHA = "openslo/v1alpha"  # the older form sloth reads: objectives with `ratioMetrics`, `timeWindows`
+_SLOTH_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
+_UNITS = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
 KINDS = ("SLO", "SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource", "Service")
 ROLLING = re.compile(r"^[0-9]+[smhdw]$")  # OpenSLO's duration-shorthand without calendar units (M, Q, Y)
 
@@ -71,8 +74,11 @@ def _object(objects: Objects, source: Source, ref_key: str, kind: str, path: Pat
 
 
 def convert(sources: list[Source]) -> list[ImportedService]:
-    objects = Objects(sources)
+    alpha = [s for s in sources if isinstance(s.data, dict) and s.data.get("apiVersion") == ALPHA]
+    objects = Objects([s for s in sources if s not in alpha])
     services: dict[str, ImportedService] = {}
+    for source in alpha:
+        _alpha_slo(source, services)
     for kind, source in objects.order:
         if kind != "SLO":
             continue
@@ -86,7 +92,8 @@ def convert(sources: list[Source]) -> list[ImportedService]:
         described = objects.by_kind["Service"].get(raw)
         if described is not None and not service.description:
             service.description = str(described.get(("spec", "description"), str, "text", required=False) or "")
-        service.slos.extend(_slos(objects, source, service))
+        for slo in _slos(objects, source, service):
+            service.add(slo, source.problem(("metadata", "name"), ""))
     if services:  # said once, with the first service
         first = next(iter(services.values()))
         for target in objects.by_kind["AlertNotificationTarget"].values():
@@ -99,6 +106,9 @@ def _slos(objects: Objects, source: Source, service: ImportedService) -> list[di
     raw_name = source.get(("metadata", "name"), str, "the SLO's name")
     base = slo_name(raw_name)
     window = _window(source)
+    if window is None:
+        service.refused.append(source.problem(("spec", "timeWindow", 0), CALENDAR.format(slo=base)))
+        return []
     method = source.get(("spec", "budgetingMethod"), str, "Occurrences, Timeslices or RatioTimeslices", required=False)
     if method and method != "Occurrences":
         service.left.append(source.left(("spec", "budgetingMethod"), f"SLO {base}: promgen budgets by occurrences, "
@@ -140,7 +150,8 @@ def _slos(objects: Objects, source: Source, service: ImportedService) -> list[di
     return out
 
 
-def _window(source: Source) -> str:
+def _window(source: Source) -> str | None:
+    """The SLO's rolling window; None for a calendar-aligned one."""
     windows = source.get(("spec", "timeWindow"), list, "a list with one time window", required=False)
     if not windows:
         return "30d"
@@ -149,8 +160,7 @@ def _window(source: Source) -> str:
     here = ("spec", "timeWindow", 0)
     window = source.get(here, dict, "a time window")
     if "calendar" in window or window.get("isRolling") is False:
-        raise source.fail(here, "a calendar-aligned time window cannot be imported: promgen's SLO windows are rolling "
-                                "(set `isRolling: true` and a duration such as 28d to import it as a rolling window)")
+        return None
     duration = source.get(here + ("duration",), str, "a duration such as 28d")
     if not ROLLING.match(duration):
         raise source.fail(here + ("duration",), f"rolling window {duration!r} must be a number of s, m, h, d or w "
@@ -175,13 +185,13 @@ def _objective(source: Source, path: PathKey) -> float:
 def _ratio(objects: Objects, sli: Source, service: ImportedService, slo: str) -> dict[str, str] | None:
     spec = sli.get(("spec",), dict, "the SLI")
     if "thresholdMetric" in spec:
-        service.left.append(sli.left(("spec", "thresholdMetric"), f"SLO {slo}: threshold metrics have no promgen SLI "
-                                                                   "(promgen's SLIs are event ratios); SLO not imported"))
+        service.refused.append(sli.problem(("spec", "thresholdMetric"), f"SLO {slo}: threshold metrics have no promgen SLI "
+                                                                   "(promgen's SLIs are event ratios); it is not imported"))
         return None
     ratio = sli.get(("spec", "ratioMetric"), dict, "a ratio metric")
     if "raw" in ratio:
-        service.left.append(sli.left(("spec", "ratioMetric", "raw"), f"SLO {slo}: a precomputed (raw) ratio has no "
-                                                                      "promgen SLI; SLO not imported"))
+        service.refused.append(sli.problem(("spec", "ratioMetric", "raw"), f"SLO {slo}: a precomputed (raw) ratio has no "
+                                                                      "promgen SLI; it is not imported"))
         return None
     counter = sli.get(("spec", "ratioMetric", "counter"), bool, "true or false", required=False) or False
     if ("good" in ratio) == ("bad" in ratio) or "total" not in ratio:
@@ -195,9 +205,9 @@ def _ratio(objects: Objects, sli: Source, service: ImportedService, slo: str) ->
             return None
         wrapped = _events_over_window(query, counter)
         if wrapped is None:
-            service.left.append(sli.left(("spec", "ratioMetric", key), f"SLO {slo}: query {query!r} is neither a selector "
+            service.refused.append(sli.problem(("spec", "ratioMetric", key), f"SLO {slo}: query {query!r} is neither a selector "
                                                                         "nor a sum of one, so it cannot be taken over a "
-                                                                        "window; SLO not imported"))
+                                                                        "window; it is not imported"))
             return None
         out[promgen_key] = wrapped
     return out
@@ -210,8 +220,8 @@ def _query(objects: Objects, sli: Source, path: PathKey, service: ImportedServic
         data_source = objects.ref(sli, source_path + ("metricSourceRef",), "DataSource")
         kind = data_source.get(("spec", "type"), str, "a source type", required=False)
     if kind is not None and kind.lower() != "prometheus":
-        service.left.append(sli.left(source_path + ("type",), f"SLO {slo}: a {kind} metric source cannot be imported "
-                                                               "(promgen's rules run in Prometheus); SLO not imported"))
+        service.refused.append(sli.problem(source_path + ("type",), f"SLO {slo}: a {kind} metric source cannot be imported "
+                                                               "(promgen's rules run in Prometheus); it is not imported"))
         return None
     query = sli.get(source_path + ("spec", "query"), str, "a PromQL query")
     return " ".join(query.split())
@@ -273,3 +283,70 @@ def _alerting(objects: Objects, source: Source, service: ImportedService, slo: s
         out["no_data"] = no_data
     return drop_empty(out)
 
+
+
+CALENDAR = ("SLO {slo}: its window is calendar-aligned (the budget of the current month or quarter); promgen's SLO "
+            "windows are rolling, so it is not imported (set `isRolling: true` and a duration such as 30d to import "
+            "it as a rolling window)")
+
+
+def _alpha_slo(source: Source, services: dict[str, ImportedService]) -> None:
+    """An OpenSLO v1alpha SLO: one promgen SLO per objective, each a ratio of two PromQL queries that
+    take sloth's `{{.window}}` (or none: then they are events to take over the window)."""
+    kind = source.get(("kind",), str, "an OpenSLO kind")
+    if kind != "SLO":
+        return  # v1alpha Services carry nothing promgen reads
+    raw = source.get(("spec", "service"), str, "the service name")
+    name = service_name(raw)
+    service = services.setdefault(name, ImportedService(name))
+    if source.document.file not in service.sources:
+        service.sources.append(source.document.file)
+    base = slo_name(source.get(("metadata", "name"), str, "the SLO's name"))
+    windows = source.get(("spec", "timeWindows"), list, "a list with one time window", required=False) or [{}]
+    window = windows[0] if isinstance(windows[0], dict) else {}
+    if window.get("isRolling") is False or "calendar" in window:
+        service.refused.append(source.problem(("spec", "timeWindows", 0), CALENDAR.format(slo=base)))
+        return
+    unit = _UNITS.get(str(window.get("unit", "day")).lower().rstrip("s"))
+    count = window.get("count", 30)
+    if unit is None or not isinstance(count, int) or isinstance(count, bool) or count <= 0:
+        service.refused.append(source.problem(("spec", "timeWindows", 0), f"SLO {base}: window {count} {window.get('unit')} "
+                                                                          "is not a rolling count of seconds to weeks; it is not imported"))
+        return
+    method = source.get(("spec", "budgetingMethod"), str, "Occurrences or Timeslices", required=False)
+    if method and method != "Occurrences":
+        service.left.append(source.left(("spec", "budgetingMethod"), f"SLO {base}: promgen budgets by occurrences, "
+                                                                      f"not {method}; the objective is kept"))
+    objectives = source.get(("spec", "objectives"), list, "a list of objectives")
+    description = " ".join(str(source.get(("spec", "description"), str, "text", required=False) or "").split())
+    for index in range(len(objectives)):
+        here = ("spec", "objectives", index)
+        slo = base if len(objectives) == 1 else slo_name(f"{base}-{index + 1}")
+        target = source.get(here + ("target",), (int, float), "a ratio between 0 and 1")
+        if not 0 < target < 1:
+            raise source.fail(here + ("target",), f"target {target} is not strictly between 0 and 1")
+        metrics = source.get(here + ("ratioMetrics",), dict, "ratio metrics (good or bad, and total)", required=False)
+        if metrics is None:
+            service.refused.append(source.problem(here, f"SLO {slo}: only ratio objectives (`ratioMetrics`) are event "
+                                                        "ratios promgen can express; it is not imported"))
+            continue
+        sli: dict[str, str] = {}
+        for key, promgen_key in (("good", "good"), ("bad", "errors"), ("total", "total")):
+            if key in metrics:
+                query = source.get(here + ("ratioMetrics", key, "query"), str, "a PromQL query")
+                if _SLOTH_WINDOW.search(query):
+                    sli[promgen_key] = _SLOTH_WINDOW.sub("{{window}}", query).strip()
+                else:
+                    wrapped = _events_over_window(query, counter=True)
+                    if wrapped is None:
+                        service.refused.append(source.problem(here + ("ratioMetrics", key, "query"),
+                                                              f"SLO {slo}: query {query!r} has no window and is neither a "
+                                                              "selector nor a sum of one; it is not imported"))
+                        break
+                    sli[promgen_key] = wrapped
+        else:
+            service.add(drop_empty({"name": slo, "objective": objective_percent(target * 100),
+                                    "window": f"{count}{unit}", "description": description, "sli": sli,
+                                    "alerting": {"page": service.severity("critical"),
+                                                 "ticket": service.severity("warning")}}),
+                        source.problem(here, ""))

@@ -14,7 +14,7 @@ from typing import Any
 
 from promgen.importers.common import (
     DEFAULT_PAGE,
-    DEFAULT_TICKET,
+    WINDOW_VARIABLE,
     ImportedService,
     Source,
     alert_name,
@@ -46,7 +46,7 @@ def convert(sources: list[Source], service_override: str | None = None) -> list[
             service.sources.append(source.document.file)
         slo = _slo(source, service)
         if slo is not None:
-            service.slos.append(slo)
+            service.add(slo, source.problem(("metadata", "name"), ""))
     return list(services.values())
 
 
@@ -80,7 +80,7 @@ def _slo(source: Source, service: ImportedService) -> dict[str, Any] | None:
         "window": window,
         "description": " ".join(str(source.get(("spec", "description"), str, "text", required=False) or "").split()),
         "sli": sli,
-        "alerting": _alerting(source, ("spec", "alerting"), service, name),
+        "alerting": _alerting(source, ("spec", "alerting"), service, name, window),
     })
 
 
@@ -103,10 +103,32 @@ def _indicator(source: Source, path: PathKey, service: ImportedService, slo: str
         metric = source.get(path + ("bool_gauge", "metric"), str, "a metric selector")
         return {"good": over_window("sum_over_time", metric, by), "total": over_window("count_over_time", metric, by)}
     if "latencyNative" in indicator:
-        service.left.append(source.left(path + ("latencyNative",), f"SLO {slo}: native-histogram latency indicators "
-                                                                    "have no promgen SLI yet; SLO not imported"))
-        return None
+        here = path + ("latencyNative",)
+        by = _grouping(source, here)
+        metric = source.get(here + ("total", "metric"), str, "a native histogram's selector")
+        latency = source.get(here + ("latency",), (str, int, float), "a duration such as 200ms")
+        seconds = _seconds(source, here + ("latency",), latency)
+        rates = f"sum{f' {by} ' if by else ''}(rate({metric}[{WINDOW_VARIABLE}]))"
+        # a native histogram: its count over the window, and the share of it at or under the latency
+        return {"good": f"histogram_fraction(0, {seconds}, {rates}) * histogram_count({rates})",
+                "total": f"histogram_count({rates})"}
     raise source.fail(path, "an indicator needs `ratio`, `latency`, `latencyNative` or `bool_gauge`")
+
+
+def _seconds(source: Source, path: PathKey, value: str | int | float) -> str:
+    """pyrra's latency (a Go duration such as 200ms, or seconds) in seconds, as PromQL writes it."""
+    from promgen.load.units import parse_duration
+    from promgen.testgen.go_format import go_g
+
+    text = str(value)
+    try:
+        return go_g(float(text))
+    except ValueError:
+        pass
+    try:
+        return go_g(parse_duration(text) / 1000)
+    except ValueError:
+        raise source.fail(path, f"latency {text!r} is neither seconds nor a duration such as 200ms") from None
 
 
 def _grouping(source: Source, path: PathKey) -> str:
@@ -116,17 +138,47 @@ def _grouping(source: Source, path: PathKey) -> str:
     return f"by ({', '.join(labels)})" if labels else ""
 
 
-def _alerting(source: Source, path: PathKey, service: ImportedService, slo: str) -> dict[str, Any]:
+# pyrra's four alerts for a 28-day window (slo.Windows): (severity key, its default, factor, for, long,
+# short), each duration as a divisor of the SLO window; pyrra rounds them to whole minutes.
+_WINDOWS = (
+    ("fastBurn", "critical", 14, 28 * 24 * 30, 28 * 24, 28 * 24 * 12),
+    ("mediumBurn", "critical", 7, 28 * 24 * 4, 28 * 4, 28 * 24 * 2),
+    ("slowBurn", "warning", 2, 28 * 24, 28, 28 * 12),
+    ("longTermBurn", "warning", 1, 28 * 8, 7, 28 * 4),
+)
+
+
+def windows(window: str) -> list[tuple[str, str, int, str, str, str]]:
+    """pyrra's (severity key, default severity, factor, for, long, short) for an SLO window."""
+    from promgen.load.units import format_duration, parse_duration
+
+    total = parse_duration(window)
+
+    def scaled(divisor: int) -> str:
+        return format_duration(_minutes(total / divisor))
+
+    return [(key, default, factor, scaled(for_), scaled(long), scaled(short))
+            for key, default, factor, for_, long, short in _WINDOWS]
+
+
+def _minutes(ms: float) -> int:
+    """Go's Duration.Round(time.Minute): to the nearest minute, halves away from zero; never 0."""
+    whole, rest = divmod(int(round(ms)), 60_000)
+    rounded = (whole + (1 if rest * 2 >= 60_000 else 0)) * 60_000
+    return rounded or max(1000, int(ms) - int(ms) % 1000)
+
+
+def _alerting(source: Source, path: PathKey, service: ImportedService, slo: str, window: str) -> dict[str, Any]:
     alerting = source.get(path, dict, "the alerting settings", required=False) or {}
     severities = source.get(path + ("severities",), dict, "a mapping of severities", required=False) or {}
-    fast = severity_name(str(severities.get("fastBurn") or severities.get("mediumBurn") or DEFAULT_PAGE))
-    slow = severity_name(str(severities.get("slowBurn") or severities.get("longTermBurn") or DEFAULT_TICKET))
-    out: dict[str, Any] = {"page": service.severity(fast), "ticket": service.severity(slow)}
-    for pair in (("fastBurn", "mediumBurn"), ("slowBurn", "longTermBurn")):
-        if all(severities.get(k) for k in pair) and severities[pair[0]] != severities[pair[1]]:
-            service.left.append(source.left(path + ("severities", pair[1]), f"SLO {slo}: promgen alerts both "
-                                                                             f"{pair[0]} and {pair[1]} windows at one severity, "
-                                                                             f"{severities[pair[0]]!r}"))
+    table = []
+    for key, default, factor, for_, long, short in windows(window):
+        severity = service.severity(severity_name(str(severities.get(key) or default)))
+        entry: dict[str, Any] = {"severity": severity, "factor": factor, "long": long, "short": short}
+        if for_ != "0s":
+            entry["for"] = for_
+        table.append(entry)
+    out: dict[str, Any] = {"windows": table}
     if alerting.get("name"):
         name = alert_name(str(alerting["name"]))
         if name in {s.get("alerting", {}).get("name") for s in service.slos}:
@@ -134,6 +186,11 @@ def _alerting(source: Source, path: PathKey, service: ImportedService, slo: str)
                                                                "keeps promgen's alert name"))
         else:
             out["name"] = name
+    else:
+        service.left.append(source.left(path if alerting else ("spec",),
+                                        f"SLO {slo}: pyrra names the alerts of every SLO ErrorBudgetBurn; promgen "
+                                        f"names them {camel_alert(slo)} (an alert name is one SLO's, with its runbook "
+                                        "page): routes and silences matching alertname=\"ErrorBudgetBurn\" need it"))
     if alerting.get("disabled") is True or alerting.get("burnrates") is False:
         out["enabled"] = False
     if alerting.get("absent", True) is not False:  # pyrra alerts on absent metrics unless told not to
@@ -141,3 +198,9 @@ def _alerting(source: Source, path: PathKey, service: ImportedService, slo: str)
     if alerting.get("absentName"):
         service.left.append(source.left(path + ("absentName",), f"SLO {slo}: the no-data alert keeps promgen's name"))
     return out
+
+
+def camel_alert(slo: str) -> str:
+    from promgen.core import conventions
+
+    return conventions.slo_page_alert(slo)

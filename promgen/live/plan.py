@@ -130,7 +130,7 @@ def _queries(model: Model, loaded: LoadedSpec) -> Iterator[tuple[str, PathKey, s
             if index is not None else ("alerts",)
         yield f"alert {alert.name}", path, alert.expr
     for index, slo in enumerate(spec.slos):
-        for part in ("errors", "good", "total"):
+        for part in ("errors", "good", "total", "error_ratio"):
             query = getattr(slo.sli, part)
             if query is not None:
                 yield f"SLO {slo.name} ({part})", ("slos", index, "sli", part), substitute_window(query, "5m")

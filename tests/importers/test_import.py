@@ -31,9 +31,9 @@ def imported(path: Path) -> tuple[dict[str, str], list[Problem]]:
     """{service: spec text} and the warnings of importing one fixture (the command's own steps)."""
     source_format = path.parent.name
     relative = path.relative_to(ROOT)
-    services = import_.converter(source_format)(import_.sources([relative]))
+    services = import_.converter(source_format)(import_.sources([relative], source_format)[0])
     texts = {s.name: import_.spec_text(s, source_format) for s in services}
-    return texts, sorted(p for s in services for p in s.left)
+    return texts, sorted(p for s in services for p in [*s.left, *s.refused])
 
 
 @pytest.fixture(autouse=True)
@@ -67,12 +67,10 @@ def test_every_warning_is_a_comment_with_its_source_position(path: Path) -> None
 
 
 EXPECTED_LEFT = {  # fixture -> words each of its warnings must include (what was not carried over)
-    "sloth-multi": ["Image_Resizer", "recorded series", "plugins", "route", "ticket alert", "annotations only",
-                    "raw error-ratio", "SLI plugins"],
-    "openslo-multi-service": ["Timeslices", "timeSliceTarget", "timeSliceWindow", "Datadog"],
-    "openslo-threshold": ["threshold metrics"],
-    "pyrra-grouped-multi": ["partial_response_strategy", "performanceOverAccuracy", "native-histogram"],
-    "pyrra-severities": ["mediumBurn", "no-data alert keeps"],
+    "sloth-multi": ["Image_Resizer", "recorded series", "plugins"],
+    "openslo-multi-service": ["Timeslices", "timeSliceTarget", "timeSliceWindow"],
+    "pyrra-grouped-multi": ["partial_response_strategy", "performanceOverAccuracy", "ErrorBudgetBurn"],
+    "pyrra-severities": ["no-data alert keeps"],
 }
 
 
@@ -129,7 +127,9 @@ SOURCE_FORMULAS: dict[str, dict[str, str]] = {
     "sloth-availability": {"requests-availability": 'sum(rate(http_requests_total{job="checkout",code=~"5.."}[{w}])) / sum(rate(http_requests_total{job="checkout"}[{w}]))'},
     "sloth-latency": {"query-latency": '(sum(rate(search_query_duration_seconds_count{job="search"}[{w}])) - sum(rate(search_query_duration_seconds_bucket{job="search",le="0.3"}[{w}]))) / sum(rate(search_query_duration_seconds_count{job="search"}[{w}]))'},
     "sloth-multi": {"resize-success": 'sum(rate(resize_jobs_total{result="failed"}[{w}])) / sum(rate(resize_jobs_total[{w}]))',
-                    "upload-success": 'sum(rate(uploads_total{status=~"error|timeout"}[{w}])) / sum(rate(uploads_total[{w}]))'},
+                    "upload-success": 'sum(rate(uploads_total{status=~"error|timeout"}[{w}])) / sum(rate(uploads_total[{w}]))',
+                    # a raw SLI: sloth's error_ratio_query itself
+                    "cache-ratio": "1 - avg(avg_over_time(cache_hit_ratio[{w}]))"},
     "sloth-crd": {"write-availability": 'sum(rate(ledger_writes_total{outcome="error"}[{w}])) / sum(rate(ledger_writes_total[{w}]))',
                   "read-availability": 'sum(rate(ledger_reads_total{outcome="error"}[{w}])) / sum(rate(ledger_reads_total[{w}]))'},
     "sloth-grouped": {"handler-availability": 'sum by (handler) (rate(gateway_requests_total{code=~"5.."}[{w}])) / sum by (handler) (rate(gateway_requests_total[{w}]))'},
@@ -173,6 +173,7 @@ SERIES = [
     ('probe_success{job="blackbox",instance="a"}', "1 1 0 1 1 1 1 1 1 1x350"), ('probe_success{job="blackbox",instance="b"}', "1+0x360"),
     ('storage_writes_total{result="error"}', "0+1x360"), ('storage_writes_total{result="ok"}', "0+4999x360"),
     ('checkout_requests_total{outcome="error"}', "0+2x360"), ('checkout_requests_total{outcome="ok"}', "0+998x360"),
+    ('cache_hit_ratio{node="a"}', "0.9 0.8 0.95x358"), ('cache_hit_ratio{node="b"}', "0.7+0x360"),
 ]
 AT = "5h"
 
@@ -182,7 +183,9 @@ def test_every_imported_slo_has_its_source_formula() -> None:
         texts, _ = imported(path)
         slos = {slo["name"] for text in texts.values() for slo in yaml.safe_load(text)["slos"]}
         listed = set(SOURCE_FORMULAS[fixture_id(path)])
-        assert listed <= slos and slos - listed <= {"queue-processing-relaxed"}, (path, slos, listed)
+        # a native histogram's SLO is judged by the corpus test's render instead: promtool's input notation
+        # for native histograms is not the same at both judged releases
+        assert listed <= slos and slos - listed <= {"queue-processing-relaxed", "grpc-latency-native"}, (path, slos, listed)
 
 
 @pytest.mark.parametrize("release", ["oldest", "newest"])
@@ -256,7 +259,7 @@ BAD = [
     ("sloth", "apiVersion: v1\nkind: ConfigMap\n", "1:1", "not a sloth object"),
     ("sloth", 'version: "prometheus/v1"\nservice: a\nslos: {name: x}\n', "3:7", "must be a list of SLOs"),
     ("sloth", "version: [unclosed\n", "2:1", "YAML syntax error"),
-    ("openslo", "apiVersion: openslo/v1alpha\nkind: SLO\n", "1:13", "not an OpenSLO v1 object"),
+    ("openslo", "apiVersion: openslo/v2\nkind: SLO\n", "1:13", "not an OpenSLO v1 object"),
     ("openslo", "apiVersion: openslo/v1\nkind: SLOO\nmetadata: {name: a}\n", "2:7", 'did you mean "SLO"'),
     ("openslo", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  indicatorRef: latencyy\n"
                 "  objectives: [{target: 0.9}]\n---\napiVersion: openslo/v1\nkind: SLI\nmetadata: {name: latency}\n"
@@ -265,7 +268,7 @@ BAD = [
     ("openslo", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  indicator: {metadata: {name: i}, spec: "
                 "{ratioMetric: {counter: true, bad: {metricSource: {spec: {query: a}}}, total: {metricSource: {spec: {query: b}}}}}}\n"
                 "  timeWindow:\n    - duration: 1M\n      calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC}\n"
-                "  objectives: [{target: 0.9}]\n", "8:7", "calendar-aligned time window cannot be imported"),
+                "  objectives: [{target: 0.9}]\n", "8:7", "its window is calendar-aligned"),
     ("openslo", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  indicator: {metadata: {name: i}, spec: "
                 "{ratioMetric: {counter: true, bad: {metricSource: {spec: {query: a}}}, total: {metricSource: {spec: {query: b}}}}}}\n"
                 "  objectives: [{target: 99.9}]\n", "7:25", "not strictly between 0 and 1"),
@@ -276,6 +279,19 @@ BAD = [
     ("pyrra", "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata: {name: a}\nspec:\n  target: '99'\n  window: 4w\n"
               "  indicator: {}\n", "7:14", "an indicator needs"),
     ("pyrra", "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n", "1:1", "not a pyrra object"),
+    # what promgen cannot express is refused SLO by SLO, where the source says it, and nothing is written
+    ("sloth", 'version: "prometheus/v1"\nservice: a\nslos:\n  - name: x\n    objective: 99\n    sli:\n'
+              '      plugin: {id: "sloth-common/grpc/availability"}\n', "7:15", "builds its queries in the plugin's code"),
+    ("openslo", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  indicator: {metadata: "
+                "{name: i}, spec: {ratioMetric: {counter: true, good: {metricSource: {type: Datadog, spec: {query: a}}}, "
+                "total: {metricSource: {type: Datadog, spec: {query: b}}}}}}\n  objectives: [{target: 0.9}]\n",
+     "6:100", "a Datadog metric source"),
+    ("openslo", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  indicator:\n"
+                "    metadata: {name: i}\n    spec:\n      thresholdMetric: {metricSource: {type: Prometheus, spec: "
+                "{query: x}}}\n  objectives: [{op: lte, value: 0.5, target: 0.99}]\n", "9:24", "threshold metrics"),
+    ("sloth", 'version: "prometheus/v1"\nservice: a\nslos:\n  - name: x\n    objective: 99\n    sli:\n      events:\n'
+              '        error_query: histogram_share(0.2, x[{{.window}}])\n        total_query: sum(rate(y[{{.window}}]))\n',
+     "4:5", "SLO x: promgen cannot express it as imported: PromQL does not parse"),
 ]
 
 
@@ -302,7 +318,7 @@ def test_cli_prints_one_spec_and_warns_on_stderr() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("# Imported by `promgen import sloth` from tests/imports/sloth/multi.yaml.")
     warnings = [line for line in done.stderr.splitlines() if ": warning: " in line]
-    assert len(warnings) == 8 and all(line.startswith("tests/imports/sloth/multi.yaml:") for line in warnings)
+    assert len(warnings) == 3 and all(line.startswith("tests/imports/sloth/multi.yaml:") for line in warnings)
 
 
 def test_cli_writes_one_spec_per_service_into_a_directory_and_they_render(tmp_path: Path) -> None:

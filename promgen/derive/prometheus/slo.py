@@ -101,7 +101,8 @@ def _plan(model: Model, index: int) -> SloPlan:
     ladder = [severity.name for severity in model.spec.severities]
     burns = burn_rates.slo_burn_windows(slo, window_ms, ladder)
     conditions = [(w, BurnCondition(w.long, w.short, w.factor, burn_threshold(w.factor, budget))) for w in burns]
-    chained = (slo.rules or model.spec.rules.slo) == "chained"
+    # an SLI that is a ratio already has no event rates to chain: every window from its query
+    chained = (slo.rules or model.spec.rules.slo) == "chained" and slo.sli.error_ratio is None
     windows = burn_rates.slo_recorded_windows(slo, window_ms)
     return SloPlan(
         chained=chained,
@@ -180,6 +181,8 @@ def error_ratio_query(model: Model, slo: SLO, window: str) -> str:
     sli = slo.sli
     if sli.latency is not None:
         return latency_error_ratio(model, sli.latency, window)
+    if sli.error_ratio is not None:
+        return substitute_window(sli.error_ratio, window).strip()
     total = _operand(sli.total or "", window)
     if sli.errors is not None:
         return f"{_operand(sli.errors, window)} / {total}"

@@ -52,13 +52,17 @@ class SLI(Strict):
     good: str | None = Field(default=None, description="good events, instead of errors")
     total: str | None = Field(default=None, description="all events; {{window}} stands for the window")
     latency: LatencySLI | None = None
+    error_ratio: str | None = Field(
+        default=None, description="the share of bad events itself over {{window}} (sloth's raw error_ratio_query): "
+                                  "recorded window by window from it, since there are no event rates to chain")
 
     @model_validator(mode="after")
     def _one_kind(self) -> "SLI":
         ratio = self.errors is not None or self.good is not None or self.total is not None
-        if self.latency is not None and ratio:
-            raise ValueError("an SLI is either a ratio (errors/good + total) or a latency SLI, not both")
-        if self.latency is None:
+        kinds = sum((ratio, self.latency is not None, self.error_ratio is not None))
+        if kinds > 1:
+            raise ValueError("an SLI is one of a ratio (errors/good + total), a latency SLI or an error_ratio")
+        if kinds == 0 or ratio:
             if self.total is None or (self.errors is None) == (self.good is None):
                 raise ValueError("a ratio SLI needs `total` and exactly one of `errors` or `good`")
         return self
