@@ -94,7 +94,12 @@ def ratio_after(minutes_burning: float, window_minutes: float, data_minutes: flo
 
 
 def crossing_minutes(threshold: float, window_minutes: float) -> float:
-    """How far into the burn the ratio over a window first exceeds `threshold` (inf: never in the burn)."""
-    window = min(window_minutes, HOURS * 60)
-    minutes = (threshold - BASELINE_ERRORS) * window / (BURN_ERRORS - BASELINE_ERRORS)
+    """How far into the burn the ratio over a window first exceeds `threshold` (inf: never in the burn).
+    A window longer than the data holds the data before the burn and x minutes of it, so it grows with x."""
+    share = (threshold - BASELINE_ERRORS) / (BURN_ERRORS - BASELINE_ERRORS)
+    before = HOURS * 60 - BURN_MINUTES  # minutes of data before the burn
+    if window_minutes > before + BURN_MINUTES:
+        minutes = share * before / (1 - share)  # x = share * (before + x)
+    else:
+        minutes = share * window_minutes
     return minutes if minutes <= BURN_MINUTES else float("inf")
