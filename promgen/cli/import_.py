@@ -21,6 +21,7 @@ from promgen.yamlio.reader import load_documents, parse_document
 from promgen.yamlio.writer import dump_yaml
 
 Converter = Callable[..., list[ImportedService]]
+TITLES = {"sloth": "sloth", "openslo": "OpenSLO", "pyrra": "pyrra"}
 
 
 def converter(name: str) -> Converter:
@@ -68,7 +69,9 @@ def sources(arguments: list[Path], source_format: str) -> tuple[list[Source], li
             problems.append(Problem(str(path), 1, 1, "no YAML document in this file"))
         if listed and documents and not any(detect(d.data) == source_format for d in documents):
             formats = sorted({f for d in documents if (f := detect(d.data)) is not None})
-            what = f"a {' and '.join(formats)} file" if formats else f"not a {source_format} file"
+            titles = " and ".join(TITLES[f] for f in formats)
+            what = f"{'an' if titles[:1] in 'aeiouAEIOU' else 'a'} {titles} file" if formats else \
+                f"not a {TITLES[source_format]} file"
             hint = f" (`promgen import {formats[0]}` reads it)" if len(formats) == 1 else ""
             skipped.append(f"{printable(str(path))}: skipped: {what}{hint}")
             continue

@@ -220,7 +220,7 @@ def _query(objects: Objects, sli: Source, path: PathKey, service: ImportedServic
         data_source = objects.ref(sli, source_path + ("metricSourceRef",), "DataSource")
         kind = data_source.get(("spec", "type"), str, "a source type", required=False)
     if kind is not None and kind.lower() != "prometheus":
-        service.refused.append(sli.problem(source_path + ("type",), f"SLO {slo}: a {kind} metric source cannot be imported "
+        service.refused.append(sli.problem(source_path + ("type",), f"SLO {slo}: a metric source of type {kind!r} cannot be imported "
                                                                "(promgen's rules run in Prometheus); it is not imported"))
         return None
     query = sli.get(source_path + ("spec", "query"), str, "a PromQL query")

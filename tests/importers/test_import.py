@@ -285,7 +285,7 @@ BAD = [
     ("openslo", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  indicator: {metadata: "
                 "{name: i}, spec: {ratioMetric: {counter: true, good: {metricSource: {type: Datadog, spec: {query: a}}}, "
                 "total: {metricSource: {type: Datadog, spec: {query: b}}}}}}\n  objectives: [{target: 0.9}]\n",
-     "6:100", "a Datadog metric source"),
+     "6:100", "a metric source of type 'Datadog'"),
     ("openslo", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  indicator:\n"
                 "    metadata: {name: i}\n    spec:\n      thresholdMetric: {metricSource: {type: Prometheus, spec: "
                 "{query: x}}}\n  objectives: [{op: lte, value: 0.5, target: 0.99}]\n", "9:24", "threshold metrics"),
