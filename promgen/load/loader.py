@@ -41,18 +41,52 @@ def load_spec(path: Path, display: str | None = None) -> LoadedSpec:
     listing every problem, each in the file (spec or base) that wrote the value."""
     from promgen.load.bases import load_with_bases
 
-    document = load_with_bases(path, display or str(path))
+    try:
+        document = load_with_bases(path, display or str(path))
+    except SpecError as error:
+        raise SpecError(_several_documents(path, display or str(path)) or error.problems) from None
     return validate_document(document)
+
+
+def _several_documents(path: Path, display: str) -> list[Problem]:
+    """A file of several documents is no promgen spec, but is often another tool's (pyrra and OpenSLO
+    files hold several objects): say which import reads it."""
+    from promgen.yamlio.reader import load_documents
+
+    try:
+        documents = load_documents(path, display)
+    except (SpecError, OSError):
+        return []
+    other = _other_tool(documents[0]) if len(documents) > 1 else None
+    return [other] if other is not None else []
 
 
 def validate_document(document: Document) -> LoadedSpec:
     try:
         spec = models.Spec.model_validate(document.data)
     except ValidationError as error:
+        other = _other_tool(document)
+        if other is not None:  # one line that says what to run, not the schema's every complaint
+            raise SpecError([other]) from None
         details = _without_implied_missing(error.errors(include_url=False))
         problems = [_problem(document, detail) for detail in details]
         raise SpecError(_dedupe(problems)) from None
     return LoadedSpec(document, spec)
+
+
+TOOL_TITLES = {"sloth": "a sloth spec", "openslo": "an OpenSLO object", "pyrra": "a pyrra object"}
+
+
+def _other_tool(document: Document) -> Problem | None:
+    """The problem of a file another SLO tool reads, naming the command that imports it."""
+    from promgen.importers import detect
+
+    tool = detect(document.data)
+    if tool is None:
+        return None
+    data = document.data
+    return document.problem(("apiVersion",) if "apiVersion" in data else ("version",), f"this is {TOOL_TITLES[tool]}, not a promgen spec: `promgen import {tool} "
+                                f"{document.file}` writes the promgen spec that says the same")
 
 
 def _without_implied_missing(details: list[Any]) -> list[Any]:

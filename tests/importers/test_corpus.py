@@ -164,3 +164,14 @@ def test_pyrra_keeps_its_four_alerts_with_their_for() -> None:
     assert slo["window"] == "4w"
     assert table == [("critical", 14, "1h", "5m", "2m"), ("critical", 7, "6h", "30m", "15m"),
                      ("warning", 2, "1d", "2h", "1h"), ("warning", 1, "4d", "6h", "3h")]
+
+
+@pytest.mark.parametrize(("path", "tool"), [("sloth/examples/getting-started.yml", "sloth"),
+                                            ("pyrra/examples/nginx.yaml", "pyrra"),
+                                            ("openslo/examples/budgeting-method/occurences-slo.yaml", "openslo")])
+def test_validate_on_another_tools_file_names_the_import_command(path: str, tool: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "promgen", "validate", f"tests/imports/corpus/{path}"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    lines = [line for line in done.stdout.splitlines() + done.stderr.splitlines() if line.startswith("tests/")]
+    assert done.returncode == 1 and len(lines) == 1, done.stdout + done.stderr
+    assert f"not a promgen spec: `promgen import {tool} tests/imports/corpus/{path}`" in lines[0]
