@@ -137,7 +137,8 @@ class Catalogue:
 
     @cached_property
     def _recorded_labels(self) -> frozenset[str]:
-        return frozenset({"service", "slo", *self.spec.rules.labels})
+        sloth = ("sloth_id", "sloth_service", "sloth_slo", "sloth_objective") if self.spec.rules.naming == "sloth" else ()
+        return frozenset({"service", "slo", *sloth, *self.spec.rules.labels})
 
     def _recorded_names(self) -> list[str]:
         names = [conventions.SLO_OBJECTIVE_SERIES, conventions.SLO_ERROR_BUDGET_SERIES,
@@ -146,6 +147,10 @@ class Catalogue:
             windows = burn_rates.slo_recorded_windows(slo, slo.window.ms)
             names += [conventions.slo_error_ratio_series(w) for w in (*windows, format_duration(slo.window.ms))]
             names += [conventions.slo_error_rate_series(windows[0]), conventions.slo_total_rate_series(windows[0])]
+        if self.spec.rules.naming == "sloth":
+            names += [conventions.SLOTH_PERIOD_DAYS_SERIES, conventions.SLOTH_CURRENT_BURN_SERIES,
+                      conventions.SLOTH_PERIOD_BURN_SERIES, conventions.SLOTH_BUDGET_REMAINING_SERIES,
+                      conventions.SLOTH_INFO_SERIES]
         return names
 
     def get(self, name: str) -> Series | None:

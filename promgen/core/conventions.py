@@ -122,6 +122,18 @@ def slo_ticket_alert(slo: str, name: str | None = None) -> str:
     return slo_page_alert(slo, name)
 
 
+# rules.naming: sloth -- the series and labels sloth records, which its users' dashboards read
+SLOTH_PERIOD_DAYS_SERIES = "slo:time_period:days"
+SLOTH_CURRENT_BURN_SERIES = "slo:current_burn_rate:ratio"
+SLOTH_PERIOD_BURN_SERIES = "slo:period_burn_rate:ratio"
+SLOTH_BUDGET_REMAINING_SERIES = "slo:period_error_budget_remaining:ratio"
+SLOTH_INFO_SERIES = "sloth_slo_info"
+
+
+def sloth_labels(service: str, slo: str) -> dict[str, str]:
+    return {"sloth_id": f"{service}-{slo}", "sloth_service": service, "sloth_slo": slo}
+
+
 def slo_no_data_alert(slo: str) -> str:
     return f"{camel(slo)}SLINoData"
 

@@ -46,6 +46,8 @@ _CRD = {"error_query": "errorQuery", "total_query": "totalQuery", "error_ratio_q
 
 def convert(sources: list[Source]) -> list[ImportedService]:
     services: dict[str, ImportedService] = {}
+    # sloth's series names and labels beside promgen's: the dashboards and alerts of sloth users keep reading
+    naming = {"rules": {"naming": "sloth"}}
     tables = [AlertTable(s) for s in sources if isinstance(s.data, dict) and s.data.get("kind") == WINDOWS_KIND]
     specs = [s for s in sources if not (isinstance(s.data, dict) and s.data.get("kind") == WINDOWS_KIND)]
     if tables and not specs:
@@ -56,7 +58,7 @@ def convert(sources: list[Source]) -> list[ImportedService]:
         base, names = _shape(source)
         raw = source.get(base + ("service",), str, "the service name")
         name = service_name(raw)
-        service = services.setdefault(name, ImportedService(name))
+        service = services.setdefault(name, ImportedService(name, settings=dict(naming)))
         if source.document.file not in service.sources:
             service.sources.append(source.document.file)
         if name != raw:

@@ -330,7 +330,32 @@ def recording_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
             "labels": dict(labels),
         },
     ]
+    if model.spec.rules.naming == "sloth":
+        rules = _with_sloth_names(rules, model, slo_plan)
     return rules
+
+
+def _with_sloth_names(rules: list[Rule], model: Model, slo_plan: SloPlan) -> list[Rule]:
+    """rules.naming: sloth -- every series also carries sloth's labels, and sloth's own series are
+    recorded beside promgen's, from them, so dashboards and alerts written for sloth keep reading."""
+    slo = model.spec.slos[slo_plan.index]
+    sloth = conventions.sloth_labels(model.service, slo.name)
+    labels = {**slo_plan.labels, **sloth}
+    match = selector(slo_plan.labels)
+    budget = decimal_text(slo_plan.budget)
+    shortest = conventions.slo_error_ratio_series(slo_plan.windows[0]) + match
+    period = conventions.slo_error_ratio_series(slo_plan.window) + match
+    days = decimal_text(Decimal(Duration(slo_plan.window).ms) / Decimal(86_400_000))
+    objective = decimal_text(slo_plan.objective * 100)
+    extra: list[Rule] = [
+        {"record": conventions.SLOTH_PERIOD_DAYS_SERIES, "expr": f"vector({days})"},
+        {"record": conventions.SLOTH_CURRENT_BURN_SERIES, "expr": f"{shortest} / {budget}"},
+        {"record": conventions.SLOTH_PERIOD_BURN_SERIES, "expr": f"{period} / {budget}"},
+        {"record": conventions.SLOTH_BUDGET_REMAINING_SERIES,
+         "expr": f"1 - {conventions.SLOTH_PERIOD_BURN_SERIES}{match}"},
+        {"record": conventions.SLOTH_INFO_SERIES, "expr": "vector(1)", "labels": {"sloth_objective": objective}},
+    ]
+    return [{**rule, "labels": {**rule.get("labels", {}), **labels}} for rule in [*rules, *extra]]
 
 
 def burn_expr(conditions: tuple[BurnCondition, ...], labels: dict[str, str]) -> str:
@@ -360,8 +385,11 @@ def alert_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
     for alert in slo_plan.alerts:
         fast = alert.kind == "page" and len(slo_plan.alerts) > 1
         summary = f"The {slo.name} SLO is burning its error budget{' fast' if fast else ''}."
+        extra = dict(alert.labels)
+        if model.spec.rules.naming == "sloth":
+            extra.update({**conventions.sloth_labels(model.service, slo.name), "sloth_severity": alert.kind})
         rule = _alert(model, slo, name, burn_expr(alert.conditions, slo_plan.labels), alert.severity, summary,
-                      _burn_description(alert.conditions, objective), for_=alert.for_, extra=alert.labels)
+                      _burn_description(alert.conditions, objective), for_=alert.for_, extra=extra)
         rules.append(rule)
     if slo.alerting.no_data is not None:
         shortest = conventions.slo_error_ratio_series(slo_plan.windows[0]) + selector(slo_plan.labels)

@@ -113,6 +113,14 @@ class RuleGroups(Strict):
         description="how SLO error ratios over long windows are recorded: chained (from the shortest window's "
         "recorded rates, cheap) or exact (every window from the raw series)",
     )
+    naming: Literal["promgen", "sloth"] = Field(
+        default="promgen",
+        description="sloth: the SLO series also carry sloth's labels (sloth_id, sloth_service, sloth_slo), sloth's "
+                    "own series are recorded beside promgen's (slo:period_error_budget_remaining:ratio, "
+                    "slo:current_burn_rate:ratio, slo:period_burn_rate:ratio, slo:time_period:days, "
+                    "sloth_slo_info) and the burn alerts carry sloth_severity: dashboards and alerts written for "
+                    "sloth keep working",
+    )
 
 
 # --- versions -------------------------------------------------------------------------------
