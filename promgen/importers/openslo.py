@@ -24,6 +24,7 @@ from promgen.importers.common import (
     slo_name,
 )
 from promgen.load.suggest import did_you_mean
+from promgen.load.units import Duration, format_duration
 from promgen.yamlio.reader import PathKey
 
 API = "openslo/v1"
@@ -249,10 +250,12 @@ def _selector(node: object) -> str:
 
 
 def _alerting(objects: Objects, source: Source, service: ImportedService, slo: str) -> dict[str, Any]:
+    """The SLO's alert policies as its own burn-rate table: each `burnrate` condition alerts when the
+    error ratio over its `lookbackWindow` burns at `threshold` x the budget or faster, for its
+    `alertAfter`. OpenSLO names one window; promgen pairs it with a short one of 1/12 of it (the SRE
+    Workbook's ratio), so the alert resolves minutes after the burn stops instead of hours."""
     policies = source.get(("spec", "alertPolicies"), list, "a list of alert policies", required=False) or []
-    if not policies:
-        return {"enabled": False}
-    conditions: list[tuple[float, str]] = []
+    windows: list[dict[str, Any]] = []
     no_data: str | None = None
     name: str | None = None
     for index in range(len(policies)):
@@ -265,23 +268,56 @@ def _alerting(objects: Objects, source: Source, service: ImportedService, slo: s
         found = policy.get(("spec", "conditions"), list, "a list with one condition")
         for c in range(len(found)):
             condition = _object(objects, policy, "conditionRef", "AlertCondition", ("spec", "conditions", c))
-            severity = severity_name(condition.get(("spec", "severity"), str, "a severity"))
-            threshold = condition.get(("spec", "condition", "threshold"), (int, float), "a number", required=False)
-            conditions.append((float(threshold or 0), severity))
-            service.left.append(condition.left(("spec", "condition"), f"SLO {slo}: promgen alerts on its own multiwindow "
-                                                                      f"burn rates; this condition's severity "
-                                                                      f"{severity!r} is kept, its threshold and windows are not"))
+            severity = service.severity(severity_name(condition.get(("spec", "severity"), str, "a severity")))
+            window = _burn_window(condition, severity, service, slo)
+            if window is not None:
+                windows.append(window)
             if policy.get(("spec", "alertWhenNoData"), bool, "true or false", required=False) and no_data is None:
                 no_data = severity
-    if not conditions:
-        return {"enabled": False}
-    ordered = sorted(conditions, key=lambda c: -c[0])  # the fastest burn pages
-    page = service.severity(ordered[0][1])
-    ticket = service.severity(ordered[-1][1]) if len(ordered) > 1 else page
-    out: dict[str, Any] = {"name": name, "page": page, "ticket": ticket}
+    if not windows:
+        return {"enabled": False} if no_data is None else {"enabled": False, "no_data": no_data}
+    service.left.append(source.left(("spec", "alertPolicies"), f"SLO {slo}: each condition's lookback window is paired "
+                                                              "with a short window of 1/12 of it, so its alert resolves "
+                                                              "soon after the burn stops"))
+    # one policy names the SLO's alert; several keep promgen's name (<Slo>ErrorBudgetBurn)
+    out: dict[str, Any] = {"name": name if len(policies) == 1 else None, "windows": windows}
     if no_data is not None:
         out["no_data"] = no_data
     return drop_empty(out)
+
+
+def _burn_window(condition: Source, severity: str, service: ImportedService, slo: str) -> dict[str, Any] | None:
+    """One `burnrate` AlertCondition as an alert window; None (with a warning) for anything else."""
+    here = ("spec", "condition")
+    kind = condition.get(here + ("kind",), str, "burnrate", required=False) or "burnrate"
+    op = condition.get(here + ("op",), str, "gt or gte", required=False) or "gte"
+    if kind != "burnrate" or op not in ("gt", "gte"):
+        service.left.append(condition.left(here, f"SLO {slo}: only burn-rate conditions that alert above a threshold "
+                                                 f"(kind burnrate, op gt or gte) map to promgen; this one ({kind}, {op}) "
+                                                 "is not imported"))
+        return None
+    threshold = condition.get(here + ("threshold",), (int, float), "a burn rate above 0")
+    if isinstance(threshold, bool) or threshold <= 0:
+        raise condition.fail(here + ("threshold",), f"burn-rate threshold {threshold} must be above 0")
+    lookback = _duration(condition, here + ("lookbackWindow",), "the window the burn rate is taken over")
+    if lookback <= 60_000:
+        raise condition.fail(here + ("lookbackWindow",), "a burn-rate lookback window must be longer than 1m")
+    window: dict[str, Any] = {"severity": severity, "factor": threshold, "long": format_duration(lookback),
+                              "short": format_duration(max(lookback // 12, 60_000))}
+    after = condition.get(here + ("alertAfter",), str, "a duration such as 5m", required=False)
+    if after is not None:
+        for_ms = _duration(condition, here + ("alertAfter",), "how long the burn must last")
+        if for_ms:
+            window["for"] = format_duration(for_ms)
+    return window
+
+
+def _duration(source: Source, path: PathKey, what: str) -> int:
+    text = source.get(path, str, f"{what}, a duration such as 1h")
+    try:
+        return Duration(text).ms
+    except ValueError:
+        raise source.fail(path, f"{text!r} is not a duration such as 5m, 1h or 3d ({what})") from None
 
 
 

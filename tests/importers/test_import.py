@@ -83,6 +83,32 @@ def test_what_does_not_map_is_said(fixture: str) -> None:
         assert words in said, said
 
 
+def test_openslo_conditions_become_the_slos_alert_windows(tmp_path: Path) -> None:
+    """Each burnrate AlertCondition alerts at its threshold over its lookback window, after its
+    alertAfter: the rendered rules say 14.4x over 1h (short 5m) for 5m, and 1x over 3d (short 6h) for 1h."""
+    texts, warnings = imported(IMPORTS / "openslo" / "refs.yaml")
+    files = plan_spec(yaml.safe_load(texts["payments"]), tmp_path, ["prometheus"])
+    tree = write_tree(files, tmp_path / "out")
+    rules = yaml.safe_load((tree / "prometheus/rules/payments/slo-payment-success.rules.yml").read_text(encoding="utf-8"))
+    alerts = {r["labels"]["severity"]: r for g in rules["groups"] for r in g["rules"] if "alert" in r and "Burn" in r["alert"]}
+    assert alerts["page"]["for"] == "5m" and alerts["ticket"]["for"] == "1h"
+    assert "ratio_rate1h{" in alerts["page"]["expr"] and "ratio_rate5m{" in alerts["page"]["expr"]
+    assert "> 0.0144" in alerts["page"]["expr"]  # 14.4 x (1 - 0.999)
+    assert "ratio_rate3d{" in alerts["ticket"]["expr"] and "ratio_rate6h{" in alerts["ticket"]["expr"]
+    assert "> 0.001\n" in alerts["ticket"]["expr"]
+    assert any("paired with a short window" in w.message for w in warnings)
+
+
+def test_openslo_conditions_that_do_not_alert_above_a_burn_rate_are_said(tmp_path: Path) -> None:
+    source = (IMPORTS / "openslo" / "refs.yaml").read_text(encoding="utf-8").replace("op: gte\n    threshold: 1\n", "op: lte\n    threshold: 1\n")
+    path = tmp_path / "refs.yaml"
+    path.write_text(source, encoding="utf-8")
+    services = import_.converter("openslo")(import_.sources([path], "openslo")[0])
+    spec = yaml.safe_load(import_.spec_text(services[0], "openslo"))
+    assert [w["severity"] for w in spec["slos"][0]["alerting"]["windows"]] == ["page"]
+    assert any("(burnrate, lte) is not imported" in p.message for p in services[0].left)
+
+
 # --- rendered and judged ---------------------------------------------------------------------
 
 
