@@ -63,6 +63,7 @@ class SloPlan:
     chained: bool = True  # windows past the shortest built from its recorded rates (else all from raw series)
     lag_ms: int = 0  # how far a chained window's average trails the raw one (see chained_ratio)
     alerts: tuple[SloAlert, ...] = ()  # its burn-rate alert rules, most urgent first
+    min_events: int | None = None  # events a condition's long window must hold before it counts
 
 
 def decimal_text(value: Decimal) -> str:
@@ -117,6 +118,7 @@ def _plan(model: Model, index: int) -> SloPlan:
         ticket=tuple(c for w, c in conditions if w.kind == "ticket"),
         labels={"service": model.service, "slo": slo.name},
         alerts=_slo_alerts(model, index, conditions),
+        min_events=slo.alerting.min_events,
     )
 
 
@@ -317,6 +319,10 @@ def recording_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
             }
             for window in slo_plan.windows
         ]
+        if slo_plan.min_events is not None:  # the traffic guard counts events from the shortest window's rate
+            base = slo_plan.windows[0]
+            rules.insert(0, {"record": conventions.slo_total_rate_series(base), "expr": total_rate_query(model, slo, base),
+                             "labels": dict(labels)})
     shortest = conventions.slo_error_ratio_series(slo_plan.windows[0]) + selector(labels)
     period = conventions.slo_error_ratio_series(slo_plan.window)
     budget = decimal_text(slo_plan.budget)
@@ -358,18 +364,26 @@ def _with_sloth_names(rules: list[Rule], model: Model, slo_plan: SloPlan) -> lis
     return [{**rule, "labels": {**rule.get("labels", {}), **labels}} for rule in [*rules, *extra]]
 
 
-def burn_expr(conditions: tuple[BurnCondition, ...], labels: dict[str, str]) -> str:
-    """(long > t and short > t) or (...): alert on the recorded series, each pair with its factor."""
+def burn_expr(conditions: tuple[BurnCondition, ...], labels: dict[str, str], base: str = "",
+              min_events: int | None = None) -> str:
+    """(long > t and short > t) or (...): alert on the recorded series, each pair with its factor;
+    with `min_events`, each pair also needs that many events over its long window (the recorded
+    `base`-window total rate averaged over the long window, times its seconds)."""
     match = selector(labels)
     pairs = []
     for c in conditions:
         limit = decimal_text(c.threshold)
+        guard = ""
+        if min_events is not None:
+            seconds = Duration(c.long).ms // 1000
+            guard = (f"and\n  avg_over_time({conventions.slo_total_rate_series(base)}{match}[{c.long}]) * {seconds}"
+                     f" >= {min_events}\n")
         pairs.append(
             "(\n"
             f"  {conventions.slo_error_ratio_series(c.long)}{match} > {limit}\n"
             "and\n"
             f"  {conventions.slo_error_ratio_series(c.short)}{match} > {limit}\n"
-            ")"
+            f"{guard})"
         )
     return "\nor\n".join(pairs) + "\n"
 
@@ -388,8 +402,9 @@ def alert_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
         extra = dict(alert.labels)
         if model.spec.rules.naming == "sloth":
             extra.update({**conventions.sloth_labels(model.service, slo.name), "sloth_severity": alert.kind})
-        rule = _alert(model, slo, name, burn_expr(alert.conditions, slo_plan.labels), alert.severity, summary,
-                      _burn_description(alert.conditions, objective), for_=alert.for_, extra=extra)
+        expr = burn_expr(alert.conditions, slo_plan.labels, slo_plan.windows[0], slo_plan.min_events)
+        rule = _alert(model, slo, name, expr, alert.severity, summary,
+                      _burn_description(alert.conditions, objective, slo_plan.min_events), for_=alert.for_, extra=extra)
         rules.append(rule)
     if slo.alerting.no_data is not None:
         shortest = conventions.slo_error_ratio_series(slo_plan.windows[0]) + selector(slo_plan.labels)
@@ -406,13 +421,14 @@ def alert_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
     return rules
 
 
-def _burn_description(conditions: tuple[BurnCondition, ...], objective: str) -> str:
+def _burn_description(conditions: tuple[BurnCondition, ...], objective: str, min_events: int | None = None) -> str:
     factors = " or ".join(
         f"{c.long}/{c.short} above {_factor(c.factor)}x the budget" for c in conditions
     )
+    guard = f", with at least {min_events} events in it" if min_events is not None else ""
     return (
         "{{ $labels.service }} {{ $labels.slo }}: {{ $value | humanizePercentage }} of events failed over the "
-        f"long window ({factors}); objective {objective}."
+        f"long window ({factors}{guard}); objective {objective}."
     )
 
 

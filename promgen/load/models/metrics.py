@@ -111,6 +111,10 @@ class SLOAlerting(Strict):
                     "3x 1d/2h and 1x 3d/6h ticket, scaled to the SLO window); page and ticket are then unused")
     by_severity: dict[Name, SloAlertExtras] = Field(
         default_factory=empty_dict, description="labels and annotations of the alert of one severity only")
+    min_events: int | None = Field(
+        default=None, ge=1, description="a burn-rate condition holds only with at least this many events over its "
+                                        "long window (counted from the SLI's total), so a few failures at a quiet "
+                                        "hour page no one")
 
 
 SloRules = Literal["chained", "exact"]
@@ -153,3 +157,10 @@ class SLO(Strict):
     labels: Labels = Field(default_factory=empty_dict)
     rules: SloRules | None = Field(default=None, description="chained or exact; default: rules.slo")
     runbook: Runbook | None = Field(default=None, description="the runbook of its burn-rate and no-data alerts")
+
+    @model_validator(mode="after")
+    def _events_to_count(self) -> "SLO":
+        if self.alerting.min_events is not None and self.sli.error_ratio is not None:
+            raise ValueError("alerting.min_events counts the SLI's events, and an error_ratio SLI has none: "
+                             "give the SLI as errors (or good) and total to guard its alerts by traffic")
+        return self
