@@ -239,16 +239,21 @@ def with_instance_filter(expr: str, names: set[str]) -> str:
 
 def instance_variable(jobs: list[str]) -> dict[str, Any]:
     """Pick one, several or all instances of the service's jobs (`$instance` in the queries)."""
-    query = f'label_values(up{{job=~"{"|".join(jobs)}"}}, instance)'
+    return label_variable("instance", "Instance", f'up{{job=~"{"|".join(jobs)}"}}')
+
+
+def label_variable(label: str, title: str, series: str) -> dict[str, Any]:
+    """Pick one, several or all values of `label` on `series` (`$<label>` in the queries)."""
+    query = f"label_values({series}, {label})"
     return {
         "allValue": ".*",
         "current": {"selected": True, "text": "All", "value": "$__all"},
         "datasource": dict(DATASOURCE),
         "hide": 0,
         "includeAll": True,
-        "label": "Instance",
+        "label": title,
         "multi": True,
-        "name": "instance",
+        "name": label,
         "options": [],
         "query": {"qryType": 1, "query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
         "refresh": 2,

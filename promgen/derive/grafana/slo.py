@@ -18,17 +18,22 @@ from promgen.core import burn_rates, conventions
 from promgen.core.model import Model
 from promgen.derive.grafana import panels as g
 from promgen.derive.grafana.layout import Panel, Section, layout
+from promgen.derive.prometheus.promql_labels import kept_labels
 from promgen.derive.prometheus.slo import scaled_window_ms
+from promgen.judge.promql import substitute_window
 from promgen.load.models import SLO
-from promgen.load.units import format_duration
+from promgen.load.units import Duration, format_duration
 
 BUDGET_LOW = 0.25  # error budget share below which the budget shows orange
+
+
+RESERVED_VARIABLES = frozenset({"datasource", "service", "slo"})
 
 
 def slo_dashboard(model: Model) -> dict[str, Any]:
     views = [SloView(model, slo) for slo in model.spec.slos]
     sections = [_summary(views), *(_slo_section(view) for view in views)]
-    return g.dashboard(
+    board = g.dashboard(
         model,
         uid=conventions.dashboard_uid(model.service, "slo"),
         title=model.spec.dashboards.titles.slo or f"{model.service} SLOs",
@@ -36,6 +41,40 @@ def slo_dashboard(model: Model) -> dict[str, Any]:
         panels=layout(sections),
         time_from="now-24h",
     )
+    board["templating"]["list"] += _group_variables(model, views)
+    return board
+
+
+def sli_grouping(slo: SLO) -> tuple[str, ...]:
+    """The labels an SLO's recorded series keep besides service and slo: its SLI's `by` labels (one
+    error ratio per handler, say: sloth's and pyrra's grouped SLOs). None known: ()."""
+    sli = slo.sli
+    queries = [q for q in (sli.errors, sli.good, sli.total, sli.error_ratio) if q]
+    found: frozenset[str] | None = None
+    for query in queries:
+        kept = kept_labels(substitute_window(query, "5m"))
+        if kept is None:
+            return ()
+        found = kept if found is None else found & kept
+    return tuple(sorted((found or frozenset()) - RESERVED_VARIABLES))
+
+
+def _group_variables(model: Model, views: list["SloView"]) -> list[dict[str, Any]]:
+    """A variable per grouping label, its values read from the SLOs grouped by it: choosing a handler
+    narrows every panel of those SLOs to it."""
+    by_label: dict[str, list[str]] = {}
+    for view in views:
+        for label in view.grouping:
+            by_label.setdefault(label, []).append(view.slo.name)
+    out = []
+    for label in sorted(by_label):
+        names = by_label[label]
+        shortest = min((view.windows[0] for view in views if view.slo.name in names), key=lambda w: Duration(w).ms)
+        slos = names[0] if len(names) == 1 else "|".join(names)
+        matcher = "=" if len(names) == 1 else "=~"
+        series = f'{conventions.slo_error_ratio_series(shortest)}{{service="{model.service}", slo{matcher}"{slos}"}}'
+        out.append(g.label_variable(label, label, series))
+    return out
 
 
 def _number(value: Decimal) -> str:
@@ -56,7 +95,12 @@ class SloView:
         self.budget = _number(1 - objective / 100)
         self.windows = burn_rates.slo_recorded_windows(slo, self.window_ms)
         self.burn_windows = burn_rates.slo_burn_windows(slo, self.window_ms, [s.name for s in model.spec.severities])
-        self.selector = f'{{service="{model.service}", slo="{slo.name}"}}'
+        self.grouping = sli_grouping(slo)
+        self.own = f'service="{model.service}", slo="{slo.name}"'
+        narrowed = "".join(f', {label}=~"${label}"' for label in self.grouping)
+        self.selector = f"{{{self.own}{narrowed}}}"
+        # a legend names the group a line or a number is of
+        self.groups = " ".join(f"{{{{{label}}}}}" for label in self.grouping)
         # the page condition burning fastest (promgen's table: 14.4x over the 1h window)
         self.fastest = max(self.burn_windows, key=lambda w: (w.kind == "page", w.factor))
 
@@ -74,7 +118,10 @@ class SloView:
 
     @property
     def objective_series(self) -> str:
-        return f"{conventions.SLO_OBJECTIVE_SERIES}{self.selector}"
+        return f"{conventions.SLO_OBJECTIVE_SERIES}{{{self.own}}}"  # one per SLO, whatever the groups
+
+    def legend(self, text: str) -> str:
+        return f"{text} {self.groups}" if self.groups else text
 
     def burn_rate(self, window: str) -> str:
         return f"{self.ratio(window)} / {self.budget}"
@@ -94,7 +141,7 @@ def _summary(views: list[SloView]) -> Section:
         Panel(g.stat(
             "SLI over the SLO window",
             "Each SLO's good-event ratio over its whole window.",
-            [g.target(view.sli, view.slo.name, i, instant=True) for i, view in enumerate(views)],
+            [g.target(view.sli, view.legend(view.slo.name), i, instant=True) for i, view in enumerate(views)],
             "percentunit",
             decimals=3,
             sparkline=False,
@@ -102,7 +149,7 @@ def _summary(views: list[SloView]) -> Section:
         Panel(g.stat(
             "Error budget remaining",
             "Share of each SLO's error budget not yet spent over its window (below 0: the SLO is broken).",
-            [g.target(view.budget_remaining, view.slo.name, i, instant=True) for i, view in enumerate(views)],
+            [g.target(view.budget_remaining, view.legend(view.slo.name), i, instant=True) for i, view in enumerate(views)],
             "percentunit",
             steps=_budget_steps(),
             decimals=1,
@@ -119,7 +166,7 @@ def _slo_section(view: SloView) -> Section:
         Panel(g.stat(
             f"SLI over {view.window}",
             view.about,
-            [g.target(view.sli, "SLI", instant=True)],
+            [g.target(view.sli, view.legend("SLI"), instant=True)],
             "percentunit",
             steps=g.thresholds(("red", None), ("green", float(view.objective))),
             decimals=3,
@@ -128,7 +175,7 @@ def _slo_section(view: SloView) -> Section:
         Panel(g.stat(
             "Error budget remaining",
             f"Share of the {view.window} error budget ({view.budget} of events) not yet spent.",
-            [g.target(view.budget_remaining, "remaining", instant=True)],
+            [g.target(view.budget_remaining, view.legend("remaining"), instant=True)],
             "percentunit",
             steps=_budget_steps(),
             decimals=1,
@@ -137,7 +184,7 @@ def _slo_section(view: SloView) -> Section:
         Panel(g.stat(
             f"Burn rate ({fastest.long})",
             f"How fast the budget burns over the last {fastest.long}; 1 spends exactly the budget in {view.window}.",
-            [g.target(view.burn_rate(fastest.long), "burn rate")],
+            [g.target(view.burn_rate(fastest.long), view.legend("burn rate"))],
             "short",
             steps=g.thresholds(("green", None), ("orange", 1), ("red", fastest.factor)),
             decimals=2,
@@ -146,8 +193,8 @@ def _slo_section(view: SloView) -> Section:
             "SLI vs objective",
             f"Good-event ratio over the shortest and longest recorded windows, against the {view.objective_percent}% objective.",
             g.targets(
-                (f"1 - {view.ratio(view.windows[0])}", f"SLI ({view.windows[0]})"),
-                (f"1 - {view.ratio(view.windows[-1])}", f"SLI ({view.windows[-1]})"),
+                (f"1 - {view.ratio(view.windows[0])}", view.legend(f"SLI ({view.windows[0]})")),
+                (f"1 - {view.ratio(view.windows[-1])}", view.legend(f"SLI ({view.windows[-1]})")),
                 (view.objective_series, "objective"),
             ),
             "percentunit",
@@ -156,7 +203,7 @@ def _slo_section(view: SloView) -> Section:
             "Burn rate per window",
             "Error ratio / error budget over every recorded window; dashed lines are the alerting factors "
             f"({', '.join(_factor(f) for f, _ in factors)}).",
-            g.targets(*((view.burn_rate(window), window) for window in view.windows)),
+            g.targets(*((view.burn_rate(window), view.legend(window)) for window in view.windows)),
             "short",
             min_zero=True,
             steps=burn_steps,
@@ -164,7 +211,7 @@ def _slo_section(view: SloView) -> Section:
         Panel(g.timeseries(
             f"Error budget remaining over {view.window}",
             "The budget left at each moment, over the SLO window ending then.",
-            [g.target(view.budget_remaining, "remaining")],
+            [g.target(view.budget_remaining, view.legend("remaining"))],
             "percentunit",
             steps=_budget_steps(),
         ), w=24, h=7),

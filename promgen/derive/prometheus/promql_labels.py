@@ -38,6 +38,11 @@ def dropped_labels(expr: str, annotations: Mapping[str, str]) -> list[str]:
     return [label for label in used_labels(annotations) if label not in found]
 
 
+def kept_labels(expr: str) -> frozenset[str] | None:
+    """The labels every result of `expr` carries; None when not known (a selector keeps all its series')."""
+    return _kept_by(expr)
+
+
 @lru_cache(maxsize=65536)
 def _kept_by(expr: str) -> frozenset[str] | None:
     """`kept` of the parsed expression (None when it keeps every label or does not parse); cached
