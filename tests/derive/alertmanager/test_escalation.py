@@ -17,8 +17,8 @@ import yaml
 from promgen.core import conventions
 from promgen.errors import SpecError
 from promgen.load.units import parse_duration
-from tests.support import judge, plan_spec, write_tree
 from tests.cli.test_routes import amtool_receivers, promgen_receivers
+from tests.support import judge, plan_spec, write_tree
 
 
 def spec(**critical: Any) -> dict[str, Any]:
