@@ -31,6 +31,7 @@ API = "openslo/v1"
 ALPHA = "openslo/v1alpha"  # the older form sloth reads: objectives with `ratioMetrics`, `timeWindows`
 _SLOTH_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
 _UNITS = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
+_ALPHA_PERIODS = {"week": "week", "month": "month", "quarter": "quarter", "year": "year"}
 KINDS = ("SLO", "SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource", "Service")
 ROLLING = re.compile(r"^[0-9]+[smhdw]$")  # OpenSLO's duration-shorthand without calendar units (M, Q, Y)
 
@@ -106,10 +107,17 @@ def convert(sources: list[Source]) -> list[ImportedService]:
 def _slos(objects: Objects, source: Source, service: ImportedService) -> list[dict[str, Any]]:
     raw_name = source.get(("metadata", "name"), str, "the SLO's name")
     base = slo_name(raw_name)
-    window = _window(source)
-    if window is None:
-        service.refused.append(source.problem(("spec", "timeWindow", 0), CALENDAR.format(slo=base)))
+    found = _window(source)
+    if found is None:
+        duration = source.get(("spec", "timeWindow", 0, "duration"), str, "a duration")
+        minute = " (in OpenSLO 1m is a minute; a month is 1M)" if duration == "1m" else ""
+        service.refused.append(source.problem(("spec", "timeWindow", 0), CALENDAR.format(slo=base) + minute))
         return []
+    window, calendar = found
+    zone = source.get(("spec", "timeWindow", 0, "calendar", "timeZone"), str, "a time zone", required=False)
+    if calendar is not None and zone not in (None, "UTC", "Etc/UTC"):
+        service.left.append(source.left(("spec", "timeWindow", 0, "calendar", "timeZone"),
+                                         f"SLO {base}: its {calendar} starts at midnight UTC in promgen, not in {zone}"))
     method = source.get(("spec", "budgetingMethod"), str, "Occurrences, Timeslices or RatioTimeslices", required=False)
     if method and method != "Occurrences":
         service.left.append(source.left(("spec", "budgetingMethod"), f"SLO {base}: promgen budgets by occurrences, "
@@ -144,6 +152,7 @@ def _slos(objects: Objects, source: Source, service: ImportedService) -> list[di
             "name": name,
             "objective": objective,
             "window": window,
+            "calendar": calendar,
             "description": " ".join(str(source.get(("spec", "description"), str, "text", required=False) or "").split()),
             "sli": sli,
             "alerting": slo_alerting,
@@ -151,22 +160,23 @@ def _slos(objects: Objects, source: Source, service: ImportedService) -> list[di
     return out
 
 
-def _window(source: Source) -> str | None:
-    """The SLO's rolling window; None for a calendar-aligned one."""
+def _window(source: Source) -> tuple[str | None, str | None] | None:
+    """The SLO's rolling window and its calendar period (None for a rolling one); None with a refusal
+    for a calendar window promgen cannot count (not one week, month, quarter or year)."""
     windows = source.get(("spec", "timeWindow"), list, "a list with one time window", required=False)
     if not windows:
-        return "30d"
+        return "30d", None
     if len(windows) != 1:
         raise source.fail(("spec", "timeWindow"), "OpenSLO allows exactly one time window")
     here = ("spec", "timeWindow", 0)
     window = source.get(here, dict, "a time window")
-    if "calendar" in window or window.get("isRolling") is False:
-        return None
     duration = source.get(here + ("duration",), str, "a duration such as 28d")
+    if "calendar" in window or window.get("isRolling") is False:
+        return (None, CALENDAR_PERIODS[duration]) if duration in CALENDAR_PERIODS else None
     if not ROLLING.match(duration):
         raise source.fail(here + ("duration",), f"rolling window {duration!r} must be a number of s, m, h, d or w "
                                                 "(months, quarters and years are calendar windows)")
-    return duration
+    return duration, None
 
 
 def _objective(source: Source, path: PathKey) -> float:
@@ -321,9 +331,10 @@ def _duration(source: Source, path: PathKey, what: str) -> int:
 
 
 
-CALENDAR = ("SLO {slo}: its window is calendar-aligned (the budget of the current month or quarter); promgen's SLO "
-            "windows are rolling, so it is not imported (set `isRolling: true` and a duration such as 30d to import "
-            "it as a rolling window)")
+# OpenSLO's calendar durations promgen counts (its `calendar:` periods); M is a month, m a minute
+CALENDAR_PERIODS = {"1w": "week", "1M": "month", "1Q": "quarter", "1Y": "year"}
+CALENDAR = ("SLO {slo}: its calendar-aligned window is not one week, month, quarter or year (1w, 1M, 1Q, 1Y), the "
+            "periods promgen counts a budget over; it is not imported")
 
 
 def _alpha_slo(source: Source, services: dict[str, ImportedService]) -> None:
@@ -340,12 +351,15 @@ def _alpha_slo(source: Source, services: dict[str, ImportedService]) -> None:
     base = slo_name(source.get(("metadata", "name"), str, "the SLO's name"))
     windows = source.get(("spec", "timeWindows"), list, "a list with one time window", required=False) or [{}]
     window = windows[0] if isinstance(windows[0], dict) else {}
-    if window.get("isRolling") is False or "calendar" in window:
-        service.refused.append(source.problem(("spec", "timeWindows", 0), CALENDAR.format(slo=base)))
-        return
     unit = _UNITS.get(str(window.get("unit", "day")).lower().rstrip("s"))
     count = window.get("count", 30)
-    if unit is None or not isinstance(count, int) or isinstance(count, bool) or count <= 0:
+    calendar: str | None = None
+    if window.get("isRolling") is False or "calendar" in window:
+        calendar = _ALPHA_PERIODS.get(str(window.get("unit", "")).lower().rstrip("s")) if count == 1 else None
+        if calendar is None:
+            service.refused.append(source.problem(("spec", "timeWindows", 0), CALENDAR.format(slo=base)))
+            return
+    if calendar is None and (unit is None or not isinstance(count, int) or isinstance(count, bool) or count <= 0):
         service.refused.append(source.problem(("spec", "timeWindows", 0), f"SLO {base}: window {count} {window.get('unit')} "
                                                                           "is not a rolling count of seconds to weeks; it is not imported"))
         return
@@ -382,7 +396,8 @@ def _alpha_slo(source: Source, services: dict[str, ImportedService]) -> None:
                     sli[promgen_key] = wrapped
         else:
             service.add(drop_empty({"name": slo, "objective": objective_percent(target * 100),
-                                    "window": f"{count}{unit}", "description": description, "sli": sli,
+                                    "window": None if calendar else f"{count}{unit}", "calendar": calendar,
+                                    "description": description, "sli": sli,
                                     "alerting": {"page": service.severity("critical"),
                                                  "ticket": service.severity("warning")}}),
                         source.problem(here, ""))

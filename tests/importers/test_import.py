@@ -166,6 +166,8 @@ SOURCE_FORMULAS: dict[str, dict[str, str]] = {
     "openslo-multi-service": {"queue-processing-strict": "sum(sum_over_time(billing_batches_late[{w}])) / sum(sum_over_time(billing_batches_processed[{w}]))",
                               "invoice-availability": 'sum(rate(invoices_total{status="failed"}[{w}])) / sum(rate(invoices_total[{w}]))'},
     "openslo-threshold": {"session-availability": 'sum(rate(sessions_total{state="failed"}[{w}])) / sum(rate(sessions_total[{w}]))'},
+    "openslo-calendar": {"checkout-monthly": 'sum(rate(checkout_requests_total{outcome="error"}[{w}])) / sum(rate(checkout_requests_total[{w}]))',
+                         "checkout-weekly": 'sum(rate(checkout_requests_total{outcome="error"}[{w}])) / sum(rate(checkout_requests_total[{w}]))'},
     # pyrra: errors / total; (total - success) / total; (count - sum) / count of a 0/1 gauge
     "pyrra-ratio": {"api-errors": 'sum(rate(http_requests_total{job="shop-api",code=~"5.."}[{w}])) / sum(rate(http_requests_total{job="shop-api"}[{w}]))'},
     "pyrra-latency": {"api-latency": '(sum(rate(http_request_duration_seconds_count{job="shop-api"}[{w}])) - sum(rate(http_request_duration_seconds_bucket{job="shop-api",le="0.5"}[{w}]))) / sum(rate(http_request_duration_seconds_count{job="shop-api"}[{w}]))'},
@@ -295,8 +297,8 @@ BAD = [
      "6:17", "no SLI named 'latencyy'"),
     ("openslo", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  indicator: {metadata: {name: i}, spec: "
                 "{ratioMetric: {counter: true, bad: {metricSource: {spec: {query: a}}}, total: {metricSource: {spec: {query: b}}}}}}\n"
-                "  timeWindow:\n    - duration: 1M\n      calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC}\n"
-                "  objectives: [{target: 0.9}]\n", "8:7", "its window is calendar-aligned"),
+                "  timeWindow:\n    - duration: 2M\n      calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC}\n"
+                "  objectives: [{target: 0.9}]\n", "8:7", "its calendar-aligned window is not one week, month"),
     ("openslo", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  indicator: {metadata: {name: i}, spec: "
                 "{ratioMetric: {counter: true, bad: {metricSource: {spec: {query: a}}}, total: {metricSource: {spec: {query: b}}}}}}\n"
                 "  objectives: [{target: 99.9}]\n", "7:25", "not strictly between 0 and 1"),

@@ -28,6 +28,9 @@ BUDGET_LOW = 0.25  # error budget share below which the budget shows orange
 
 
 RESERVED_VARIABLES = frozenset({"datasource", "service", "slo"})
+# Grafana's relative ranges from the start of the period to now ("fQ": the fiscal quarter, whose year
+# starts in January as the dashboards' fiscalYearStartMonth says)
+CALENDAR_RANGES = {"week": "now/w", "month": "now/M", "quarter": "now/fQ", "year": "now/y"}
 
 
 def slo_dashboard(model: Model) -> dict[str, Any]:
@@ -42,6 +45,8 @@ def slo_dashboard(model: Model) -> dict[str, Any]:
         time_from="now-24h",
     )
     board["templating"]["list"] += _group_variables(model, views)
+    if any(view.slo.calendar for view in views):
+        board["timezone"] = "utc"  # calendar periods start at midnight UTC, as reports count them
     return board
 
 
@@ -123,6 +128,20 @@ class SloView:
     def legend(self, text: str) -> str:
         return f"{text} {self.groups}" if self.groups else text
 
+    @property
+    def calendar_budget_remaining(self) -> str:
+        """The budget left of the calendar period so far (Grafana's `$__range` from the period's start):
+        the events of the period from the shortest window's recorded rates; an SLI that is a ratio
+        itself has no events, so the average of its ratio."""
+        base = self.windows[0]
+        if self.slo.sli.error_ratio is not None:
+            ratio = f"avg_over_time({self.ratio(base)}[$__range])"
+        else:
+            errors = f"{conventions.slo_error_rate_series(base)}{self.selector}"
+            total = f"{conventions.slo_total_rate_series(base)}{self.selector}"
+            ratio = f"(sum_over_time({errors}[$__range]) / sum_over_time({total}[$__range]))"
+        return f"1 - {ratio} / {self.budget}"
+
     def burn_rate(self, window: str) -> str:
         return f"{self.ratio(window)} / {self.budget}"
 
@@ -156,6 +175,20 @@ def _summary(views: list[SloView]) -> Section:
             sparkline=False,
         ), w=12, h=5),
     ])
+
+
+def _calendar_panel(view: SloView, calendar: str) -> Panel:
+    body = g.stat(
+        f"Error budget left this {calendar}",
+        f"Share of this {calendar}'s error budget ({view.budget} of its events, UTC) not yet spent.",
+        [g.target(view.calendar_budget_remaining, view.legend("remaining"), instant=True)],
+        "percentunit",
+        steps=_budget_steps(),
+        decimals=1,
+        sparkline=False,
+    )
+    body["timeFrom"] = CALENDAR_RANGES[calendar]
+    return Panel(body, w=6, h=5)
 
 
 def _slo_section(view: SloView) -> Section:
@@ -216,6 +249,8 @@ def _slo_section(view: SloView) -> Section:
             steps=_budget_steps(),
         ), w=24, h=7),
     ]
+    if view.slo.calendar is not None:
+        panels = [Panel(p.body, w=6, h=p.h) for p in panels[:3]] + [_calendar_panel(view, view.slo.calendar)] + panels[3:]
     return Section(f"{view.slo.name}: {view.objective_percent}% over {view.window}", panels)
 
 

@@ -319,8 +319,16 @@ def recording_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
             }
             for window in slo_plan.windows
         ]
-        if slo_plan.min_events is not None:  # the traffic guard counts events from the shortest window's rate
-            base = slo_plan.windows[0]
+        base = slo_plan.windows[0]
+        if slo.calendar is not None and slo.sli.error_ratio is None:
+            # the dashboard sums a calendar period's events from the shortest window's rates
+            rules[:0] = [
+                {"record": conventions.slo_error_rate_series(base), "expr": error_rate_query(model, slo, base),
+                 "labels": dict(labels)},
+                {"record": conventions.slo_total_rate_series(base), "expr": total_rate_query(model, slo, base),
+                 "labels": dict(labels)},
+            ]
+        elif slo_plan.min_events is not None:  # the traffic guard counts events from the shortest window's rate
             rules.insert(0, {"record": conventions.slo_total_rate_series(base), "expr": total_rate_query(model, slo, base),
                              "labels": dict(labels)})
     shortest = conventions.slo_error_ratio_series(slo_plan.windows[0]) + selector(labels)

@@ -147,16 +147,32 @@ class Response(Strict):
         return self
 
 
+Calendar = Literal["week", "month", "quarter", "year"]
+# a calendar SLO's burn-rate alerts keep a rolling window of the period's usual length
+CALENDAR_WINDOWS: dict[str, str] = {"week": "7d", "month": "30d", "quarter": "90d", "year": "365d"}
+
+
 class SLO(Strict):
     name: Name
     objective: float = Field(description="percent, strictly between 0 and 100")
-    window: Duration = Duration("30d")
+    window: Duration = Field(default=Duration("30d"), description="rolling window of its budget and burn-rate "
+                                                                  "alerts (default 30d; a calendar SLO's: the period's length)")
+    calendar: Calendar | None = Field(
+        default=None, description="the error budget is the calendar period's (UTC): the SLO dashboard shows what is "
+                                  "left of it this week, month, quarter or year; burn-rate alerts keep the rolling window")
     description: str = ""
     sli: SLI
     alerting: SLOAlerting = Field(default_factory=SLOAlerting)
     labels: Labels = Field(default_factory=empty_dict)
     rules: SloRules | None = Field(default=None, description="chained or exact; default: rules.slo")
     runbook: Runbook | None = Field(default=None, description="the runbook of its burn-rate and no-data alerts")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _calendar_window(cls, data: object) -> object:
+        if isinstance(data, dict) and "window" not in data and data.get("calendar") in CALENDAR_WINDOWS:
+            return {**data, "window": CALENDAR_WINDOWS[data["calendar"]]}
+        return data
 
     @model_validator(mode="after")
     def _events_to_count(self) -> "SLO":
