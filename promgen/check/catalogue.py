@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from promgen.core import burn_rates, conventions, exporters
+from promgen.core import burn_rates, conventions, exporters, peer_series
 from promgen.load.models import Spec
 from promgen.load.units import format_duration
 from promgen.yamlio.reader import PathKey
@@ -138,7 +138,9 @@ class Catalogue:
     @cached_property
     def _recorded_labels(self) -> frozenset[str]:
         sloth = ("sloth_id", "sloth_service", "sloth_slo", "sloth_objective") if self.spec.rules.naming == "sloth" else ()
-        return frozenset({"service", "slo", *sloth, *self.spec.rules.labels})
+        pyrra = [label for slo in self.spec.slos for label in peer_series.pyrra_labels(slo)] \
+            if self.spec.rules.naming == "pyrra" else []
+        return frozenset({"service", "slo", *sloth, *pyrra, *self.spec.rules.labels})
 
     def _recorded_names(self) -> list[str]:
         names = [conventions.SLO_OBJECTIVE_SERIES, conventions.SLO_ERROR_BUDGET_SERIES,
@@ -147,6 +149,9 @@ class Catalogue:
             windows = burn_rates.slo_recorded_windows(slo, slo.window.ms)
             names += [conventions.slo_error_ratio_series(w) for w in (*windows, format_duration(slo.window.ms))]
             names += [conventions.slo_error_rate_series(windows[0]), conventions.slo_total_rate_series(windows[0])]
+        if self.spec.rules.naming == "pyrra":
+            for slo in self.spec.slos:
+                names += peer_series.pyrra_series(slo, burn_rates.slo_recorded_windows(slo, slo.window.ms))
         if self.spec.rules.naming == "sloth":
             names += [conventions.SLOTH_PERIOD_DAYS_SERIES, conventions.SLOTH_CURRENT_BURN_SERIES,
                       conventions.SLOTH_PERIOD_BURN_SERIES, conventions.SLOTH_BUDGET_REMAINING_SERIES,

@@ -30,6 +30,9 @@ from promgen.yamlio.reader import PathKey
 API = "pyrra.dev/v1alpha1"
 KIND = "ServiceLevelObjective"
 DEFAULT_SERVICE = "default"  # the Kubernetes namespace an object without one lands in
+INCREASE_NOTE = ("rules.naming: pyrra records pyrra's <metric>:burnrate<window> series and its generic ones "
+                 "(pyrra_availability, pyrra_requests:rate5m, ...) that its Grafana dashboards read, not its "
+                 "<metric>:increase<window> series: raw increases over the whole SLO window, which pyrra's own UI reads")
 
 
 def convert(sources: list[Source], service_override: str | None = None) -> list[ImportedService]:
@@ -41,9 +44,11 @@ def convert(sources: list[Source], service_override: str | None = None) -> list[
             raise source.fail((), f"not a pyrra object: expected apiVersion {API} and kind {KIND}, found {found}")
         raw_service = service_override or source.get(("metadata", "namespace"), str, "a namespace", required=False) or DEFAULT_SERVICE
         name = service_name(raw_service)
-        service = services.setdefault(name, ImportedService(name))
+        service = services.setdefault(name, ImportedService(name, settings={"rules": {"naming": "pyrra"}}))
         if source.document.file not in service.sources:
             service.sources.append(source.document.file)
+            if len(service.sources) == 1:
+                service.left.append(source.left(("metadata", "name"), INCREASE_NOTE))
         slo = _slo(source, service)
         if slo is not None:
             service.add(slo, source.problem(("metadata", "name"), ""))

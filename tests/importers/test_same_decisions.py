@@ -59,7 +59,8 @@ def _diff(source: str, ours: str) -> str:
 
 
 def _run(release: str, tmp_path: Path, source_rules: Path, spec: dict[str, Any], series: list[dict[str, str]],
-         pairs: list[tuple[str, str]], fired: list[str], same_values: list[tuple[str, str, dict[str, str]]] = ()) -> None:
+         pairs: list[tuple[str, str]], fired: list[str], same_values: list[tuple[str, str, dict[str, str]]] = (),
+         rename: tuple[tuple[str, str], ...] = ()) -> None:
     """`pairs`: (the source's alerts, ours) that must fire together at every evaluation; `fired`: alerts
     that must fire at some time; `same_values`: (series of ours, the source's, labels to match on) whose
     values must agree every half hour."""
@@ -68,8 +69,8 @@ def _run(release: str, tmp_path: Path, source_rules: Path, spec: dict[str, Any],
     tree = write_tree(files, tmp_path / "out")
     ours = sorted(str(p.relative_to(tmp_path)) for p in (tree / "prometheus" / "rules").rglob("*.yml"))
     text = source_rules.read_text(encoding="utf-8")
-    if same_values:  # the source's series under other names, so both tools' run side by side apart
-        text = re.sub(r"(?<![A-Za-z0-9_])slo:", "source:", text).replace("sloth_slo_info", "source_slo_info")
+    for theirs, renamed in rename:  # the source's series under other names, so both tools' run side by side apart
+        text = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(theirs)}(?! )", renamed, text)  # not a YAML key (`slo: x`)
     source = yaml.safe_load(text)
     for group in source["groups"]:
         group["interval"] = "1m"  # promtool evaluates every group at the test's interval
@@ -117,7 +118,8 @@ def test_sloth_and_its_import_page_and_ticket_at_the_same_evaluations(release: s
     same = [(f"{name}{match}", f"{name.replace('slo:', 'source:').replace('sloth_slo_info', 'source_slo_info')}{match}",
              ids) for name in names]
     _run(release, tmp_path, CORPUS / "sloth" / "generated" / "getting-started.yml", spec, series, pairs,
-         [alert % ("page", '=""'), alert % ("ticket", '=""')], same)
+         [alert % ("page", '=""'), alert % ("ticket", '=""')], same,
+         rename=(("slo:", "source:"), ("sloth_slo_info", "source_slo_info")))
 
 
 @pytest.mark.judge
@@ -129,5 +131,10 @@ def test_pyrra_and_its_import_fire_each_of_the_four_alerts_at_the_same_evaluatio
     pairs = [(source % long, ours % long) for long in ("1h", "6h", "1d", "4d")]
     series = _counters('http_requests_total{job="thanos-receive-default", code="200"}',
                        'http_requests_total{job="thanos-receive-default", code="500"}')
+    # the series pyrra records under its names, with its labels and the same values (rules.naming: pyrra)
+    on = {"slo": "monitoring-http-errors", "job": "thanos-receive-default"}
+    match = '{slo="monitoring-http-errors", job="thanos-receive-default"}'
+    same = [(f"http_requests:burnrate{w}{match}", f"source_http_requests:burnrate{w}{match}", on)
+            for w in ("5m", "30m", "1h", "2h", "6h", "1d", "4d")]
     _run(release, tmp_path, CORPUS / "pyrra" / "generated" / "monitoring-http-errors.rules.yml", spec, series, pairs,
-         [source % "1h", source % "1d"])
+         [source % "1h", source % "1d"], same, rename=(("http_requests:", "source_http_requests:"),))

@@ -320,8 +320,9 @@ def recording_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
             for window in slo_plan.windows
         ]
         base = slo_plan.windows[0]
-        if slo.calendar is not None and slo.sli.error_ratio is None:
-            # the dashboard sums a calendar period's events from the shortest window's rates
+        if (slo.calendar is not None or model.spec.rules.naming == "pyrra") and slo.sli.error_ratio is None:
+            # the dashboard sums a calendar period's events from the shortest window's rates; pyrra's
+            # request and error rates are these
             rules[:0] = [
                 {"record": conventions.slo_error_rate_series(base), "expr": error_rate_query(model, slo, base),
                  "labels": dict(labels)},
@@ -344,32 +345,13 @@ def recording_rules(model: Model, slo_plan: SloPlan) -> list[Rule]:
             "labels": dict(labels),
         },
     ]
-    if model.spec.rules.naming == "sloth":
-        rules = _with_sloth_names(rules, model, slo_plan)
+    if model.spec.rules.naming != "promgen":
+        from promgen.derive.prometheus import (
+            peer_names,  # it reads this module's plan and queries
+        )
+
+        rules = peer_names.with_peer_names(rules, model, slo_plan)
     return rules
-
-
-def _with_sloth_names(rules: list[Rule], model: Model, slo_plan: SloPlan) -> list[Rule]:
-    """rules.naming: sloth -- every series also carries sloth's labels, and sloth's own series are
-    recorded beside promgen's, from them, so dashboards and alerts written for sloth keep reading."""
-    slo = model.spec.slos[slo_plan.index]
-    sloth = conventions.sloth_labels(model.service, slo.name)
-    labels = {**slo_plan.labels, **sloth}
-    match = selector(slo_plan.labels)
-    budget = decimal_text(slo_plan.budget)
-    shortest = conventions.slo_error_ratio_series(slo_plan.windows[0]) + match
-    period = conventions.slo_error_ratio_series(slo_plan.window) + match
-    days = decimal_text(Decimal(Duration(slo_plan.window).ms) / Decimal(86_400_000))
-    objective = decimal_text(slo_plan.objective * 100)
-    extra: list[Rule] = [
-        {"record": conventions.SLOTH_PERIOD_DAYS_SERIES, "expr": f"vector({days})"},
-        {"record": conventions.SLOTH_CURRENT_BURN_SERIES, "expr": f"{shortest} / {budget}"},
-        {"record": conventions.SLOTH_PERIOD_BURN_SERIES, "expr": f"{period} / {budget}"},
-        {"record": conventions.SLOTH_BUDGET_REMAINING_SERIES,
-         "expr": f"1 - {conventions.SLOTH_PERIOD_BURN_SERIES}{match}"},
-        {"record": conventions.SLOTH_INFO_SERIES, "expr": "vector(1)", "labels": {"sloth_objective": objective}},
-    ]
-    return [{**rule, "labels": {**rule.get("labels", {}), **labels}} for rule in [*rules, *extra]]
 
 
 def burn_expr(conditions: tuple[BurnCondition, ...], labels: dict[str, str], base: str = "",

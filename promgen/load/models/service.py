@@ -113,13 +113,14 @@ class RuleGroups(Strict):
         description="how SLO error ratios over long windows are recorded: chained (from the shortest window's "
         "recorded rates, cheap) or exact (every window from the raw series)",
     )
-    naming: Literal["promgen", "sloth"] = Field(
+    naming: Literal["promgen", "sloth", "pyrra"] = Field(
         default="promgen",
         description="sloth: the SLO series also carry sloth's labels (sloth_id, sloth_service, sloth_slo), sloth's "
                     "own series are recorded beside promgen's (slo:period_error_budget_remaining:ratio, "
                     "slo:current_burn_rate:ratio, slo:period_burn_rate:ratio, slo:time_period:days, "
-                    "sloth_slo_info) and the burn alerts carry sloth_severity: dashboards and alerts written for "
-                    "sloth keep working",
+                    "sloth_slo_info) and the burn alerts carry sloth_severity; pyrra: pyrra's series are recorded "
+                    "beside promgen's (<metric>:burnrate<window>, pyrra_objective, pyrra_window, pyrra_availability, "
+                    "pyrra_requests:rate5m, pyrra_errors:rate5m): dashboards and alerts written for them keep working",
     )
 
 
