@@ -1,5 +1,6 @@
-"""Synthetic specs for the scale benchmarks: N metrics, N SLOs (half ratio, half latency), 5N
-alerts (explicit and from templates), 4 severities and 8 channels -- the shape the scale findings
+"""Synthetic specs for the scale benchmarks: 1.5N metrics (a counter per part, a histogram per latency
+part), N SLOs (half ratio, half latency), 5N alerts (explicit and from templates, each part's on its own
+counter), 4 severities and 8 channels -- the shape the scale findings
 were measured on. `spec(n)` is plain data; `write(n, path)` writes it as YAML."""
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ def spec(n: int, service: str = "synthetic", prefix: str = "svc") -> dict[str, A
                             "buckets": [0.1, 0.25, 0.5, 1, 2.5]})
             slos.append({"name": f"latency-{i}", "objective": 99,
                          "sli": {"latency": {"metric": f"{prefix}{i}_duration_seconds", "threshold": "500ms"}}})
-        counter = f"{prefix}{i - i % 2}_requests_total"
+        # each part's alerts read its own counter (a latency part has one beside its histogram), so no
+        # two alerts are the same rule (validate refuses duplicates: rule/duplicate)
+        counter = f"{prefix}{i}_requests_total"
+        if i % 2:
+            metrics.append({"name": counter, "type": "counter", "help": f"requests of part {i}",
+                            "labels": ["code", "handler"]})
         alerts += [
             {"name": f"HighErrors{i}", "expr": f'sum(rate({counter}{{code=~"5.."}}[5m])) > {i + 1}', "for": "5m",
              "severity": SEVERITIES[i % 4], "summary": f"Errors of part {i}.",

@@ -121,16 +121,34 @@ def alert_queries(ctx: Context) -> None:
                                          "labels: one of them is redundant, or one was meant to say something else"), index)
 
 
-def template_expression_of(spec: Any, alert: Any) -> str | None:
-    """The expression an alert template builds, when its parameters are valid (else None: the
-    template check reports them)."""
+# The metric maps of the last spec asked about, the spec kept alongside (so its id is not reused): a
+# spec of thousands of template alerts asks once per alert, and building them each time was quadratic.
+_SPEC_MAPS: dict[int, tuple[Any, dict[str, str], dict[str, Any], Any]] = {}
+
+
+def _spec_maps(spec: Any) -> tuple[dict[str, str], dict[str, Any], Any]:
+    """Each declared metric's type and unit, and the service's jobs."""
     from promgen.core.conventions import metric_unit
     from promgen.load.models import service_jobs
 
+    cached = _SPEC_MAPS.get(id(spec))
+    if cached is not None and cached[0] is spec:
+        return cached[1], cached[2], cached[3]
+    declared = {m.name: m.type for m in spec.metrics}
+    units = {m.name: metric_unit(m.name, m.unit) for m in spec.metrics}
+    jobs = service_jobs(spec)
+    _SPEC_MAPS.clear()
+    _SPEC_MAPS[id(spec)] = (spec, declared, units, jobs)
+    return declared, units, jobs
+
+
+def template_expression_of(spec: Any, alert: Any) -> str | None:
+    """The expression an alert template builds, when its parameters are valid (else None: the
+    template check reports them)."""
     template = alert_templates.TEMPLATES.get(alert.template or "")
     if template is None:
         return None
-    declared = {m.name: m.type for m in spec.metrics}
+    declared, units, jobs = _spec_maps(spec)
     accepted = {param.name for param in template.params}
     if any(key not in accepted for key in alert.params):
         return None  # the template check names the parameter it does not take
@@ -148,8 +166,7 @@ def template_expression_of(spec: Any, alert: Any) -> str | None:
             return None
     try:
         params = alert_templates.resolve_params(template, alert.params)
-        units = {m.name: metric_unit(m.name, m.unit) for m in spec.metrics}
-        context = alert_templates.TemplateContext(spec.service.name, service_jobs(spec), units)
+        context = alert_templates.TemplateContext(spec.service.name, jobs, units)
         return template.build(params, context)
     except (ValueError, KeyError, TypeError):
         return None
