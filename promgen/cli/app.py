@@ -112,6 +112,11 @@ def render(
             help="divide SLO windows, alert `for`, scrape/evaluation intervals and Alertmanager timings by N",
         ),
     ] = 1,
+    jobs: Annotated[
+        Optional[int],
+        typer.Option("--jobs", "-j", metavar="N", min=1,
+                     help="processes to render on (default: every core; the files are the same with any N)"),
+    ] = None,
 ) -> None:
     """Render the monitoring stack of the SPECS (one service or many) into OUT."""
     from promgen.cli import render as command
@@ -128,7 +133,7 @@ def render(
         _exit_code(
             lambda: command.run(
                 specs, out, check=check, only=_split_csv(only), options=options, force=force, quiet=quiet,
-                keep=keep or (),
+                keep=keep or (), jobs=jobs,
             ),
             ", ".join(map(str, specs)),
         )

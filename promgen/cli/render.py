@@ -184,7 +184,10 @@ def run(
     force: bool = False,
     quiet: bool = False,
     keep: Sequence[str] = (),
+    jobs: int | None = None,
 ) -> int:
+    from promgen.produce import workers
+
     only_these = check_only(only)
     stack, warnings, documents = _load(spec_paths, options)
     if not quiet:
@@ -198,7 +201,7 @@ def run(
             if not quiet:
                 print(f"{printable(str(out_dir))} is up to date ({files} files)")
             return 0
-    produced = outputs.produce_all(stack, selected)
+    produced = outputs.produce_all(stack, selected, jobs or workers.default_jobs())
     planned = write.Plan.of({name: output.files for name, output in produced.items()}, complete=only_these is None,
                             opt_in=outputs.OPT_IN - set(selected), keep=tuple(keep))
     if check:

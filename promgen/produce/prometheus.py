@@ -1,46 +1,104 @@
 """The Prometheus output: prometheus.yml for the stack, and each service's rule files and their
-promtool unit tests."""
+promtool unit tests.
+
+It comes in parts a render may run on several cores: the config, each service's rule files, and
+slices of each service's test files (synthesising the tests is most of a large render). The rule
+files are derived once, before the parts run, and every part reads them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from promgen.core import conventions
-from promgen.core.model import Model
+from promgen.core.model import Model, per_model
 from promgen.core.stack import Stack
 from promgen.derive.prometheus import config as derive
+from promgen.derive.prometheus.config import RuleFile
 from promgen.produce.registry import Output
 from promgen.produce.templates import render_template
-from promgen.testgen.layout import test_files
+from promgen.testgen.layout import TestLayout
+
+TESTS_PER_PART = 16  # test files a part synthesises: small enough to spread, large enough to pay for a task
+
+
+@dataclass(frozen=True)
+class Part:
+    kind: str  # "config", "rules" or "tests"
+    service: int = 0  # index into the stack's services
+    files: tuple[int, ...] = ()  # "tests": the rule files (by index) whose test files it writes
 
 
 def files(stack: Stack) -> Output:
-    rendered = {
-        conventions.PROMETHEUS_CONFIG_FILE: render_template(
-            "prometheus/prometheus.yml.j2", header=stack.header_for("prometheus"), config=derive.stack_config(stack)
-        ),
-    }
-    output = Output(files=rendered)
-    for model in stack.services:
-        _service_files(model, stack, output)
-    return output
+    return assemble(stack, [part(stack, p) for p in parts(stack)])
 
 
-def _service_files(model: Model, stack: Stack, output: Output) -> None:
+@per_model
+def _rule_files(model: Model) -> list[RuleFile]:
+    return derive.rule_files(model)
+
+
+@per_model
+def _layout(model: Model) -> TestLayout:
+    return TestLayout(model, _rule_files(model))
+
+
+def parts(stack: Stack) -> list[Part]:
+    """The parts, in the order their files and notes are assembled; derives every rule file first."""
+    found = [Part("config")]
+    for number, model in enumerate(stack.services):
+        layout = _layout(model)
+        found.append(Part("rules", number))
+        tested = layout.tested()
+        found += [Part("tests", number, tuple(tested[at:at + TESTS_PER_PART]))
+                  for at in range(0, len(tested), TESTS_PER_PART)]
+    return found
+
+
+def part(stack: Stack, which: Part) -> Output:
+    if which.kind == "config":
+        return Output(files={conventions.PROMETHEUS_CONFIG_FILE: render_template(
+            "prometheus/prometheus.yml.j2", header=stack.header_for("prometheus"), config=derive.stack_config(stack))})
+    model = stack.services[which.service]
     header = model.header_for("prometheus")
-    rule_files = derive.rule_files(model)
-    interval = derive.group_interval(model, stack)
-    for rule_file in rule_files:
-        sections = tuple((comment, {**group, "interval": interval} if interval else group)
-                         for comment, group in rule_file.sections)
-        output.files[rule_file.path] = render_template("prometheus/rules.yml.j2", header=header, sections=sections)
-    cases, untested = 0, []
-    for test in test_files(model, rule_files):
+    rule_files = _rule_files(model)
+    output = Output()
+    if which.kind == "rules":
+        interval = derive.group_interval(model, stack)
+        for rule_file in rule_files:
+            sections = tuple((comment, {**group, "interval": interval} if interval else group)
+                             for comment, group in rule_file.sections)
+            output.files[rule_file.path] = render_template("prometheus/rules.yml.j2", header=header, sections=sections)
+        groups = [group for rule_file in rule_files for group in rule_file.groups]
+        output.stats.update(derive.counts(groups))
+        output.notes += derive.label_notes(groups)
+        return output
+    cases = 0
+    for test in _layout(model).test_files(which.files):
         output.files[test.path] = render_template("prometheus/tests.yml.j2", header=header, tests=test.data,
                                                   untested=test.untested)
         cases += test.cases
-        untested += test.untested
-    groups = [group for rule_file in rule_files for group in rule_file.groups]
-    for key, count in {**derive.counts(groups), "tests": cases}.items():
-        output.stats[key] = output.stats.get(key, 0) + count
-    prefix = f"{model.service}: " if stack.fleet else ""
-    output.notes += [f"{prefix}untested: {entry}" for entry in untested]
-    output.notes += [prefix + note for note in derive.label_notes(groups)]
+        output.notes += [f"untested: {entry}" for entry in test.untested]
+    output.stats["tests"] = cases
+    return output
+
+
+def assemble(stack: Stack, outputs: list[Output]) -> Output:
+    """The output of its parts (given in `parts` order): per service, the untested alerts are noted
+    before the labels an aggregation drops, as a serial render notes them."""
+    assembled = Output()
+    service_parts: dict[int, list[tuple[Part, Output]]] = {}
+    for which, output in zip(parts(stack), outputs, strict=True):
+        assembled.files.update(output.files)
+        if which.kind != "config":
+            service_parts.setdefault(which.service, []).append((which, output))
+    for number, model in enumerate(stack.services):
+        prefix = f"{model.service}: " if stack.fleet else ""
+        members = service_parts.get(number, [])
+        rules = next(output for which, output in members if which.kind == "rules")
+        tests = [output for which, output in members if which.kind == "tests"]
+        stats = {**rules.stats, "tests": sum(output.stats["tests"] for output in tests)}
+        for key, count in stats.items():
+            assembled.stats[key] = assembled.stats.get(key, 0) + count
+        assembled.notes += [prefix + note for output in tests for note in output.notes]
+        assembled.notes += [prefix + note for note in rules.notes]
+    return assembled

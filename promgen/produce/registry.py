@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from promgen.core import conventions
 from promgen.core.entry_points import resolve
@@ -23,6 +24,7 @@ class Output:
 
 
 Producer = Callable[[Stack], Output]
+MIN_PARALLEL_TASKS = 24  # fewer parts than this render in one process: forking would cost more than it saves
 
 # output name -> "module:function"; imported only when that output is rendered. Order is render order.
 PRODUCERS: dict[str, str] = {
@@ -52,20 +54,52 @@ def producer(name: str) -> Producer:
     return found
 
 
-def produce_all(stack: Stack, only: list[str] | None = None) -> dict[str, Output]:
-    """Each selected output by name; raises when two outputs claim the same file."""
+def selected(only: list[str] | None = None) -> list[str]:
+    """The outputs a render with `--only` (or without) writes, in render order."""
+    return [name for name in PRODUCERS if (name in only if only else name not in OPT_IN)]
+
+
+def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1) -> dict[str, Output]:
+    """Each selected output by name, on up to `jobs` processes (the same files either way); raises
+    when two outputs claim the same file."""
+    from promgen.produce import workers
+
+    names = selected(only)
+    parted = {name: module for name in names if (module := _parted(name)) is not None}
+    tasks: list[tuple[str, Any]] = [(name, None) for name in names if name not in parted]
+    for name, module in parted.items():
+        tasks += [(name, which) for which in module.parts(stack)]
+    if jobs > 1 and len(tasks) < MIN_PARALLEL_TASKS:
+        jobs = 1  # a small stack renders faster in one process than it forks workers
+
+    def work(task: tuple[str, Any]) -> Output:
+        name, which = task
+        return producer(name)(stack) if which is None else parted[name].part(stack, which)
+
+    done = workers.run_all(work, tasks, jobs)
     results: dict[str, Output] = {}
     owners: dict[str, str] = {}
-    for name in PRODUCERS:
-        if (only and name not in only) or (not only and name in OPT_IN):
-            continue
-        output = producer(name)(stack)
+    for name in names:
+        if name in parted:
+            output = parted[name].assemble(stack, [out for (task, _), out in zip(tasks, done) if task == name])
+        else:
+            output = next(out for (task, which), out in zip(tasks, done) if task == name and which is None)
         for path in output.files:
             if path in owners:
                 raise RuntimeError(f"outputs {owners[path]} and {name} both write {path}")
             owners[path] = name
         results[name] = output
     return results
+
+
+def _parted(name: str) -> Any:
+    """The producer's module when the output comes in parts (it defines `parts(stack)`,
+    `part(stack, which) -> Output` and `assemble(stack, outputs) -> Output` beside `files`)."""
+    import importlib
+
+    module_name, function = PRODUCERS[name].split(":")
+    module = importlib.import_module(module_name)
+    return module if function == "files" and hasattr(module, "parts") else None
 
 
 def produce(stack: Stack, only: list[str] | None = None) -> dict[str, str]:

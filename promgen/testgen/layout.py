@@ -8,7 +8,7 @@ SLO's file too), never the others, so `promtool test rules` evaluates only the r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -105,17 +105,29 @@ def dependencies(number: int, files: list[RuleFile], index: _RecordedIndex) -> l
     return sorted(needed)
 
 
-def test_files(model: Model, files: list[RuleFile]) -> Iterator[TestFile]:
-    """The test files, one at a time: a fleet's cases are large, and each file is written out (and its
-    data dropped) before the next is synthesised."""
-    index = _RecordedIndex(files)
-    for number, rule_file in enumerate(files):
-        alerts = [rule["alert"] for group in rule_file.groups for rule in group["rules"] if "alert" in rule]
-        if not alerts:
-            continue
-        needed = [files[n] for n in dependencies(number, files, index)]
-        groups = [group for loaded in needed for group in loaded.groups]
-        synthesis = rule_tests.synthesise(model, groups, only=set(alerts))
-        path = conventions.tests_file(rule_file.path)
-        data = rule_tests.test_file(path, [loaded.path for loaded in needed], groups, synthesis)
-        yield TestFile(path, data, synthesis.untested, len(synthesis.cases))
+class TestLayout:
+    """A service's test files: which rule file each tests and which it loads. The layout is built once
+    (in a parallel render, before the workers fork); each test file is then synthesised on its own."""
+
+    def __init__(self, model: Model, files: list[RuleFile]) -> None:
+        self.model = model
+        self.files = files
+        self.index = _RecordedIndex(files)
+
+    def tested(self) -> list[int]:
+        """The rule files (by index) that hold alerts, so have a test file."""
+        return [number for number, rule_file in enumerate(self.files)
+                if any("alert" in rule for group in rule_file.groups for rule in group["rules"])]
+
+    def test_files(self, numbers: Iterable[int] | None = None) -> Iterator[TestFile]:
+        """The test files of rule files `numbers` (default: every tested one), one at a time: a fleet's
+        cases are large, and each file is written out (and its data dropped) before the next."""
+        for number in self.tested() if numbers is None else numbers:
+            rule_file = self.files[number]
+            alerts = [rule["alert"] for group in rule_file.groups for rule in group["rules"] if "alert" in rule]
+            needed = [self.files[n] for n in dependencies(number, self.files, self.index)]
+            groups = [group for loaded in needed for group in loaded.groups]
+            synthesis = rule_tests.synthesise(self.model, groups, only=set(alerts))
+            path = conventions.tests_file(rule_file.path)
+            data = rule_tests.test_file(path, [loaded.path for loaded in needed], groups, synthesis)
+            yield TestFile(path, data, synthesis.untested, len(synthesis.cases))

@@ -1,0 +1,53 @@
+"""Rendering on every core: a render's independent parts (an output, or a slice of a service's
+promtool tests) run in forked worker processes, and their results come back in task order, so the
+files are byte-identical to a serial render's.
+
+Fork, not spawn: the workers inherit the loaded stack and everything derived before the pool starts
+(the rule files the tests read), so nothing but the small task keys and the finished texts crosses a
+process boundary. Where fork is not available, or there is one job, or too little work to pay for a
+process, the parts run here, one after another.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+Task = TypeVar("Task")
+Result = TypeVar("Result")
+
+# What the forked workers read: set just before the pool forks, cleared after; never pickled.
+_WORK: tuple[Callable[[Any], Any]] | None = None
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def run_all(work: Callable[[Task], Result], tasks: Sequence[Task], jobs: int) -> list[Result]:
+    """`work(task)` for every task, in task order; on up to `jobs` processes."""
+    if jobs <= 1 or len(tasks) < 2 or not can_fork():
+        return [work(task) for task in tasks]
+    global _WORK
+    _WORK = (work,)
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(jobs, len(tasks))) as pool:
+            return pool.map(_run, tasks, chunksize=1)
+    finally:
+        _WORK = None
+
+
+def _run(task: Any) -> Any:
+    assert _WORK is not None, "a worker runs only inside run_all"
+    return _WORK[0](task)
