@@ -201,7 +201,8 @@ def run(
             if not quiet:
                 print(f"{printable(str(out_dir))} is up to date ({files} files)")
             return 0
-    produced = outputs.produce_all(stack, selected, jobs or workers.default_jobs())
+    reuse = DirReuse(stack, documents, inputs, out_dir)
+    produced = outputs.produce_all(stack, selected, jobs or workers.default_jobs(), reuse)
     planned = write.Plan.of({name: output.files for name, output in produced.items()}, complete=only_these is None,
                             opt_in=outputs.OPT_IN - set(selected), keep=tuple(keep))
     if check:
@@ -215,6 +216,31 @@ def run(
         title = stack.first.service if not stack.fleet else f"{len(stack.services)} services"
         summary.show(summary.Rendered(title, stack.source, out_dir, produced, done))
     return 0
+
+
+class DirReuse:
+    """The parts of this render an earlier one made from the same inputs, taken from DIR when promgen's
+    own record (outside DIR) vouches for their files (promgen.write.reuse); new parts recorded."""
+
+    def __init__(self, stack: Stack, documents: list[Any], inputs: str | None, out_dir: Path) -> None:
+        self.stack, self.documents, self.inputs, self.out_dir = stack, documents, inputs, out_dir
+        self.keys: dict[outputs.Task, str | None] = {}
+        self.reused = 0
+
+    def recall(self, tasks: list[outputs.Task], parted: dict[str, Any]) -> list[outputs.Output | None]:
+        from promgen.produce import part_keys
+        from promgen.write import reuse
+
+        keys = part_keys.keys(self.stack, self.documents, tasks, parted, self.inputs)
+        self.keys = dict(zip(tasks, keys))
+        found = reuse.recall(self.out_dir, keys)
+        self.reused = sum(r is not None for r in found)
+        return [None if r is None else outputs.Output(r.files, r.notes, r.stats) for r in found]
+
+    def remember(self, task: outputs.Task, output: outputs.Output) -> None:
+        from promgen.write import reuse
+
+        reuse.remember(self.keys.get(task), output.files, output.notes, output.stats)
 
 
 def _unlisted(out_dir: Path, rels: list[str]) -> str:

@@ -8,6 +8,7 @@ files are derived once, before the parts run, and every part reads them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from promgen.core import conventions
 from promgen.core.model import Model, per_model
@@ -16,9 +17,9 @@ from promgen.derive.prometheus import config as derive
 from promgen.derive.prometheus.config import RuleFile
 from promgen.produce.registry import Output
 from promgen.produce.templates import render_template
-from promgen.testgen.layout import TestLayout
+from promgen.testgen.layout import TestLayout, dependencies
 
-TESTS_PER_PART = 16  # test files a part synthesises: small enough to spread, large enough to pay for a task
+TESTS_PER_PART = 4  # test files a part synthesises: a changed SLO re-synthesises its part only; a task costs little
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,38 @@ def parts(stack: Stack) -> list[Part]:
         found += [Part("tests", number, tuple(tested[at:at + TESTS_PER_PART]))
                   for at in range(0, len(tested), TESTS_PER_PART)]
     return found
+
+
+def reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
+    """What a tests part reads, as plain data (its digest keys the part's reuse): the service's spec
+    without its SLOs and alerts (metrics, targets, versions, options reach every test), the latency
+    thresholds of every SLO (a histogram without declared buckets gets them as bounds), and for each
+    of its test files the rule files it loads and the SLOs whose burn alerts they hold. None for the
+    other parts: they read the whole stack."""
+    if which.kind != "tests":
+        return None
+    model = stack.services[which.service]
+    document = documents[which.service]
+    slo_documents = document.get("slos") or []
+    layout = _layout(model)
+    burn = model.slo_of_burn_alert
+    files = []
+    for number in which.files:
+        needed = dependencies(number, layout.files, layout.index)
+        groups = [group for n in needed for group in layout.files[n].groups]
+        slos = sorted({burn[rule["alert"]] for group in groups for rule in group["rules"]
+                       if rule.get("alert") in burn})
+        files.append({"paths": [layout.files[n].path for n in needed], "groups": groups,
+                      "slos": [slo_documents[index] for index in slos if index < len(slo_documents)]})
+    return {
+        "source": model.source,
+        "header": model.header_for("prometheus"),
+        "spec": {key: value for key, value in document.items() if key not in ("slos", "alerts")},
+        "latency": sorted((slo.sli.latency.metric, slo.sli.latency.threshold.seconds)
+                          for slo in model.spec.slos if slo.sli.latency is not None),
+        "options": repr(model.options),
+        "files": files,
+    }
 
 
 def part(stack: Stack, which: Part) -> Output:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from promgen.core import conventions
 from promgen.core.entry_points import resolve
@@ -59,24 +59,44 @@ def selected(only: list[str] | None = None) -> list[str]:
     return [name for name in PRODUCERS if (name in only if only else name not in OPT_IN)]
 
 
-def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1) -> dict[str, Output]:
-    """Each selected output by name, on up to `jobs` processes (the same files either way); raises
-    when two outputs claim the same file."""
+Task = tuple[str, Any]  # (output name, one of its parts; None for a whole output)
+
+
+class Reuse(Protocol):
+    """Where a render finds parts an earlier render made from the same inputs, and records new ones."""
+
+    def recall(self, tasks: list[Task], parted: dict[str, Any]) -> list[Output | None]: ...
+
+    def remember(self, task: Task, output: Output) -> None: ...
+
+
+def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reuse: Reuse | None = None) -> dict[str, Output]:
+    """Each selected output by name, on up to `jobs` processes, parts `reuse` recalls taken from it
+    (the same files either way); raises when two outputs claim the same file."""
     from promgen.produce import workers
 
     names = selected(only)
     parted = {name: module for name in names if (module := _parted(name)) is not None}
-    tasks: list[tuple[str, Any]] = [(name, None) for name in names if name not in parted]
+    tasks: list[Task] = [(name, None) for name in names if name not in parted]
     for name, module in parted.items():
         tasks += [(name, which) for which in module.parts(stack)]
-    if jobs > 1 and len(tasks) < MIN_PARALLEL_TASKS:
+    recalled = reuse.recall(tasks, parted) if reuse is not None else [None] * len(tasks)
+    pending = [task for task, found in zip(tasks, recalled) if found is None]
+    if jobs > 1 and len(pending) < MIN_PARALLEL_TASKS:
         jobs = 1  # a small stack renders faster in one process than it forks workers
 
-    def work(task: tuple[str, Any]) -> Output:
+    def work(task: Task) -> Output:
         name, which = task
         return producer(name)(stack) if which is None else parted[name].part(stack, which)
 
-    done = workers.run_all(work, tasks, jobs)
+    computed = iter(workers.run_all(work, pending, jobs))
+    done: list[Output] = []
+    for task, found in zip(tasks, recalled):
+        if found is None:
+            found = next(computed)
+            if reuse is not None:
+                reuse.remember(task, found)
+        done.append(found)
     results: dict[str, Output] = {}
     owners: dict[str, str] = {}
     for name in names:

@@ -8,6 +8,9 @@ DIR: not the manifest's digests, not a journal. This folder holds what promgen i
 - `renders/<inputs digest>.json`: the sha256 of every file a complete render of those inputs writes,
   recorded by promgen when it rendered or fully compared them. `render --check` that finds a record
   for its inputs compares DIR with it instead of deriving the stack again.
+- `parts/<part digest>.json`: the sha256 of every file one part of a render writes (a slice of a
+  service's promtool tests, an output), keyed by the digest of exactly what that part reads, with its
+  notes and counts. A render reuses a file of DIR only when its content has that digest.
 
 The folder is `$PROMGEN_CACHE_DIR`, else `$XDG_CACHE_HOME/promgen`, else `~/.cache/promgen`. When it
 cannot be used (a read-only home), promgen works without it: every check derives, and an
@@ -26,6 +29,7 @@ from pathlib import Path
 
 KEY_BYTES = 32
 RENDERS_KEPT = 256  # records of complete renders; the oldest go first
+PARTS_KEPT = 20_000  # records of render parts (a large service has hundreds); the oldest go first
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -134,10 +138,39 @@ def recalled_render(inputs: str) -> dict[str, str] | None:
     return files
 
 
-def _prune(folder: Path) -> None:
+def remember_part(key: str, record: dict[str, object]) -> None:
+    """Record what the render part of digest `key` produced: {"files": {path: sha256}, ...}."""
+    if not _DIGEST.match(key):
+        return
+    folder = _ensure(directory() / "parts")
+    if folder is None:
+        return
+    text = json.dumps({"key": key, **record}, separators=(",", ":"), ensure_ascii=False)
+    _write_atomically(folder / f"{key}.json", text.encode("utf-8"), 0o600)
+
+
+def recalled_part(key: str) -> dict[str, object] | None:
+    """What `remember_part` recorded for `key`, or None."""
+    if not _DIGEST.match(key):
+        return None
+    raw = _read(directory() / "parts" / f"{key}.json", 16 * 1024 * 1024)
+    try:
+        data = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and data.get("key") == key else None
+
+
+def prune_parts() -> None:
+    folder = directory() / "parts"
+    if folder.is_dir():
+        _prune(folder, PARTS_KEPT)
+
+
+def _prune(folder: Path, kept: int = RENDERS_KEPT) -> None:
     try:
         records = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
-        for old in records[:-RENDERS_KEPT]:
+        for old in records[:-kept]:
             old.unlink()
     except OSError:
         pass

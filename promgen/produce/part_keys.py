@@ -1,0 +1,42 @@
+"""The digest of what each part of a render reads: equal digests, equal files (the code is part of
+every digest). A part whose producer says what it reads (`reads`) is keyed by that; any other part
+by everything the render reads, so it is derived again whenever any input changes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from promgen.core.stack import Stack
+from promgen.write.fingerprint import code_digest
+
+
+def keys(stack: Stack, documents: list[Any], tasks: list[tuple[str, Any]], parted: dict[str, Any],
+         inputs: str | None) -> list[str | None]:
+    """A key per task ((output name, part or None)); None where no digest can name the inputs."""
+    found: list[str | None] = []
+    for name, which in tasks:
+        read = parted[name].reads(stack, which, documents) if name in parted and hasattr(parted[name], "reads") else None
+        if read is None:
+            found.append(None if inputs is None else _digest(["whole", inputs, name, repr(which)]))
+            continue
+        try:
+            found.append(_digest(["part", code_digest(), name, repr(which), read]))
+        except (TypeError, ValueError):
+            found.append(None)
+    return found
+
+
+def _digest(data: Any) -> str:
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_plain)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _plain(value: object) -> str:
+    """Values of derived rules that JSON has no type for (Decimals), by their exact text."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"a value of type {type(value).__name__}")
