@@ -24,7 +24,14 @@ class Output:
 
 
 Producer = Callable[[Stack], Output]
-MIN_PARALLEL_TASKS = 24  # fewer parts than this render in one process: forking would cost more than it saves
+# A stack of fewer SLOs and alerts than this renders in one process: its parts take less time than
+# forking workers does (the examples take a fraction of a second).
+MIN_PARALLEL_WEIGHT = 150
+
+
+def _weight(stack: Stack) -> int:
+    """How much a render derives, roughly: the SLOs and alerts of every service."""
+    return sum(len(model.spec.slos) + len(model.spec.alerts) for model in stack.services)
 
 # output name -> "module:function"; imported only when that output is rendered. Order is render order.
 PRODUCERS: dict[str, str] = {
@@ -82,7 +89,7 @@ def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reus
         tasks += [(name, which) for which in module.parts(stack)]
     recalled = reuse.recall(tasks, parted) if reuse is not None else [None] * len(tasks)
     pending = [task for task, found in zip(tasks, recalled) if found is None]
-    if jobs > 1 and len(pending) < MIN_PARALLEL_TASKS:
+    if jobs > 1 and _weight(stack) < MIN_PARALLEL_WEIGHT:
         jobs = 1  # a small stack renders faster in one process than it forks workers
 
     def work(task: Task) -> Output:

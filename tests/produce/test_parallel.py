@@ -28,7 +28,7 @@ def _specs(tmp_path: Path) -> dict[str, list[Path]]:
 
 @pytest.mark.skipif(not workers.can_fork(), reason="parallel render forks workers")
 def test_parts_on_two_processes_make_what_one_process_makes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "MIN_PARALLEL_TASKS", 2)  # split even the small examples
+    monkeypatch.setattr(registry, "MIN_PARALLEL_WEIGHT", 0)  # split even the small examples
     for name, paths in _specs(tmp_path).items():
         stack, _ = load_stack(paths)
         serial = registry.produce_all(stack, None, jobs=1)
