@@ -203,6 +203,9 @@ def run(
             return 0
     reuse = DirReuse(stack, documents, inputs, out_dir)
     produced = outputs.produce_all(stack, selected, jobs or workers.default_jobs(), reuse)
+    from promgen.write import cache
+
+    cache.prune_parts()
     planned = write.Plan.of({name: output.files for name, output in produced.items()}, complete=only_these is None,
                             opt_in=outputs.OPT_IN - set(selected), keep=tuple(keep))
     if check:
@@ -231,16 +234,25 @@ class DirReuse:
         from promgen.produce import part_keys
         from promgen.write import reuse
 
+        if not reuse.anything_recorded():
+            return [None] * len(tasks)  # a cold cache: each part's key is made by the worker that makes it
         keys = part_keys.keys(self.stack, self.documents, tasks, parted, self.inputs)
         self.keys = dict(zip(tasks, keys))
         found = reuse.recall(self.out_dir, keys)
         self.reused = sum(r is not None for r in found)
         return [None if r is None else outputs.Output(r.files, r.notes, r.stats) for r in found]
 
-    def remember(self, task: outputs.Task, output: outputs.Output) -> None:
+    def key(self, task: outputs.Task, parted: dict[str, Any]) -> str | None:
+        from promgen.produce import part_keys
+
+        if task in self.keys:
+            return self.keys[task]
+        return part_keys.keys(self.stack, self.documents, [task], parted, self.inputs)[0]
+
+    def remember(self, key: str | None, output: outputs.Output) -> None:
         from promgen.write import reuse
 
-        reuse.remember(self.keys.get(task), output.files, output.notes, output.stats)
+        reuse.remember(key, output.files, output.notes, output.stats)
 
 
 def _unlisted(out_dir: Path, rels: list[str]) -> str:

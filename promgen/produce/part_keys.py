@@ -19,16 +19,17 @@ def keys(stack: Stack, documents: list[Any], tasks: list[tuple[str, Any]], parte
     for name, which in tasks:
         read = parted[name].reads(stack, which, documents) if name in parted and hasattr(parted[name], "reads") else None
         if read is None:
-            found.append(None if inputs is None else _digest(["whole", inputs, name, repr(which)]))
+            found.append(None if inputs is None else digest(["whole", inputs, name, repr(which)]))
             continue
         try:
-            found.append(_digest(["part", code_digest(), name, repr(which), read]))
+            found.append(digest(["part", code_digest(), name, repr(which), read]))
         except (TypeError, ValueError):
             found.append(None)
     return found
 
 
-def _digest(data: Any) -> str:
+def digest(data: Any) -> str:
+    """sha256 of `data` as canonical JSON (Decimals by their exact text)."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_plain)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 

@@ -15,9 +15,10 @@ from promgen.core.model import Model, per_model
 from promgen.core.stack import Stack
 from promgen.derive.prometheus import config as derive
 from promgen.derive.prometheus.config import RuleFile
+from promgen.produce.part_keys import digest
 from promgen.produce.registry import Output
 from promgen.produce.templates import render_template
-from promgen.testgen.layout import TestLayout, dependencies
+from promgen.testgen.layout import TestLayout
 
 TESTS_PER_PART = 4  # test files a part synthesises: a changed SLO re-synthesises its part only; a task costs little
 
@@ -64,27 +65,61 @@ def reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
     if which.kind != "tests":
         return None
     model = stack.services[which.service]
-    document = documents[which.service]
-    slo_documents = document.get("slos") or []
+    digests = _read_digests(model, documents[which.service])
     layout = _layout(model)
-    burn = model.slo_of_burn_alert
     files = []
     for number in which.files:
-        needed = dependencies(number, layout.files, layout.index)
-        groups = [group for n in needed for group in layout.files[n].groups]
-        slos = sorted({burn[rule["alert"]] for group in groups for rule in group["rules"]
-                       if rule.get("alert") in burn})
-        files.append({"paths": [layout.files[n].path for n in needed], "groups": groups,
-                      "slos": [slo_documents[index] for index in slos if index < len(slo_documents)]})
-    return {
-        "source": model.source,
-        "header": model.header_for("prometheus"),
-        "spec": {key: value for key, value in document.items() if key not in ("slos", "alerts")},
-        "latency": sorted((slo.sli.latency.metric, slo.sli.latency.threshold.seconds)
-                          for slo in model.spec.slos if slo.sli.latency is not None),
-        "options": repr(model.options),
-        "files": files,
-    }
+        needed = layout.needed(number)
+        files.append({"paths": [layout.files[n].path for n in needed],
+                      "groups": [digests.rule_file(n) for n in needed],
+                      "slos": [digests.slo(index) for index in digests.burn_slos(needed)]})
+    return {"context": digests.context, "files": files}
+
+
+class _ReadDigests:
+    """Digests of what a service's test parts read, each made once per render."""
+
+    def __init__(self, model: Model, document: dict[str, Any]) -> None:
+        self.layout = _layout(model)
+        self.slo_documents = document.get("slos") or []
+        self.burn = model.slo_of_burn_alert
+        self.context = digest({
+            "source": model.source,
+            "header": model.header_for("prometheus"),
+            "spec": {key: value for key, value in document.items() if key not in ("slos", "alerts")},
+            "latency": sorted((slo.sli.latency.metric, slo.sli.latency.threshold.seconds)
+                              for slo in model.spec.slos if slo.sli.latency is not None),
+            "options": repr(model.options),
+        })
+        self._files: dict[int, str] = {}
+        self._slos: dict[int, str] = {}
+
+    def rule_file(self, number: int) -> str:
+        if number not in self._files:
+            self._files[number] = digest(self.layout.files[number].groups)
+        return self._files[number]
+
+    def slo(self, index: int) -> str:
+        if index not in self._slos:
+            self._slos[index] = digest(self.slo_documents[index] if index < len(self.slo_documents) else None)
+        return self._slos[index]
+
+    def burn_slos(self, needed: list[int]) -> list[int]:
+        return sorted({self.burn[rule["alert"]] for n in needed for group in self.layout.files[n].groups
+                       for rule in group["rules"] if rule.get("alert") in self.burn})
+
+
+_DIGESTS: dict[int, tuple[Model, _ReadDigests]] = {}
+
+
+def _read_digests(model: Model, document: dict[str, Any]) -> _ReadDigests:
+    found = _DIGESTS.get(id(model))
+    if found is None or found[0] is not model:
+        if len(_DIGESTS) >= 64:
+            _DIGESTS.clear()
+        found = (model, _ReadDigests(model, document))
+        _DIGESTS[id(model)] = found
+    return found[1]
 
 
 def part(stack: Stack, which: Part) -> Output:

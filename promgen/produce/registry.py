@@ -74,7 +74,10 @@ class Reuse(Protocol):
 
     def recall(self, tasks: list[Task], parted: dict[str, Any]) -> list[Output | None]: ...
 
-    def remember(self, task: Task, output: Output) -> None: ...
+    def key(self, task: Task, parted: dict[str, Any]) -> str | None:
+        """The task's key (asked in the worker that made the part, when recall did not need it)."""
+
+    def remember(self, key: str | None, output: Output) -> None: ...
 
 
 def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reuse: Reuse | None = None) -> dict[str, Output]:
@@ -92,17 +95,18 @@ def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reus
     if jobs > 1 and _weight(stack) < MIN_PARALLEL_WEIGHT:
         jobs = 1  # a small stack renders faster in one process than it forks workers
 
-    def work(task: Task) -> Output:
+    def work(task: Task) -> tuple[Output, str | None]:
         name, which = task
-        return producer(name)(stack) if which is None else parted[name].part(stack, which)
+        output = producer(name)(stack) if which is None else parted[name].part(stack, which)
+        return output, (reuse.key(task, parted) if reuse is not None else None)
 
     computed = iter(workers.run_all(work, pending, jobs))
     done: list[Output] = []
-    for task, found in zip(tasks, recalled):
+    for found in recalled:
         if found is None:
-            found = next(computed)
+            found, key = next(computed)
             if reuse is not None:
-                reuse.remember(task, found)
+                reuse.remember(key, found)
         done.append(found)
     results: dict[str, Output] = {}
     owners: dict[str, str] = {}

@@ -113,6 +113,14 @@ class TestLayout:
         self.model = model
         self.files = files
         self.index = _RecordedIndex(files)
+        self._needed: dict[int, list[int]] = {}
+
+    def needed(self, number: int) -> list[int]:
+        """The rule files test file `number` loads (memoised: a parallel render's keys ask before the
+        workers fork, and the workers inherit the answers)."""
+        if number not in self._needed:
+            self._needed[number] = dependencies(number, self.files, self.index)
+        return self._needed[number]
 
     def tested(self) -> list[int]:
         """The rule files (by index) that hold alerts, so have a test file."""
@@ -125,7 +133,7 @@ class TestLayout:
         for number in self.tested() if numbers is None else numbers:
             rule_file = self.files[number]
             alerts = [rule["alert"] for group in rule_file.groups for rule in group["rules"] if "alert" in rule]
-            needed = [self.files[n] for n in dependencies(number, self.files, self.index)]
+            needed = [self.files[n] for n in self.needed(number)]
             groups = [group for loaded in needed for group in loaded.groups]
             synthesis = rule_tests.synthesise(self.model, groups, only=set(alerts))
             path = conventions.tests_file(rule_file.path)

@@ -161,9 +161,23 @@ def recalled_part(key: str) -> dict[str, object] | None:
     return data if isinstance(data, dict) and data.get("key") == key else None
 
 
+def has_parts() -> bool:
+    try:
+        with os.scandir(directory() / "parts") as entries:
+            return any(entry.name.endswith(".json") for entry in entries)
+    except OSError:
+        return False
+
+
 def prune_parts() -> None:
+    """Drop the oldest part records past PARTS_KEPT (counted first: pruning sorts them all)."""
     folder = directory() / "parts"
-    if folder.is_dir():
+    try:
+        with os.scandir(folder) as entries:
+            count = sum(1 for _ in entries)
+    except OSError:
+        return
+    if count > PARTS_KEPT:
         _prune(folder, PARTS_KEPT)
 
 

@@ -70,6 +70,12 @@ def _proven(directory: OutputDir, record: dict[str, object]) -> Recalled | None:
     return Recalled(files, list(notes), dict(stats))
 
 
+def anything_recorded() -> bool:
+    """Whether promgen's cache holds any part record (none: nothing can be reused, keys need not be
+    made before the parts are)."""
+    return cache.has_parts()
+
+
 def remember(key: str | None, files: dict[str, str], notes: list[str], stats: dict[str, int]) -> None:
     """Record what the part of digest `key` made (nothing for a None key)."""
     if key is not None:
