@@ -22,7 +22,7 @@ from timing import ROOT, largest_example, promgen_command
 
 sys.path.insert(0, str(ROOT))
 
-from promgen.check.catalogue import Catalogue  # noqa: E402
+from promgen.check.promql.catalogue import Catalogue  # noqa: E402
 from promgen.cli.render import source_name  # noqa: E402
 from promgen.core.model import build_model  # noqa: E402
 from promgen.live.plan import plan  # noqa: E402

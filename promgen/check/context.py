@@ -17,7 +17,7 @@ from promgen.load.suggest import did_you_mean
 from promgen.yamlio.reader import PathKey
 
 if TYPE_CHECKING:
-    from promgen.check.catalogue import Catalogue
+    from promgen.check.promql.catalogue import Catalogue
 
 RESERVED_ALERT_LABELS = ("alertname", "severity", "service", "slo", ESCALATED_LABEL)
 
@@ -28,7 +28,7 @@ class Context:
     @cached_property
     def catalogue(self) -> Catalogue:
         """Every series name the spec's expressions may read (built when a check first asks)."""
-        from promgen.check.catalogue import Catalogue
+        from promgen.check.promql.catalogue import Catalogue
 
         return Catalogue.of(self.spec)
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from promgen.check import alerts, collection, dashboards, names, queries, routing, slos
+from promgen.check import alerts, collection, dashboards, names, routing, slos
 from promgen.check.context import Context
+from promgen.check.promql import queries
 
 
 @dataclass(frozen=True)

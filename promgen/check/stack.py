@@ -251,7 +251,7 @@ def _dashboard_uid_clashes(specs: list[LoadedSpec]) -> Found:
 def check_stack(specs: list[LoadedSpec]) -> Found:
     """Every conflict between the specs of one stack (none for a single spec), and every alert that
     cannot fire in the stack's outputs (`scraped`)."""
-    from promgen.check.scraped import unscraped
+    from promgen.check.promql.scraped import unscraped
 
     found: Found = unscraped(specs) + _dashboard_uid_clashes(specs)
     if len(specs) < 2:

@@ -186,7 +186,7 @@ def run(
     keep: Sequence[str] = (),
     jobs: int | None = None,
 ) -> int:
-    from promgen.produce import workers
+    from promgen.produce.parts import workers
 
     only_these = check_only(only)
     stack, warnings, documents = _load(spec_paths, options)
@@ -231,7 +231,7 @@ class DirReuse:
         self.reused = 0
 
     def recall(self, tasks: list[outputs.Task], parted: dict[str, Any]) -> list[outputs.Output | None]:
-        from promgen.produce import part_keys
+        from promgen.produce.parts import keys as part_keys
         from promgen.write import reuse
 
         if not reuse.anything_recorded():
@@ -243,7 +243,7 @@ class DirReuse:
         return [None if r is None else outputs.Output(r.files, r.notes, r.stats) for r in found]
 
     def key(self, task: outputs.Task, parted: dict[str, Any]) -> str | None:
-        from promgen.produce import part_keys
+        from promgen.produce.parts import keys as part_keys
 
         if task in self.keys:
             return self.keys[task]

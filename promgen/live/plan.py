@@ -18,7 +18,7 @@ from typing import Any
 
 import promql_parser as pq
 
-from promgen.check.catalogue import EXTERNAL, RECORDED, Catalogue
+from promgen.check.promql.catalogue import EXTERNAL, RECORDED, Catalogue
 from promgen.core import conventions
 from promgen.core.model import Model, build_model
 from promgen.judge.promql import (

@@ -15,7 +15,7 @@ from promgen.core.model import Model, per_model
 from promgen.core.stack import Stack
 from promgen.derive.prometheus import config as derive
 from promgen.derive.prometheus.config import RuleFile
-from promgen.produce.part_keys import digest
+from promgen.produce.parts.keys import digest
 from promgen.produce.registry import Output
 from promgen.produce.templates import render_template
 from promgen.testgen.layout import TestLayout

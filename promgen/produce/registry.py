@@ -83,7 +83,7 @@ class Reuse(Protocol):
 def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reuse: Reuse | None = None) -> dict[str, Output]:
     """Each selected output by name, on up to `jobs` processes, parts `reuse` recalls taken from it
     (the same files either way); raises when two outputs claim the same file."""
-    from promgen.produce import workers
+    from promgen.produce.parts import workers
 
     names = selected(only)
     parted = {name: module for name in names if (module := _parted(name)) is not None}

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from promgen.cli.render import load_stack
-from promgen.produce import registry, workers
+from promgen.produce import registry
+from promgen.produce.parts import workers
 from tests.support import EXAMPLE_NAMES, ROOT, example_path
 
 sys.path.insert(0, str(ROOT / "bench"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from promgen.check.queries import SEMANTIC_CHECKS
+from promgen.check.promql.queries import SEMANTIC_CHECKS
 from tests.conftest import validate_in_process
 from tests.support import ROOT
 

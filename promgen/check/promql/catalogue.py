@@ -120,7 +120,7 @@ class Catalogue:
     def alert_expressions(self) -> list[tuple[int, PathKey, str | None]]:
         """(index, path, expression) of every alert: its `expr`, or what its template builds (None
         when the template's parameters are wrong: the template check says why)."""
-        from promgen.check.queries import template_expression_of
+        from promgen.check.promql.queries import template_expression_of
 
         found: list[tuple[int, PathKey, str | None]] = []
         for index, alert in enumerate(self.spec.alerts):

@@ -16,7 +16,13 @@ from typing import Any
 
 import promql_parser as pq
 
-from promgen.check.catalogue import ALERTS, RECORDED, SCRAPE_LABELS, Catalogue, Series
+from promgen.check.promql.catalogue import (
+    ALERTS,
+    RECORDED,
+    SCRAPE_LABELS,
+    Catalogue,
+    Series,
+)
 from promgen.load.suggest import did_you_mean
 
 Labels = frozenset[str]

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from promgen.check.catalogue import Catalogue
 from promgen.check.context import Context
-from promgen.check.meaning import Finding, analyse, compares
+from promgen.check.promql.catalogue import Catalogue
+from promgen.check.promql.meaning import Finding, analyse, compares
 from promgen.core import alert_templates, burn_rates
 from promgen.judge.promql import parsed, substitute_grafana_variables, substitute_window
 from promgen.yamlio.reader import PathKey

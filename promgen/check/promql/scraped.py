@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from promgen.check.catalogue import (
+from promgen.check.promql.catalogue import (
     ALERTS,
     APP,
     EXTERNAL,
