@@ -2,33 +2,82 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from promgen.core import conventions
 from promgen.core.stack import Stack
 from promgen.derive.grafana import dashboards as grafana
+from promgen.produce.parts.keys import service_reads
 from promgen.produce.registry import Output
 from promgen.produce.templates import render_template
 
 
+@dataclass(frozen=True)
+class Part:
+    service: int | None  # None: what the stack shares (data sources, providers, the fleet dashboard)
+
+
 def files(stack: Stack) -> Output:
-    data = grafana.derive(stack)
-    out: dict[str, str] = {
-        conventions.GRAFANA_DATASOURCES_FILE: render_template(
-            "grafana/datasources.yml.j2", header=stack.header, datasources=data.datasources
-        ),
-        conventions.GRAFANA_DASHBOARD_PROVIDER_FILE: render_template(
-            "grafana/dashboards.yml.j2",
-            header=stack.header,
-            providers=data.providers,
-            path=conventions.GRAFANA_DASHBOARDS_MOUNT,
-            by_service=stack.fleet,
-        ),
-    }
-    for path, dashboard in data.dashboards.items():
-        out[path] = dashboard_text(dashboard)
+    return assemble(stack, [part(stack, p) for p in parts(stack)])
+
+
+def parts(stack: Stack) -> list[Part]:
+    """The shared part, then one per service (a service's dashboards read that service only)."""
+    return [Part(None), *(Part(number) for number in range(len(stack.services)))]
+
+
+def reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
+    return None if which.service is None else service_reads(stack, which.service, documents)
+
+
+def part(stack: Stack, which: Part) -> Output:
+    if which.service is None:
+        out: dict[str, str] = {
+            conventions.GRAFANA_DATASOURCES_FILE: render_template(
+                "grafana/datasources.yml.j2", header=stack.header, datasources=grafana.datasources(stack)
+            ),
+            conventions.GRAFANA_DASHBOARD_PROVIDER_FILE: render_template(
+                "grafana/dashboards.yml.j2",
+                header=stack.header,
+                providers=grafana.providers(stack),
+                path=conventions.GRAFANA_DASHBOARDS_MOUNT,
+                by_service=stack.fleet,
+            ),
+        }
+        if stack.fleet:
+            board = grafana.fleet_dashboard(stack)
+            out[conventions.dashboard_file(board["uid"], conventions.FLEET_DASHBOARD_FOLDER)] = dashboard_text(board)
+        return Output(files=out)
+    model = stack.services[which.service]
+    found, notes = grafana.service_dashboards(model)
+    output = Output(notes=[f"{model.service}: {note}" if stack.fleet else note for note in notes])
+    for dashboard in found:
+        output.files[conventions.dashboard_file(dashboard["uid"], model.service if stack.fleet else None)] = \
+            dashboard_text(dashboard)
+    return output
+
+
+def assemble(stack: Stack, outputs: list[Output]) -> Output:
+    """The parts' files; the services' notes in order. Two dashboards of one uid are an error (the
+    spec checks reject them first; never overwrite silently)."""
+    shared, *services = outputs
+    assembled = Output(files=dict(shared.files))
+    uids: set[str] = set()
+    dashboards = 0
+    for output in [*services, shared]:
+        assembled.files.update(output.files)
+        assembled.notes += output.notes
+        for path in output.files:
+            if path.startswith(conventions.GRAFANA_DASHBOARDS_DIR + "/") and path.endswith(".json"):
+                uid = path.rsplit("/", 1)[1].removesuffix(".json")
+                if uid in uids:
+                    raise ValueError(f"two dashboards have the uid {uid!r}")
+                uids.add(uid)
+                dashboards += 1
     # One column in the render summary: "dashboards" (a panels count would widen the shared table).
-    return Output(files=out, notes=data.notes, stats={"dashboards": len(data.dashboards)})
+    assembled.stats["dashboards"] = dashboards
+    return assembled
 
 
 # Dashboard texts by the dashboard object's id, the object kept alongside (so its id is not reused

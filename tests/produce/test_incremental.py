@@ -180,3 +180,35 @@ def test_a_file_edited_in_dir_is_derived_again(tmp_path: Path, monkeypatch: pyte
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     again = _render(tmp_path, spec, "out", "cache", monkeypatch)
     assert again[target] == first[target]
+
+
+def test_a_fleet_rerenders_the_changed_service_and_writes_what_a_cold_render_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The platform's five services: one service's SLO changed; its parts are derived again, the other
+    services' runbooks, dashboards and tests are taken from DIR, and the bytes are a cold render's."""
+    import shutil
+
+    work = tmp_path / "platform"
+    shutil.copytree(ROOT / "examples" / "platform", work)
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("PROMGEN_CACHE_DIR", str(tmp_path / "cache"))
+    assert render.run([Path(".")], Path("out"), quiet=True, jobs=1) == 0
+    spec = next(p for p in sorted(work.glob("*.yaml")) if "objective:" in p.read_text(encoding="utf-8"))
+    text = spec.read_text(encoding="utf-8")
+    at = text.index("objective:")
+    end = text.index("\n", at)
+    spec.write_text(text[:at] + "objective: 97.5" + text[end:], encoding="utf-8")
+    seen: list[render.DirReuse] = []
+    original = render.DirReuse.recall
+
+    def recall(self: render.DirReuse, tasks: list[registry.Task], parted: dict[str, Any]) -> Any:
+        seen.append(self)
+        return original(self, tasks, parted)
+
+    monkeypatch.setattr(render.DirReuse, "recall", recall)
+    assert render.run([Path(".")], Path("out"), quiet=True, jobs=1) == 0
+    assert seen[-1].reused >= 8  # the other four services' runbooks and dashboards at least
+    incremental = _tree(work / "out")
+    monkeypatch.setenv("PROMGEN_CACHE_DIR", str(tmp_path / "cold-cache"))
+    assert render.run([Path(".")], Path("cold"), quiet=True, jobs=1) == 0
+    assert incremental == _tree(work / "cold")

@@ -41,3 +41,11 @@ def _plain(value: object) -> str:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"a value of type {type(value).__name__}")
+
+
+def service_reads(stack: Stack, number: int, documents: list[Any]) -> Any:
+    """What a part that reads one service reads: its spec as loaded (merged with its bases), the name
+    headers give it, the render options, and whether it is one of several (files go to its folder)."""
+    model = stack.services[number]
+    return {"source": model.source, "spec": documents[number], "options": repr(model.options),
+            "fleet": stack.fleet, "targets": repr(model.targets)}
