@@ -7,6 +7,7 @@ the spec has something for it (probes, scrape targets, rules, external probes, c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from promgen.core import conventions
@@ -18,6 +19,7 @@ from promgen.derive.grafana import dashboards as grafana
 from promgen.derive.prometheus import config as prom
 from promgen.load.models import DashboardConfigMaps
 from promgen.produce.grafana import dashboard_text
+from promgen.produce.parts.keys import service_reads
 from promgen.produce.registry import Output
 from promgen.produce.templates import render_template
 from promgen.yamlio.writer import dump_yaml
@@ -157,25 +159,54 @@ def _fleet_dashboard(stack: Stack, output: Output) -> None:
         output.stats["objects"] += len(objects)
 
 
+@dataclass(frozen=True)
+class Part:
+    service: int | None  # None: the fleet dashboard's ConfigMap (a stack of several services)
+
+
 def files(stack: Stack) -> Output:
     """Each service's objects; with several services, each under kubernetes/<service>/."""
+    return assemble(stack, [part(stack, p) for p in parts(stack)])
+
+
+def parts(stack: Stack) -> list[Part]:
+    """One part per service (its objects read that service only), then the fleet's."""
+    return [*(Part(number) for number in range(len(stack.services))), Part(None)]
+
+
+def reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
+    return None if which.service is None else service_reads(stack, which.service, documents)
+
+
+def part(stack: Stack, which: Part) -> Output:
     output = Output(stats={"objects": 0})
-    for model in stack.services:
-        found: dict[str, str] = {}
-        notes: list[str] = []
-        _deployment_patch(model, found)
-        _service_monitor(model, found)
-        _prometheus_rule(model, found)
-        probes = _probes(model, found)
-        _alertmanager_config(model, found, notes, stack.fleet)
-        dashboards = _dashboard_config_maps(model, found, notes)
-        # every other file holds one object
-        output.stats["objects"] += len(found) - (1 if probes else 0) + probes - (1 if dashboards else 0) + dashboards
+    if which.service is None:
         if stack.fleet:
-            found = {conventions.kubernetes_file(path, model.service): text for path, text in found.items()}
-            notes = [f"{model.service}: {conventions.kubernetes_file(note, model.service)}" for note in notes]
-        output.files.update(found)
-        output.notes += notes
+            _fleet_dashboard(stack, output)
+        return output
+    model = stack.services[which.service]
+    found: dict[str, str] = {}
+    notes: list[str] = []
+    _deployment_patch(model, found)
+    _service_monitor(model, found)
+    _prometheus_rule(model, found)
+    probes = _probes(model, found)
+    _alertmanager_config(model, found, notes, stack.fleet)
+    dashboards = _dashboard_config_maps(model, found, notes)
+    # every other file holds one object
+    output.stats["objects"] += len(found) - (1 if probes else 0) + probes - (1 if dashboards else 0) + dashboards
     if stack.fleet:
-        _fleet_dashboard(stack, output)
+        found = {conventions.kubernetes_file(path, model.service): text for path, text in found.items()}
+        notes = [f"{model.service}: {conventions.kubernetes_file(note, model.service)}" for note in notes]
+    output.files.update(found)
+    output.notes += notes
     return output
+
+
+def assemble(stack: Stack, outputs: list[Output]) -> Output:
+    assembled = Output(stats={"objects": 0})
+    for output in outputs:
+        assembled.files.update(output.files)
+        assembled.notes += output.notes
+        assembled.stats["objects"] += output.stats["objects"]
+    return assembled
