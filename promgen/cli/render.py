@@ -227,32 +227,44 @@ class DirReuse:
 
     def __init__(self, stack: Stack, documents: list[Any], inputs: str | None, out_dir: Path) -> None:
         self.stack, self.documents, self.inputs, self.out_dir = stack, documents, inputs, out_dir
-        self.keys: dict[outputs.Task, str | None] = {}
+        self.made: dict[outputs.Task, list[str | None]] = {}
         self.reused = 0
 
     def recall(self, tasks: list[outputs.Task], parted: dict[str, Any]) -> list[outputs.Output | None]:
+        """Each part by its coarse key first (a slice of tests: its whole service), then, for the
+        slices not found so, by the rule files its tests load."""
         from promgen.produce.parts import keys as part_keys
         from promgen.write import reuse
 
         if not reuse.anything_recorded():
-            return [None] * len(tasks)  # a cold cache: each part's key is made by the worker that makes it
-        keys = part_keys.keys(self.stack, self.documents, tasks, parted, self.inputs)
-        self.keys = dict(zip(tasks, keys))
-        found = reuse.recall(self.out_dir, keys)
+            return [None] * len(tasks)  # a cold cache: each part's keys are made by the worker that makes it
+        coarse = part_keys.keys(self.stack, self.documents, tasks, parted, self.inputs, coarse=True)
+        found = reuse.recall(self.out_dir, coarse)
+        self.made = {task: [key] for task, key in zip(tasks, coarse)}
+        finer = [at for at, (task, hit) in enumerate(zip(tasks, found))
+                 if hit is None and part_keys.has_coarse(parted, task[0])]
+        fine = part_keys.keys(self.stack, self.documents, [tasks[at] for at in finer], parted, self.inputs)
+        for at, key, hit in zip(finer, fine, reuse.recall(self.out_dir, fine)):
+            self.made[tasks[at]].append(key)
+            found[at] = hit
         self.reused = sum(r is not None for r in found)
         return [None if r is None else outputs.Output(r.files, r.notes, r.stats) for r in found]
 
-    def key(self, task: outputs.Task, parted: dict[str, Any]) -> str | None:
+    def keys(self, task: outputs.Task, parted: dict[str, Any]) -> list[str | None]:
         from promgen.produce.parts import keys as part_keys
 
-        if task in self.keys:
-            return self.keys[task]
-        return part_keys.keys(self.stack, self.documents, [task], parted, self.inputs)[0]
+        if task in self.made:
+            return self.made[task]
+        made = part_keys.keys(self.stack, self.documents, [task], parted, self.inputs, coarse=True)
+        if part_keys.has_coarse(parted, task[0]):
+            made += part_keys.keys(self.stack, self.documents, [task], parted, self.inputs)
+        return made
 
-    def remember(self, key: str | None, output: outputs.Output) -> None:
+    def remember(self, keys: list[str | None], output: outputs.Output) -> None:
         from promgen.write import reuse
 
-        reuse.remember(key, output.files, output.notes, output.stats)
+        for key in keys:
+            reuse.remember(key, output.files, output.notes, output.stats)
 
 
 def _unlisted(out_dir: Path, rels: list[str]) -> str:

@@ -15,7 +15,7 @@ from promgen.core.model import Model, per_model
 from promgen.core.stack import Stack
 from promgen.derive.prometheus import config as derive
 from promgen.derive.prometheus.config import RuleFile
-from promgen.produce.parts.keys import digest
+from promgen.produce.parts.keys import digest, service_reads
 from promgen.produce.registry import Output
 from promgen.produce.templates import render_template
 from promgen.testgen.layout import TestLayout
@@ -74,6 +74,15 @@ def reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
                       "groups": [digests.rule_file(n) for n in needed],
                       "slos": [digests.slo(index) for index in digests.burn_slos(needed)]})
     return {"context": digests.context, "files": files}
+
+
+def coarse_reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
+    """A tests part keyed by its whole service (its spec as loaded and which test files it writes):
+    found without looking for the rule files each test loads, so a fleet's unchanged services are
+    recognised at once."""
+    if which.kind != "tests":
+        return None
+    return {"service": service_reads(stack, which.service, documents), "files": list(which.files)}
 
 
 class _ReadDigests:

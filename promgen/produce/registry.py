@@ -74,10 +74,10 @@ class Reuse(Protocol):
 
     def recall(self, tasks: list[Task], parted: dict[str, Any]) -> list[Output | None]: ...
 
-    def key(self, task: Task, parted: dict[str, Any]) -> str | None:
-        """The task's key (asked in the worker that made the part, when recall did not need it)."""
+    def keys(self, task: Task, parted: dict[str, Any]) -> list[str | None]:
+        """The task's keys (asked in the worker that made the part, when recall did not make them)."""
 
-    def remember(self, key: str | None, output: Output) -> None: ...
+    def remember(self, keys: list[str | None], output: Output) -> None: ...
 
 
 def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reuse: Reuse | None = None) -> dict[str, Output]:
@@ -95,18 +95,18 @@ def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reus
     if jobs > 1 and _weight(stack) < MIN_PARALLEL_WEIGHT:
         jobs = 1  # a small stack renders faster in one process than it forks workers
 
-    def work(task: Task) -> tuple[Output, str | None]:
+    def work(task: Task) -> tuple[Output, list[str | None]]:
         name, which = task
         output = producer(name)(stack) if which is None else parted[name].part(stack, which)
-        return output, (reuse.key(task, parted) if reuse is not None else None)
+        return output, (reuse.keys(task, parted) if reuse is not None else [])
 
     computed = iter(workers.run_all(work, pending, jobs))
     done: list[Output] = []
     for found in recalled:
         if found is None:
-            found, key = next(computed)
+            found, keys = next(computed)
             if reuse is not None:
-                reuse.remember(key, found)
+                reuse.remember(keys, found)
         done.append(found)
     results: dict[str, Output] = {}
     owners: dict[str, str] = {}

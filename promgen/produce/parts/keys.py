@@ -13,16 +13,21 @@ from promgen.write.fingerprint import code_digest
 
 
 def keys(stack: Stack, documents: list[Any], tasks: list[tuple[str, Any]], parted: dict[str, Any],
-         inputs: str | None) -> list[str | None]:
-    """A key per task ((output name, part or None)); None where no digest can name the inputs."""
+         inputs: str | None, coarse: bool = False) -> list[str | None]:
+    """A key per task ((output name, part or None)); None where no digest can name the inputs.
+    `coarse`: by `coarse_reads` where the producer has it (cheaper to make, changed by more: a slice
+    of tests keyed by its whole service rather than by the rule files it loads)."""
     found: list[str | None] = []
     for name, which in tasks:
-        read = parted[name].reads(stack, which, documents) if name in parted and hasattr(parted[name], "reads") else None
+        module = parted.get(name)
+        reader = getattr(module, "coarse_reads", None) if coarse else None
+        reader = reader or getattr(module, "reads", None)
+        read = reader(stack, which, documents) if reader is not None else None
         if read is None:
             found.append(None if inputs is None else digest(["whole", inputs, name, repr(which)]))
             continue
         try:
-            found.append(digest(["part", code_digest(), name, repr(which), read]))
+            found.append(digest(["part", code_digest(), name, repr(which), read, coarse]))
         except (TypeError, ValueError):
             found.append(None)
     return found
@@ -43,9 +48,25 @@ def _plain(value: object) -> str:
     raise TypeError(f"a value of type {type(value).__name__}")
 
 
+def has_coarse(parted: dict[str, Any], name: str) -> bool:
+    return hasattr(parted.get(name), "coarse_reads")
+
+
 def service_reads(stack: Stack, number: int, documents: list[Any]) -> Any:
     """What a part that reads one service reads: its spec as loaded (merged with its bases), the name
-    headers give it, the render options, and whether it is one of several (files go to its folder)."""
+    headers give it, the render options, and whether it is one of several (files go to its folder);
+    as one digest, made once per render (a large spec is megabytes of JSON)."""
+    cached = _SERVICE_DIGESTS.get((id(stack), number))
+    if cached is not None and cached[0] is stack:
+        return cached[1]
     model = stack.services[number]
-    return {"source": model.source, "spec": documents[number], "options": repr(model.options),
-            "fleet": stack.fleet, "targets": repr(model.targets)}
+    made = digest({"source": model.source, "spec": documents[number], "options": repr(model.options),
+                   "fleet": stack.fleet, "targets": repr(model.targets)})
+    if len(_SERVICE_DIGESTS) >= 4096:
+        _SERVICE_DIGESTS.clear()
+    _SERVICE_DIGESTS[(id(stack), number)] = (stack, made)
+    return made
+
+
+# Digests of services by (stack id, index), the stack kept alongside (so its id is not reused).
+_SERVICE_DIGESTS: dict[tuple[int, int], tuple[Stack, str]] = {}
