@@ -302,3 +302,31 @@ def rule_file_order(path: str) -> tuple[int, int, str]:
     if part is None:
         return (0, 0, name)
     return (1, int(part.group(1) or 1), name)
+
+
+SHOP_HEAD = """\
+version: 1
+service: {name: shop, runbook_base_url: "https://runbooks.example.com"}
+scrape:
+  interval: 30s
+  targets: [{job: shop, static: ["shop:8000"]}]
+"""
+SHOP_TAIL = """\
+severities:
+  - {name: critical, notify: [ops]}
+  - {name: warning, notify: [ops]}
+channels:
+  - {name: ops, type: webhook, url: "https://hooks.example.com/ops"}
+"""
+
+
+def shop_spec(middle: str) -> str:
+    """A spec of the service `shop` (one job, a critical and a warning severity to one webhook)
+    around `middle` (its rules, metrics, SLOs, alerts)."""
+    return SHOP_HEAD + middle + SHOP_TAIL
+
+
+def panels_of(board: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every panel of a dashboard: the top level's, and those inside its rows."""
+    return [*board["panels"], *(p for row in board["panels"] for p in row.get("panels", []))]
+

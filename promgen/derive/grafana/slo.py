@@ -177,16 +177,16 @@ def _summary(views: list[SloView]) -> Section:
     ])
 
 
+def _budget_stat(title: str, description: str, expr: str, legend: str) -> dict[str, Any]:
+    """A stat of the error budget left: red below 0, orange below BUDGET_LOW."""
+    return g.stat(title, description, [g.target(expr, legend, instant=True)], "percentunit",
+                  steps=_budget_steps(), decimals=1, sparkline=False)
+
+
 def _calendar_panel(view: SloView, calendar: str) -> Panel:
-    body = g.stat(
-        f"Error budget left this {calendar}",
-        f"Share of this {calendar}'s error budget ({view.budget} of its events, UTC) not yet spent.",
-        [g.target(view.calendar_budget_remaining, view.legend("remaining"), instant=True)],
-        "percentunit",
-        steps=_budget_steps(),
-        decimals=1,
-        sparkline=False,
-    )
+    body = _budget_stat(f"Error budget left this {calendar}",
+                        f"Share of this {calendar}'s error budget ({view.budget} of its events, UTC) not yet spent.",
+                        view.calendar_budget_remaining, view.legend("remaining"))
     body["timeFrom"] = CALENDAR_RANGES[calendar]
     return Panel(body, w=6, h=5)
 
@@ -195,6 +195,7 @@ def _slo_section(view: SloView) -> Section:
     fastest = view.fastest
     factors = sorted({(w.factor, w.kind) for w in view.burn_windows})
     burn_steps = g.thresholds(("green", None), *((("red" if kind == "page" else "orange"), factor) for factor, kind in factors))
+    stat_w = 6 if view.slo.calendar is not None else 8  # a calendar SLO's row has a fourth stat
     panels = [
         Panel(g.stat(
             f"SLI over {view.window}",
@@ -204,16 +205,10 @@ def _slo_section(view: SloView) -> Section:
             steps=g.thresholds(("red", None), ("green", float(view.objective))),
             decimals=3,
             sparkline=False,
-        ), w=8, h=5),
-        Panel(g.stat(
-            "Error budget remaining",
-            f"Share of the {view.window} error budget ({view.budget} of events) not yet spent.",
-            [g.target(view.budget_remaining, view.legend("remaining"), instant=True)],
-            "percentunit",
-            steps=_budget_steps(),
-            decimals=1,
-            sparkline=False,
-        ), w=8, h=5),
+        ), w=stat_w, h=5),
+        Panel(_budget_stat("Error budget remaining",
+                           f"Share of the {view.window} error budget ({view.budget} of events) not yet spent.",
+                           view.budget_remaining, view.legend("remaining")), w=stat_w, h=5),
         Panel(g.stat(
             f"Burn rate ({fastest.long})",
             f"How fast the budget burns over the last {fastest.long}; 1 spends exactly the budget in {view.window}.",
@@ -221,7 +216,7 @@ def _slo_section(view: SloView) -> Section:
             "short",
             steps=g.thresholds(("green", None), ("orange", 1), ("red", fastest.factor)),
             decimals=2,
-        ), w=8, h=5),
+        ), w=stat_w, h=5),
         Panel(g.timeseries(
             "SLI vs objective",
             f"Good-event ratio over the shortest and longest recorded windows, against the {view.objective_percent}% objective.",
@@ -250,7 +245,7 @@ def _slo_section(view: SloView) -> Section:
         ), w=24, h=7),
     ]
     if view.slo.calendar is not None:
-        panels = [Panel(p.body, w=6, h=p.h) for p in panels[:3]] + [_calendar_panel(view, view.slo.calendar)] + panels[3:]
+        panels.insert(3, _calendar_panel(view, view.slo.calendar))
     return Section(f"{view.slo.name}: {view.objective_percent}% over {view.window}", panels)
 
 

@@ -17,14 +17,9 @@ from promgen.cli.render import plan
 from promgen.cli.validate import collect
 from promgen.judge import dashboards as dashboard_judge
 from tests.derive.grafana.test_grafana_types import type_check
-from tests.support import judge, write_tree
+from tests.support import judge, panels_of, shop_spec, write_tree
 
-SPEC = """\
-version: 1
-service: {name: shop, runbook_base_url: "https://runbooks.example.com"}
-scrape:
-  interval: 30s
-  targets: [{job: shop, static: ["shop:8000"]}]
+SPEC = shop_spec("""\
 rules: {slo: MODE}
 metrics:
   - {name: http_requests_total, type: counter, labels: [code]}
@@ -45,12 +40,7 @@ slos:
     sli:
       errors: sum(rate(http_requests_total{code=~"5.."}[{{window}}]))
       total: sum(rate(http_requests_total[{{window}}]))
-severities:
-  - {name: critical, notify: [ops]}
-  - {name: warning, notify: [ops]}
-channels:
-  - {name: ops, type: webhook, url: "https://hooks.example.com/ops"}
-"""
+""")
 
 
 def _files(tmp_path: Path, mode: str) -> dict[str, str]:
@@ -59,13 +49,9 @@ def _files(tmp_path: Path, mode: str) -> dict[str, str]:
     return plan(path)
 
 
-def _panels(board: dict[str, Any]) -> list[dict[str, Any]]:
-    return [*board["panels"], *(p for row in board["panels"] for p in row.get("panels", []))]
-
-
 def _calendar_panels(files: dict[str, str]) -> dict[str, dict[str, Any]]:
     board = json.loads(files["grafana/dashboards/shop-slo.json"])
-    return {p["title"]: p for p in _panels(board) if "timeFrom" in p}
+    return {p["title"]: p for p in panels_of(board) if "timeFrom" in p}
 
 
 @pytest.mark.parametrize("mode", ["chained", "exact"])

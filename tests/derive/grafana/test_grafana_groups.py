@@ -16,14 +16,9 @@ import yaml
 from promgen.cli.render import plan
 from promgen.judge import dashboards as dashboard_judge
 from tests.derive.grafana.test_grafana_types import type_check
-from tests.support import judge, write_tree
+from tests.support import judge, panels_of, shop_spec, write_tree
 
-SPEC = """\
-version: 1
-service: {name: shop, runbook_base_url: "https://runbooks.example.com"}
-scrape:
-  interval: 30s
-  targets: [{job: shop, static: ["shop:8000"]}]
+SPEC = shop_spec("""\
 metrics:
   - {name: http_requests_total, type: counter, labels: [code, handler, method]}
 slos:
@@ -42,12 +37,7 @@ slos:
     sli:
       errors: sum(rate(http_requests_total{code=~"5.."}[{{window}}]))
       total: sum(rate(http_requests_total[{{window}}]))
-severities:
-  - {name: critical, notify: [ops]}
-  - {name: warning, notify: [ops]}
-channels:
-  - {name: ops, type: webhook, url: "https://hooks.example.com/ops"}
-"""
+""")
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +52,7 @@ def _board(files: dict[str, str]) -> dict[str, Any]:
 
 
 def _targets(board: dict[str, Any]) -> list[dict[str, Any]]:
-    panels = [*board["panels"], *(p for row in board["panels"] for p in row.get("panels", []))]
-    return [t for p in panels for t in p.get("targets", [])]
+    return [t for p in panels_of(board) for t in p.get("targets", [])]
 
 
 def test_a_variable_per_grouping_label_reads_the_slos_grouped_by_it(files: dict[str, str]) -> None:

@@ -11,13 +11,9 @@ import yaml
 
 from promgen.cli.render import plan
 from promgen.cli.validate import collect
+from tests.support import shop_spec
 
-SPEC = """\
-version: 1
-service: {name: shop, runbook_base_url: "https://runbooks.example.com"}
-scrape:
-  interval: 30s
-  targets: [{job: shop, static: ["shop:8000"]}]
+SPEC = shop_spec("""\
 rules: {slo: MODE, naming: pyrra}
 metrics:
   - {name: http_requests_total, type: counter, labels: [code]}
@@ -37,12 +33,7 @@ alerts:
     expr: http_requests:burnrate1h{slo="availability", job="shop"} > 0.1
     severity: warning
     summary: The availability error ratio is above 10% over an hour.
-severities:
-  - {name: critical, notify: [ops]}
-  - {name: warning, notify: [ops]}
-channels:
-  - {name: ops, type: webhook, url: "https://hooks.example.com/ops"}
-"""
+""")
 
 
 def _spec(tmp_path: Path, mode: str = "chained", text: str = SPEC) -> Path:

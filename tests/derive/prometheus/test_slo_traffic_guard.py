@@ -13,14 +13,9 @@ import yaml
 
 from promgen.cli.render import plan as render_plan
 from promgen.cli.validate import collect
-from tests.support import RELEASES, judge, write_tree
+from tests.support import RELEASES, judge, shop_spec, write_tree
 
-SPEC = """\
-version: 1
-service: {name: shop, runbook_base_url: "https://runbooks.example.com"}
-scrape:
-  interval: 30s
-  targets: [{job: shop, static: ["shop:8000"]}]
+SPEC = shop_spec("""\
 rules: {slo: MODE}
 metrics:
   - {name: http_requests_total, type: counter, labels: [code]}
@@ -31,12 +26,7 @@ slos:
       errors: sum(rate(http_requests_total{code=~"5.."}[{{window}}]))
       total: sum(rate(http_requests_total[{{window}}]))
     alerting: {min_events: 500}
-severities:
-  - {name: critical, notify: [ops]}
-  - {name: warning, notify: [ops]}
-channels:
-  - {name: ops, type: webhook, url: "https://hooks.example.com/ops"}
-"""
+""")
 
 
 def _spec(tmp_path: Path, mode: str) -> Path:
