@@ -9,7 +9,7 @@ from promgen.core import conventions
 from promgen.core.stack import Stack
 from promgen.derive.grafana import dashboards as grafana
 from promgen.produce.parts.keys import service_reads
-from promgen.produce.registry import Output
+from promgen.produce.registry import Output, service_weight
 from promgen.produce.templates import render_template
 
 
@@ -29,6 +29,10 @@ def parts(stack: Stack) -> list[Part]:
 
 def reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
     return None if which.service is None else service_reads(stack, which.service, documents)
+
+
+def weight(stack: Stack, which: Part) -> int:
+    return 1 if which.service is None else service_weight(stack, which.service)
 
 
 def part(stack: Stack, which: Part) -> Output:

@@ -20,7 +20,7 @@ from promgen.derive.prometheus import config as prom
 from promgen.load.models import DashboardConfigMaps
 from promgen.produce.grafana import dashboard_text
 from promgen.produce.parts.keys import service_reads
-from promgen.produce.registry import Output
+from promgen.produce.registry import Output, service_weight
 from promgen.produce.templates import render_template
 from promgen.yamlio.writer import dump_yaml
 
@@ -176,6 +176,10 @@ def parts(stack: Stack) -> list[Part]:
 
 def reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
     return None if which.service is None else service_reads(stack, which.service, documents)
+
+
+def weight(stack: Stack, which: Part) -> int:
+    return 1 if which.service is None else service_weight(stack, which.service)
 
 
 def part(stack: Stack, which: Part) -> Output:

@@ -16,7 +16,7 @@ from promgen.core.stack import Stack
 from promgen.derive.prometheus import config as derive
 from promgen.derive.prometheus.config import RuleFile
 from promgen.produce.parts.keys import digest, service_reads
-from promgen.produce.registry import Output
+from promgen.produce.registry import Output, service_weight
 from promgen.produce.templates import render_template
 from promgen.testgen.layout import TestLayout
 
@@ -129,6 +129,13 @@ def _read_digests(model: Model, document: dict[str, Any]) -> _ReadDigests:
         found = (model, _ReadDigests(model, document))
         _DIGESTS[id(model)] = found
     return found[1]
+
+
+def weight(stack: Stack, which: Part) -> int:
+    """A slice of tests weighs its test files (a few alerts each); the rule files, their service."""
+    if which.kind == "tests":
+        return len(which.files)
+    return service_weight(stack, which.service) if which.kind == "rules" else 1
 
 
 def part(stack: Stack, which: Part) -> Output:

@@ -100,7 +100,8 @@ def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reus
         output = producer(name)(stack) if which is None else parted[name].part(stack, which)
         return output, (reuse.keys(task, parted) if reuse is not None else [])
 
-    computed = iter(workers.run_all(work, pending, jobs))
+    weights = [_task_weight(stack, task, parted) for task in pending]
+    computed = iter(workers.run_all(work, pending, jobs, weights))
     done: list[Output] = []
     for found in recalled:
         if found is None:
@@ -121,6 +122,20 @@ def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reus
             owners[path] = name
         results[name] = output
     return results
+
+
+def _task_weight(stack: Stack, task: Task, parted: dict[str, Any]) -> float:
+    """How much a task derives, roughly (`weight(stack, part)` where its producer says; else the whole
+    stack's weight): the workers start the heaviest first."""
+    name, which = task
+    measure = getattr(parted.get(name), "weight", None)
+    return float(measure(stack, which)) if measure is not None and which is not None else float(_weight(stack))
+
+
+def service_weight(stack: Stack, number: int) -> int:
+    """One service's SLOs and alerts: what its per-service parts derive."""
+    spec = stack.services[number].spec
+    return len(spec.slos) + len(spec.alerts)
 
 
 def _parted(name: str) -> Any:

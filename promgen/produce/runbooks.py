@@ -11,7 +11,7 @@ from typing import Any
 from promgen.core.stack import Stack
 from promgen.derive import runbooks
 from promgen.produce.parts.keys import service_reads
-from promgen.produce.registry import Output
+from promgen.produce.registry import Output, service_weight
 from promgen.produce.templates import render_template
 
 
@@ -30,6 +30,10 @@ def parts(stack: Stack) -> list[Part]:
 
 def reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
     return service_reads(stack, which.service, documents)
+
+
+def weight(stack: Stack, which: Part) -> int:
+    return service_weight(stack, which.service)
 
 
 def part(stack: Stack, which: Part) -> Output:

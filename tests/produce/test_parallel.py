@@ -27,7 +27,6 @@ def _specs(tmp_path: Path) -> dict[str, list[Path]]:
             "synthetic-60": [synthetic_spec]}
 
 
-@pytest.mark.skipif(not workers.can_fork(), reason="parallel render forks workers")
 def test_parts_on_two_processes_make_what_one_process_makes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry, "MIN_PARALLEL_WEIGHT", 0)  # split even the small examples
     for name, paths in _specs(tmp_path).items():
@@ -69,3 +68,22 @@ def test_jobs_below_one_is_a_usage_error(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "promgen", "render", str(example_path("promptforge")), "-o",
                            str(tmp_path / "out"), "-j", "0"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "--jobs" in done.stderr
+
+
+def _started(task: tuple[int, Path]) -> tuple[int, int]:
+    """The task's number and the order it started in (by a file each worker's task creates)."""
+    number, folder = task
+    started = len(list(folder.iterdir()))
+    (folder / f"{number}").touch()
+    return number, started
+
+
+def test_the_heaviest_parts_start_first_and_come_back_in_task_order(tmp_path: Path) -> None:
+    assert workers.can_fork(), "Linux forks: the parallel render is tested where it runs"
+    tasks = [(number, tmp_path) for number in range(6)]
+    weights = [1, 1, 1, 1, 9, 8]
+    done = workers.run_all(_started, tasks, 2, weights)
+    assert [number for number, _ in done] == list(range(6))
+    started = {number: order for number, order in done}
+    assert min(started[4], started[5]) == 0  # a heavy task started first
+    assert all(started[n] >= 1 for n in range(4))  # each light one after a heavy one was done

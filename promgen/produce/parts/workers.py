@@ -10,6 +10,7 @@ process, the parts run here, one after another.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -34,18 +35,29 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def run_all(work: Callable[[Task], Result], tasks: Sequence[Task], jobs: int) -> list[Result]:
-    """`work(task)` for every task, in task order; on up to `jobs` processes."""
+def run_all(work: Callable[[Task], Result], tasks: Sequence[Task], jobs: int,
+            weights: Sequence[float] | None = None) -> list[Result]:
+    """`work(task)` for every task, in task order; on up to `jobs` processes. With `weights` (how long
+    each task takes, roughly), the heaviest start first: a long part started last would keep one
+    core busy after the others ran out of work."""
     if jobs <= 1 or len(tasks) < 2 or not can_fork():
         return [work(task) for task in tasks]
+    order = list(range(len(tasks)))
+    if weights is not None:
+        order.sort(key=lambda at: -weights[at])  # stable: equal weights keep task order
     global _WORK
     _WORK = (work,)
+    gc.collect()
+    gc.freeze()  # the collector of a worker then never writes to (so copies) the pages it inherited
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(tasks))) as pool:
-            return pool.map(_run, tasks, chunksize=1)
+            done = pool.map(_run, [tasks[at] for at in order], chunksize=1)
     finally:
+        gc.unfreeze()
         _WORK = None
+    by_task = dict(zip(order, done))
+    return [by_task[at] for at in range(len(tasks))]
 
 
 def _run(task: Any) -> Any:
