@@ -77,7 +77,13 @@ _NAME_TOKENS = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*").findall  # every word tha
 
 @lru_cache(maxsize=65536)
 def _reads(expr: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """(metric name, matchers) of every selector in `expr`."""
+    """(metric name, matchers) of every selector in `expr`: read off the text where it can be (promgen's
+    own rules, which a large render holds thousands of), parsed where it cannot."""
+    from promgen.judge.promql_syntax import selectors
+
+    scanned = selectors(expr)
+    if scanned is not None:
+        return scanned
     found = []
     for node in walk(parsed(expr)):  # Rules.of parses the same expressions right after
         if isinstance(node, pq.VectorSelector):
