@@ -58,12 +58,18 @@ def parse_error(expr: str) -> str | None:
 
 def problems(expr: str, targets: Targets, result: Result = "any") -> list[str]:
     """Why the target Prometheus cannot run `expr` as a rule (or a panel, with result="any")."""
+    return list(_problems(expr, targets, result))
+
+
+@lru_cache(maxsize=65536)
+def _problems(expr: str, targets: Targets, result: Result) -> tuple[str, ...]:
+    # Kept apart from the parse cache (small answers): several checks ask of every alert, in turn.
     if not expr.strip():
-        return ["the expression is empty"]
+        return ("the expression is empty",)
     try:
         root = parsed(expr)
     except Exception as error:
-        return [f"does not parse: {str(error) or type(error).__name__}"]
+        return (f"does not parse: {str(error) or type(error).__name__}",)
     found: list[str] = []
     for node in _nodes(root):
         found.extend(_node_problems(node, targets))
@@ -72,7 +78,7 @@ def problems(expr: str, targets: Targets, result: Result = "any") -> list[str]:
     if result == "vector" and kind != "vector":
         found.append(f"a rule needs an instant vector, and this is a {kind}"
                      + (" (a range selector needs a function such as rate() around it)" if kind == "range vector" else ""))
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 def metric_names(expr: str) -> set[str]:

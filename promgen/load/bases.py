@@ -151,7 +151,8 @@ def merge(base: Document, child: Document) -> Document:
     """`child` over `base`, with every value's position in the file that wrote it."""
     positions = Positions()
     data = _merge(base, child, base.data, child.data, (), (), (), positions)
-    return Document(child.file, data, positions)
+    sources = (*base.sources, *child.sources) if base.sources and child.sources else ()
+    return Document(child.file, data, positions, sources)
 
 
 def _merge(

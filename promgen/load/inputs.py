@@ -122,7 +122,7 @@ class Checked:
 def check_all(paths: list[Path]) -> list[Checked]:
     """Every spec loaded and checked, then checked against the others; a problem two specs share (one
     in the base both extend) is listed with the first only."""
-    from promgen.check import check
+    from promgen.check import check_remembered
     from promgen.check.stack import check_stack
 
     results: list[Checked] = []
@@ -132,7 +132,7 @@ def check_all(paths: list[Path]) -> list[Checked]:
         except SpecError as error:
             results.append(Checked(path, None, list(error.problems)))
             continue
-        results.append(Checked(path, loaded, check(loaded)))
+        results.append(Checked(path, loaded, check_remembered(loaded)))
     owner = {id(r.loaded): r for r in results if r.loaded is not None}
     by_file = {r.loaded.file: r for r in results if r.loaded is not None}
     for loaded, problem in check_stack([r.loaded for r in results if r.loaded is not None]):

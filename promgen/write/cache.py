@@ -11,6 +11,9 @@ DIR: not the manifest's digests, not a journal. This folder holds what promgen i
 - `parts/<part digest>.json`: the sha256 of every file one part of a render writes (a slice of a
   service's promtool tests, an output), keyed by the digest of exactly what that part reads, with its
   notes and counts. A render reuses a file of DIR only when its content has that digest.
+- `checks/<digest>.json`: the problems `validate`'s checks found in one spec, keyed by the digest of
+  the files it was read from (the spec and its bases) and promgen's code: a fleet's unchanged specs
+  are not checked again.
 
 The folder is `$PROMGEN_CACHE_DIR`, else `$XDG_CACHE_HOME/promgen`, else `~/.cache/promgen`. When it
 cannot be used (a read-only home), promgen works without it: every check derives, and an
@@ -30,6 +33,7 @@ from pathlib import Path
 KEY_BYTES = 32
 RENDERS_KEPT = 256  # records of complete renders; the oldest go first
 PARTS_KEPT = 20_000  # records of render parts (a large service has hundreds); the oldest go first
+CHECKS_KEPT = 4096  # records of checked specs; the oldest go first
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -161,6 +165,31 @@ def recalled_part(key: str) -> dict[str, object] | None:
     return data if isinstance(data, dict) and data.get("key") == key else None
 
 
+def remember_checks(key: str, problems: list[dict[str, object]]) -> None:
+    """Record the problems the checks found in the spec of digest `key`."""
+    if not _DIGEST.match(key):
+        return
+    folder = _ensure(directory() / "checks")
+    if folder is None:
+        return
+    text = json.dumps({"key": key, "problems": problems}, separators=(",", ":"), ensure_ascii=False)
+    if _write_atomically(folder / f"{key}.json", text.encode("utf-8"), 0o600):
+        _prune_past(folder, CHECKS_KEPT)
+
+
+def recalled_checks(key: str) -> list[dict[str, object]] | None:
+    """What `remember_checks` recorded for `key`, or None."""
+    if not _DIGEST.match(key):
+        return None
+    raw = _read(directory() / "checks" / f"{key}.json", 16 * 1024 * 1024)
+    try:
+        data = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    problems = data.get("problems") if isinstance(data, dict) and data.get("key") == key else None
+    return problems if isinstance(problems, list) and all(isinstance(p, dict) for p in problems) else None
+
+
 def has_parts() -> bool:
     try:
         with os.scandir(directory() / "parts") as entries:
@@ -170,15 +199,18 @@ def has_parts() -> bool:
 
 
 def prune_parts() -> None:
-    """Drop the oldest part records past PARTS_KEPT (counted first: pruning sorts them all)."""
-    folder = directory() / "parts"
+    _prune_past(directory() / "parts", PARTS_KEPT)
+
+
+def _prune_past(folder: Path, kept: int) -> None:
+    """Drop the oldest records past `kept` (counted first: pruning sorts them all)."""
     try:
         with os.scandir(folder) as entries:
             count = sum(1 for _ in entries)
     except OSError:
         return
-    if count > PARTS_KEPT:
-        _prune(folder, PARTS_KEPT)
+    if count > kept:
+        _prune(folder, kept)
 
 
 def _prune(folder: Path, kept: int = RENDERS_KEPT) -> None:

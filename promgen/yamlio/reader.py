@@ -6,6 +6,8 @@ broken becomes one `Problem` with a position, never an exception from a parser o
 
 from __future__ import annotations
 
+import hashlib
+
 import os
 import re
 import stat
@@ -63,6 +65,9 @@ class Document:
     file: str
     data: Any
     positions: Positions
+    # (display name, sha256 of the text) of every file it was read from (a spec and its bases): equal
+    # sources, equal documents, so what is derived from a document alone can be remembered by them.
+    sources: tuple[tuple[str, str], ...] = ()
 
     def problem(self, path: PathKey, message: str, *, at_key: bool = False, level: str = "error") -> Problem:
         file, line, col = self.positions.locate(path, self.file, at_key=at_key)
@@ -152,7 +157,9 @@ def load_document(path: Path, display: str | None = None) -> Document:
     """Load one spec file into plain data plus positions; raises SpecError on any problem."""
     display = display or str(path)
     text = read_text(path, display)
-    return parse_document(text, display)
+    document = parse_document(text, display)
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return Document(document.file, document.data, document.positions, ((display, digest),))
 
 
 def parse_document(text: str, display: str) -> Document:
