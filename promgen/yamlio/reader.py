@@ -7,7 +7,6 @@ broken becomes one `Problem` with a position, never an exception from a parser o
 from __future__ import annotations
 
 import hashlib
-
 import os
 import re
 import stat
