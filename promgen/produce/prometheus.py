@@ -69,7 +69,7 @@ def reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
     layout = _layout(model)
     files = []
     for number in which.files:
-        needed = layout.needed(number)
+        needed = layout.needed(number, scan=True)
         files.append({"paths": [layout.files[n].path for n in needed],
                       "groups": [digests.rule_file(n) for n in needed],
                       "slos": [digests.slo(index) for index in digests.burn_slos(needed)]})

@@ -75,17 +75,15 @@ class _RecordedIndex:
 _NAME_TOKENS = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*").findall  # every word that could be a name
 
 
-@lru_cache(maxsize=65536)
-def _reads(expr: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """(metric name, matchers) of every selector in `expr`: read off the text where it can be (promgen's
-    own rules, which a large render holds thousands of), parsed where it cannot."""
-    from promgen.judge.promql_syntax import selectors
+Reads = list[tuple[str, list[tuple[str, str, str]]]]
 
-    scanned = selectors(expr)
-    if scanned is not None:
-        return scanned
+
+@lru_cache(maxsize=65536)
+def _parsed_reads(expr: str) -> Reads:
+    """(metric name, matchers) of every selector in `expr`, from its parse (which the synthesis of
+    the tests that load it reads right after, from the parse cache)."""
     found = []
-    for node in walk(parsed(expr)):  # Rules.of parses the same expressions right after
+    for node in walk(parsed(expr)):
         if isinstance(node, pq.VectorSelector):
             try:
                 found.append(read_selector(node))
@@ -94,8 +92,20 @@ def _reads(expr: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
     return found
 
 
-def dependencies(number: int, files: list[RuleFile], index: _RecordedIndex) -> list[int]:
-    """The rule files file `number` needs, itself included, in file order."""
+@lru_cache(maxsize=65536)
+def _scanned_reads(expr: str) -> Reads:
+    """`_parsed_reads`, read off the text where it can be: several times cheaper than a parse, for a
+    question asked of thousands of rules that nothing parses next (the keys of a render's parts)."""
+    from promgen.judge.promql_syntax import selectors
+
+    scanned = selectors(expr)
+    return scanned if scanned is not None else _parsed_reads(expr)
+
+
+def dependencies(number: int, files: list[RuleFile], index: _RecordedIndex, scan: bool = False) -> list[int]:
+    """The rule files file `number` needs, itself included, in file order (`scan`: selectors read off
+    the text where they can be; the same answer)."""
+    reads = _scanned_reads if scan else _parsed_reads
     needed = {number}
     pending = [number]
     while pending:
@@ -103,7 +113,7 @@ def dependencies(number: int, files: list[RuleFile], index: _RecordedIndex) -> l
             for rule in group["rules"]:
                 if not index.recorded_names.intersection(_NAME_TOKENS(rule["expr"])):
                     continue  # most expressions name no recorded series (nor select by __name__)
-                for name, matchers in _reads(rule["expr"]):
+                for name, matchers in reads(rule["expr"]):
                     for recorded in index.writing(name, matchers):
                         if recorded.file not in needed:
                             needed.add(recorded.file)
@@ -121,11 +131,12 @@ class TestLayout:
         self.index = _RecordedIndex(files)
         self._needed: dict[int, list[int]] = {}
 
-    def needed(self, number: int) -> list[int]:
+    def needed(self, number: int, scan: bool = False) -> list[int]:
         """The rule files test file `number` loads (memoised: a parallel render's keys ask before the
-        workers fork, and the workers inherit the answers)."""
+        workers fork, and the workers inherit the answers). `scan` for a caller that will not
+        synthesise the tests: the keys of the render's parts."""
         if number not in self._needed:
-            self._needed[number] = dependencies(number, self.files, self.index)
+            self._needed[number] = dependencies(number, self.files, self.index, scan)
         return self._needed[number]
 
     def tested(self) -> list[int]:
