@@ -71,7 +71,10 @@ def _problems(expr: str, targets: Targets, result: Result) -> tuple[str, ...]:
     except Exception as error:
         return (f"does not parse: {str(error) or type(error).__name__}",)
     found: list[str] = []
-    for node in _nodes(root):
+    nodes = _nodes(root)
+    if "$" not in expr and expr not in _NAMES:  # Grafana's variables are replaced before names are read
+        _remember_names(expr, nodes)
+    for node in nodes:
         found.extend(_node_problems(node, targets))
     found.extend(_spelling_problems(expr, targets))
     kind = value_type(root)
@@ -83,17 +86,40 @@ def _problems(expr: str, targets: Targets, result: Result) -> tuple[str, ...]:
 
 def metric_names(expr: str) -> set[str]:
     """The metric names `expr` selects (Grafana's variables allowed); none when it does not parse."""
-    return set(_metric_names(expr))
+    found = _NAMES.get(expr)
+    if found is None:
+        from promgen.judge.promql_syntax import selectors
+
+        text = substitute_grafana_variables(expr)
+        scanned = selectors(text) if "__name__" not in text else None  # the tree names no `__name__=` selector
+        if scanned is not None:
+            found = frozenset(name for name, _matchers in scanned)
+            _remember(expr, found)
+            return set(found)
+        try:
+            root = parsed(text)
+        except Exception:  # the checks that own the expression report it
+            root = None
+        found = _remember_names(expr, [] if root is None else _nodes(root))
+    return set(found)
 
 
-@lru_cache(maxsize=65536)
-def _metric_names(expr: str) -> frozenset[str]:
-    # Kept apart from the parse cache: a parsed expression is tens of kilobytes, its names are not.
-    try:
-        root = parsed(substitute_grafana_variables(expr))
-    except Exception:  # the checks that own the expression report it
-        return frozenset()
-    return frozenset(node.name for node in _nodes(root) if isinstance(node, promql_parser.VectorSelector) and node.name)
+# Metric names by expression. Kept apart from the parse cache (a parsed expression is tens of
+# kilobytes, its names are not), and filled by `problems` too: the checks ask both of every alert.
+_NAMES: dict[str, frozenset[str]] = {}
+_NAMES_MAX = 65536
+
+
+def _remember_names(expr: str, nodes: list[Any]) -> frozenset[str]:
+    names = frozenset(node.name for node in nodes if isinstance(node, promql_parser.VectorSelector) and node.name)
+    _remember(expr, names)
+    return names
+
+
+def _remember(expr: str, names: frozenset[str]) -> None:
+    if len(_NAMES) >= _NAMES_MAX:
+        _NAMES.clear()
+    _NAMES[expr] = names
 
 
 def _nodes(node: Any) -> list[Any]:

@@ -131,3 +131,18 @@ def test_random_expressions_read_as_the_parser_reads_them(expr: str) -> None:
     found = selectors(expr)
     if found is not None:
         assert sorted(found) == expected, expr
+
+
+@pytest.mark.parametrize("expr", [
+    'sum(rate(http_requests_total{instance=~"$instance"}[$__rate_interval]))',
+    '{__name__="up"} == 0',  # the parser's tree names no selector written so
+    "up unless on(job) absent(other_metric)",
+    'up{job="a" or job="b"}',
+])
+def test_metric_names_read_off_the_text_are_the_parsed_names(expr: str) -> None:
+    from promgen.judge import promql
+
+    promql._NAMES.clear()
+    root = parsed(promql.substitute_grafana_variables(expr))
+    expected = {node.name for node in walk(root) if isinstance(node, pq.VectorSelector) and node.name}
+    assert promql.metric_names(expr) == expected

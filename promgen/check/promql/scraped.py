@@ -95,12 +95,17 @@ def _reads(expr: str, catalogue: Catalogue) -> Iterator[Series]:
 
 
 def _alert_expressions(loaded: LoadedSpec) -> Iterator[tuple[int, PathKey, str]]:
+    for index, path, expr in Catalogue.of(loaded.spec).alert_expressions:
+        if expr is not None:
+            yield index, path, expr
+
+
+def _sound(loaded: LoadedSpec, expr: str) -> bool:
+    """The expression is a rule the target Prometheus runs (else its form is reported, not this).
+    Asked only of an alert about to be reported: most read what is scraped, and need no parse."""
     from promgen.judge.promql import problems
 
-    targets = loaded.spec.versions.targets()
-    for index, path, expr in Catalogue.of(loaded.spec).alert_expressions:
-        if expr is not None and not problems(expr, targets, "vector"):  # else its form is reported
-            yield index, path, expr
+    return not problems(expr, loaded.spec.versions.targets(), "vector")
 
 
 def _disabled(loaded: LoadedSpec, alert: int | None) -> bool:
@@ -118,22 +123,23 @@ def unscraped(specs: list[LoadedSpec]) -> list[tuple[LoadedSpec, Problem]]:
         catalogue = Catalogue.of(loaded.spec)
         service = loaded.spec.service.name
 
-        def report(path: PathKey, message: str, level: Any, alert: int | None) -> None:
-            if not _disabled(loaded, alert):
+        def report(path: PathKey, message: str, level: Any, alert: int | None, expr: str | None = None) -> None:
+            if not _disabled(loaded, alert) and (expr is None or _sound(loaded, expr)):
                 found.append((loaded, loaded.document.problem(path, f"{message} [{CHECK}]", level=level)))
 
         for index, path, expr in _alert_expressions(loaded):
             for series in _reads(expr, catalogue):
                 reason = production.missing(series, service)
                 if reason is not None:
-                    report(path, f"this alert can never fire in production: {reason}; {_advice(series)}", "error", index)
+                    report(path, f"this alert can never fire in production: {reason}; {_advice(series)}", "error",
+                           index, expr)
                     continue
                 reason = compose.missing(series, service)
                 if reason is not None:
                     report(path, f"this alert can never fire in the compose stack: {reason}"
                                  + (f"; add {series.source} to stack.exporters" if series.source in ("node", "postgres",
                                                                                                       "redis", "blackbox")
-                                    else ""), "warning", index)
+                                    else ""), "warning", index, expr)
         for d, dashboard in enumerate(loaded.spec.dashboards.custom):
             for p, panel in enumerate(dashboard.panels):
                 here: PathKey = ("dashboards", "custom", d, "panels", p)
