@@ -35,6 +35,12 @@ def weight(stack: Stack, which: Part) -> int:
     return 1 if which.service is None else service_weight(stack, which.service)
 
 
+def affinity(stack: Stack, which: Part) -> Any:
+    """A service's dashboards, which its runbook pages and Kubernetes ConfigMaps read too: those
+    parts run after this one in the same worker, and take them from there."""
+    return None if which.service is None else ("service dashboards", which.service)
+
+
 def part(stack: Stack, which: Part) -> Output:
     if which.service is None:
         out: dict[str, str] = {

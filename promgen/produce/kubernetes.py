@@ -182,6 +182,11 @@ def weight(stack: Stack, which: Part) -> int:
     return 1 if which.service is None else service_weight(stack, which.service)
 
 
+def affinity(stack: Stack, which: Part) -> Any:
+    """A service's ConfigMaps hold its dashboards: made in the worker that made them (grafana's part)."""
+    return None if which.service is None else ("service dashboards", which.service)
+
+
 def part(stack: Stack, which: Part) -> Output:
     output = Output(stats={"objects": 0})
     if which.service is None:

@@ -36,6 +36,11 @@ def weight(stack: Stack, which: Part) -> int:
     return service_weight(stack, which.service)
 
 
+def affinity(stack: Stack, which: Part) -> Any:
+    """A service's pages read its dashboards: made in the worker that made them (grafana's part)."""
+    return ("service dashboards", which.service)
+
+
 def part(stack: Stack, which: Part) -> Output:
     model = stack.services[which.service]
     output = Output()

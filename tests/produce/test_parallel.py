@@ -87,3 +87,17 @@ def test_the_heaviest_parts_start_first_and_come_back_in_task_order(tmp_path: Pa
     started = {number: order for number, order in done}
     assert min(started[4], started[5]) == 0  # a heavy task started first
     assert all(started[n] >= 1 for n in range(4))  # each light one after a heavy one was done
+
+
+def test_one_services_dashboards_runbooks_and_kubernetes_parts_run_in_one_unit(tmp_path: Path) -> None:
+    """They all read the service's dashboards: derived once, in the worker that runs the unit."""
+    stack, _ = load_stack([PLATFORM])
+    parted = {name: registry._parted(name) for name in ("grafana", "runbooks", "kubernetes")}
+    pending = [(name, which) for name, module in parted.items() for which in module.parts(stack)]
+    units = registry._units(stack, pending, parted)
+    for number, model in enumerate(stack.services):
+        together = [unit for unit in units if any(getattr(pending[at][1], "service", None) == number for at in unit)]
+        assert len(together) == 1, model.service
+        assert sorted(pending[at][0] for at in together[0]) == ["grafana", "kubernetes", "runbooks"]
+    shared = [unit for unit in units if all(getattr(pending[at][1], "service", 0) is None for at in unit)]
+    assert sorted(len(unit) for unit in shared) == [1, 1]  # grafana's and kubernetes' shared parts, each alone
