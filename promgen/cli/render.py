@@ -6,13 +6,17 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promgen.core.model import Model, RenderOptions, build_model
 from promgen.core.stack import Stack
 from promgen.errors import Problem, PromgenError, printable
 from promgen.produce import registry as outputs
 from promgen.write import files as write
+
+if TYPE_CHECKING:
+    from promgen.load.judging import Judging
+    from promgen.load.loader import LoadedSpec
 
 
 def source_name(spec_path: Path) -> str:
@@ -35,13 +39,42 @@ def _load(spec_paths: SpecPaths, options: RenderOptions | None) -> tuple[Stack, 
     """load_stack's stack and warnings, and each service's spec as read (merged with its bases)."""
     from promgen.load.inputs import load_all
 
-    arguments = [spec_paths] if isinstance(spec_paths, Path) else list(spec_paths)
-    specs, warnings = load_all(arguments)
+    specs, warnings = load_all(_arguments(spec_paths))
+    stack = _stack(specs, options)
+    return stack, warnings, [loaded.document.data for _path, loaded in specs]
+
+
+def _arguments(spec_paths: SpecPaths) -> list[Path]:
+    return [spec_paths] if isinstance(spec_paths, Path) else list(spec_paths)
+
+
+def _stack(specs: list[tuple[Path, LoadedSpec]], options: RenderOptions | None) -> Stack:
     stack = Stack(tuple(build_model(loaded.spec, source_name(path), options) for path, loaded in specs))
     check_targets(stack)
     for model in stack.services:
         check_compression(model)
-    return stack, warnings, [loaded.document.data for _path, loaded in specs]
+    return stack
+
+
+def _load_judging(spec_paths: SpecPaths, options: RenderOptions | None) -> tuple[Stack, Judging, list[Any]]:
+    """The stack of the specs as loaded, their checks under way beside it (promgen.load.judging), and
+    each service's spec as read. A spec that does not load stops here, with every problem of every
+    spec, as `load_all` says them; an error of the options waits for the checks (theirs come first)."""
+    from promgen.load.inputs import judge_all, read_all, valid_specs
+    from promgen.load.inputs import spec_paths as named_specs
+    from promgen.load.judging import Judging
+
+    results = read_all(named_specs(_arguments(spec_paths)))
+    if any(result.loaded is None for result in results):
+        valid_specs(judge_all(results))  # raises SpecError
+    judging = Judging(results)
+    specs = [(result.path, result.loaded) for result in results if result.loaded is not None]
+    try:
+        stack = _stack(specs, options)
+    except Exception:
+        valid_specs(judging.wait())
+        raise
+    return stack, judging, [loaded.document.data for _path, loaded in specs]
 
 
 def _inputs(stack: Stack, documents: list[Any], selected: list[str]) -> str | None:
@@ -186,23 +219,39 @@ def run(
     keep: Sequence[str] = (),
     jobs: int | None = None,
 ) -> int:
+    from promgen.load.inputs import valid_specs
     from promgen.produce.parts import workers
 
     only_these = check_only(only)
-    stack, warnings, documents = _load(spec_paths, options)
-    if not quiet:
-        for warning in warnings:
-            print(warning.render(), file=sys.stderr)
+    stack, judging, documents = _load_judging(spec_paths, options)
+
+    def checked() -> None:
+        """Wait for the checks: SpecError when a spec is not valid, else its warnings shown."""
+        _specs, warnings = valid_specs(judging.wait())
+        if not quiet:
+            for warning in warnings:
+                print(warning.render(), file=sys.stderr)
+
+    def stop(block: bool) -> bool:
+        return not all(result.valid for result in judging.wait()) if block else judging.failed()
+
     selected = only_these if only_these is not None else complete_selection(out_dir)
     inputs = _inputs(stack, documents, selected) if only_these is None else None  # a partial render records none
     if check and inputs is not None:
+        checked()
         files = write.up_to_date(out_dir, inputs, tuple(keep))
         if files is not None:  # promgen's own record of these inputs' files matches DIR: nothing to derive
             if not quiet:
                 print(f"{printable(str(out_dir))} is up to date ({files} files)")
             return 0
-    reuse = DirReuse(stack, documents, inputs, out_dir)
-    produced = outputs.produce_all(stack, selected, jobs or workers.default_jobs(), reuse)
+    try:
+        reuse = DirReuse(stack, documents, inputs, out_dir)
+        produced = outputs.produce_all(stack, selected, jobs or workers.default_jobs(), reuse, stop)
+    except Exception:  # (workers.Stopped among them) what an invalid spec derives is no bug: its errors are
+        valid_specs(judging.wait())
+        raise
+    if not (check and inputs is not None):
+        checked()
     from promgen.write import cache
 
     cache.prune_parts()

@@ -122,17 +122,29 @@ class Checked:
 def check_all(paths: list[Path]) -> list[Checked]:
     """Every spec loaded and checked, then checked against the others; a problem two specs share (one
     in the base both extend) is listed with the first only."""
-    from promgen.check import check_remembered
-    from promgen.check.stack import check_stack
+    return judge_all(read_all(paths))
 
+
+def read_all(paths: list[Path]) -> list[Checked]:
+    """Every spec loaded (its structure validated), not yet checked: the problems are load errors."""
     results: list[Checked] = []
     for path in paths:
         try:
-            loaded = load_spec(path, str(path))
+            results.append(Checked(path, load_spec(path, str(path)), []))
         except SpecError as error:
             results.append(Checked(path, None, list(error.problems)))
-            continue
-        results.append(Checked(path, loaded, check_remembered(loaded)))
+    return results
+
+
+def judge_all(results: list[Checked]) -> list[Checked]:
+    """`results` (from read_all) with each loaded spec's checks and the checks of the specs against
+    each other added (in place)."""
+    from promgen.check import check_remembered
+    from promgen.check.stack import check_stack
+
+    for result in results:
+        if result.loaded is not None:
+            result.problems = check_remembered(result.loaded)
     owner = {id(r.loaded): r for r in results if r.loaded is not None}
     by_file = {r.loaded.file: r for r in results if r.loaded is not None}
     for loaded, problem in check_stack([r.loaded for r in results if r.loaded is not None]):
@@ -154,11 +166,15 @@ def check_all(paths: list[Path]) -> list[Checked]:
     return results
 
 
-def load_all(arguments: list[Path]) -> tuple[list[tuple[Path, LoadedSpec]], list[Problem]]:
-    """Every spec the arguments name, valid and consistent with the others, and their warnings;
-    SpecError with every error of every spec otherwise."""
-    results = check_all(spec_paths(arguments))
+def valid_specs(results: list[Checked]) -> tuple[list[tuple[Path, LoadedSpec]], list[Problem]]:
+    """The specs of judged `results` and their warnings; SpecError with every problem when one is not valid."""
     problems = [p for r in results for p in r.problems]
     if not all(r.valid for r in results):
         raise SpecError(problems)
     return [(r.path, r.loaded) for r in results if r.loaded is not None], problems
+
+
+def load_all(arguments: list[Path]) -> tuple[list[tuple[Path, LoadedSpec]], list[Problem]]:
+    """Every spec the arguments name, valid and consistent with the others, and their warnings;
+    SpecError with every error of every spec otherwise."""
+    return valid_specs(check_all(spec_paths(arguments)))

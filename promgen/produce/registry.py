@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from promgen.core import conventions
 from promgen.core.entry_points import resolve
 from promgen.core.stack import Stack
+
+if TYPE_CHECKING:
+    from promgen.produce.parts.workers import Gate
 
 
 @dataclass
@@ -80,9 +83,11 @@ class Reuse(Protocol):
     def remember(self, keys: list[str | None], output: Output) -> None: ...
 
 
-def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reuse: Reuse | None = None) -> dict[str, Output]:
+def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reuse: Reuse | None = None,
+                gate: Gate | None = None) -> dict[str, Output]:
     """Each selected output by name, on up to `jobs` processes, parts `reuse` recalls taken from it
-    (the same files either way); raises when two outputs claim the same file."""
+    (the same files either way); raises when two outputs claim the same file. `gate`: asked before
+    and while parts are derived (promgen.produce.parts.workers.run_all)."""
     from promgen.produce.parts import workers
 
     names = selected(only)
@@ -102,7 +107,7 @@ def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reus
 
     units = _units(stack, pending, parted)
     weights = [sum(_task_weight(stack, pending[at], parted) for at in unit) for unit in units]
-    made = workers.run_all(lambda unit: [work(pending[at]) for at in unit], units, jobs, weights)
+    made = workers.run_all(lambda unit: [work(pending[at]) for at in unit], units, jobs, weights, gate)
     by_task = {at: result for unit, results in zip(units, made) for at, result in zip(unit, results)}
     computed = iter(by_task[at] for at in range(len(pending)))
     done: list[Output] = []

@@ -35,12 +35,23 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+class Stopped(Exception):
+    """The gate said stop: what the workers were deriving is not wanted (its inputs are not valid)."""
+
+
+# Asked with block=False while workers run, and with block=True before work runs in this process:
+# True stops the work (raises Stopped).
+Gate = Callable[[bool], bool]
+
+
 def run_all(work: Callable[[Task], Result], tasks: Sequence[Task], jobs: int,
-            weights: Sequence[float] | None = None) -> list[Result]:
+            weights: Sequence[float] | None = None, gate: Gate | None = None) -> list[Result]:
     """`work(task)` for every task, in task order; on up to `jobs` processes. With `weights` (how long
     each task takes, roughly), the heaviest start first: a long part started last would keep one
     core busy after the others ran out of work."""
     if jobs <= 1 or len(tasks) < 2 or not can_fork():
+        if gate is not None and gate(True):
+            raise Stopped
         return [work(task) for task in tasks]
     order = list(range(len(tasks)))
     if weights is not None:
@@ -52,7 +63,13 @@ def run_all(work: Callable[[Task], Result], tasks: Sequence[Task], jobs: int,
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(tasks))) as pool:
-            done = pool.map(_run, [tasks[at] for at in order], chunksize=1)
+            running = pool.map_async(_run, [tasks[at] for at in order], chunksize=1)
+            while not running.ready():
+                running.wait(0.05)
+                if gate is not None and gate(False):
+                    pool.terminate()
+                    raise Stopped
+            done = running.get()
     finally:
         gc.unfreeze()
         _WORK = None
