@@ -144,50 +144,48 @@ def recalled_render(inputs: str) -> dict[str, str] | None:
 
 def remember_part(key: str, record: dict[str, object]) -> None:
     """Record what the render part of digest `key` produced: {"files": {path: sha256}, ...}."""
-    if not _DIGEST.match(key):
-        return
-    folder = _ensure(directory() / "parts")
-    if folder is None:
-        return
-    text = json.dumps({"key": key, **record}, separators=(",", ":"), ensure_ascii=False)
-    _write_atomically(folder / f"{key}.json", text.encode("utf-8"), 0o600)
+    _remember("parts", key, record)
 
 
 def recalled_part(key: str) -> dict[str, object] | None:
     """What `remember_part` recorded for `key`, or None."""
+    return _recalled("parts", key)
+
+
+def remember_checks(key: str, problems: list[dict[str, object]]) -> None:
+    """Record the problems the checks found in the spec of digest `key`."""
+    if _remember("checks", key, {"problems": problems}):
+        _prune_past(directory() / "checks", CHECKS_KEPT)
+
+
+def recalled_checks(key: str) -> list[dict[str, object]] | None:
+    """What `remember_checks` recorded for `key`, or None."""
+    data = _recalled("checks", key)
+    problems = data.get("problems") if data is not None else None
+    return problems if isinstance(problems, list) and all(isinstance(p, dict) for p in problems) else None
+
+
+def _remember(kind: str, key: str, record: dict[str, object]) -> bool:
+    """`record` kept as `<kind>/<key>.json`; whether it was."""
+    if not _DIGEST.match(key):
+        return False
+    folder = _ensure(directory() / kind)
+    if folder is None:
+        return False
+    text = json.dumps({"key": key, **record}, separators=(",", ":"), ensure_ascii=False)
+    return _write_atomically(folder / f"{key}.json", text.encode("utf-8"), 0o600)
+
+
+def _recalled(kind: str, key: str) -> dict[str, object] | None:
+    """The record `_remember` kept for `key`, or None (none, unreadable, or of another key)."""
     if not _DIGEST.match(key):
         return None
-    raw = _read(directory() / "parts" / f"{key}.json", 16 * 1024 * 1024)
+    raw = _read(directory() / kind / f"{key}.json", 16 * 1024 * 1024)
     try:
         data = json.loads(raw) if raw is not None else None
     except ValueError:
         return None
     return data if isinstance(data, dict) and data.get("key") == key else None
-
-
-def remember_checks(key: str, problems: list[dict[str, object]]) -> None:
-    """Record the problems the checks found in the spec of digest `key`."""
-    if not _DIGEST.match(key):
-        return
-    folder = _ensure(directory() / "checks")
-    if folder is None:
-        return
-    text = json.dumps({"key": key, "problems": problems}, separators=(",", ":"), ensure_ascii=False)
-    if _write_atomically(folder / f"{key}.json", text.encode("utf-8"), 0o600):
-        _prune_past(folder, CHECKS_KEPT)
-
-
-def recalled_checks(key: str) -> list[dict[str, object]] | None:
-    """What `remember_checks` recorded for `key`, or None."""
-    if not _DIGEST.match(key):
-        return None
-    raw = _read(directory() / "checks" / f"{key}.json", 16 * 1024 * 1024)
-    try:
-        data = json.loads(raw) if raw is not None else None
-    except ValueError:
-        return None
-    problems = data.get("problems") if isinstance(data, dict) and data.get("key") == key else None
-    return problems if isinstance(problems, list) and all(isinstance(p, dict) for p in problems) else None
 
 
 def has_parts() -> bool:

@@ -16,19 +16,12 @@ from hypothesis import strategies as st
 from promgen.judge.promql import parsed
 from promgen.judge.promql_syntax import selectors
 from promgen.testgen.arithmetic import walk
-from promgen.testgen.selectors import Unsupported, read_selector
+from promgen.testgen.layout import _parsed_reads
 from tests.support import EXAMPLE_NAMES, rendered
 
 
 def _parsed_selectors(expr: str) -> list[Any]:
-    found = []
-    for node in walk(parsed(expr)):
-        if isinstance(node, pq.VectorSelector):
-            try:
-                found.append(read_selector(node))
-            except Unsupported:
-                continue
-    return sorted(found)
+    return sorted(_parsed_reads(expr))
 
 
 def _rule_expressions(name: str) -> list[str]:
