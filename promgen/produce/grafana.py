@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from promgen.core import conventions
+from promgen.core.memo import ByObject
 from promgen.core.stack import Stack
 from promgen.derive.grafana import dashboards as grafana
 from promgen.produce.parts.keys import service_reads
@@ -90,20 +91,11 @@ def assemble(stack: Stack, outputs: list[Output]) -> Output:
     return assembled
 
 
-# Dashboard texts by the dashboard object's id, the object kept alongside (so its id is not reused
-# while the entry lives): the Kubernetes output writes the same dashboards (derived once per model)
-# into ConfigMaps, and the SLO dashboard of a thousand SLOs takes seconds to write out.
-_TEXTS: dict[int, tuple[dict[str, Any], str]] = {}
-_TEXTS_MAX = 64
+# Dashboard texts by dashboard object: the Kubernetes output writes the same dashboards (derived once
+# per model) into ConfigMaps, and the SLO dashboard of a thousand SLOs takes seconds to write out.
+_TEXTS: ByObject[str] = ByObject(64)
 
 
 def dashboard_text(dashboard: dict[str, Any]) -> str:
     """The dashboard's JSON file, written once per dashboard object."""
-    cached = _TEXTS.get(id(dashboard))
-    if cached is not None and cached[0] is dashboard:
-        return cached[1]
-    text = render_template("grafana/dashboard.json.j2", dashboard=dashboard)
-    if len(_TEXTS) >= _TEXTS_MAX:
-        _TEXTS.clear()
-    _TEXTS[id(dashboard)] = (dashboard, text)
-    return text
+    return _TEXTS.get(dashboard, lambda: render_template("grafana/dashboard.json.j2", dashboard=dashboard))

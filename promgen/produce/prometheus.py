@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from promgen.core import conventions
+from promgen.core.memo import ByObject
 from promgen.core.model import Model, per_model
 from promgen.core.stack import Stack
 from promgen.derive.prometheus import config as derive
@@ -118,17 +119,11 @@ class _ReadDigests:
                        for rule in group["rules"] if rule.get("alert") in self.burn})
 
 
-_DIGESTS: dict[int, tuple[Model, _ReadDigests]] = {}
+_DIGESTS: ByObject[_ReadDigests] = ByObject(64)
 
 
 def _read_digests(model: Model, document: dict[str, Any]) -> _ReadDigests:
-    found = _DIGESTS.get(id(model))
-    if found is None or found[0] is not model:
-        if len(_DIGESTS) >= 64:
-            _DIGESTS.clear()
-        found = (model, _ReadDigests(model, document))
-        _DIGESTS[id(model)] = found
-    return found[1]
+    return _DIGESTS.get(model, lambda: _ReadDigests(model, document))
 
 
 def weight(stack: Stack, which: Part) -> int:

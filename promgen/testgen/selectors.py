@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+from promgen.core.memo import ByObject
+
 
 class Unsupported(Exception):
     """The expression uses something the evaluator does not model; the message says what."""
@@ -18,23 +20,14 @@ Matcher = tuple[str, str, str]  # (label, op, value) with op in = != =~ !~
 _OPS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}
 
 
-# Keyed by the node's id; the node itself is kept alongside, so the id cannot be reused while the
-# entry lives, and a lookup checks it is the very same node.
-_SELECTORS: dict[int, tuple[Any, tuple[str, list[Matcher]]]] = {}
-_SELECTORS_MAX = 16384
+# By parser node: a fleet has many selectors, each read many times.
+_SELECTORS: ByObject[tuple[str, list[Matcher]]] = ByObject(16384)
 
 
 def selector_parts(vs: Any) -> tuple[str, list[Matcher]]:
     """(metric name, matchers other than the name) of a selector node; the matchers list is shared:
     callers only read it."""
-    cached = _SELECTORS.get(id(vs))
-    if cached is not None and cached[0] is vs:
-        return cached[1]
-    parts = read_selector(vs)
-    if len(_SELECTORS) >= _SELECTORS_MAX:  # bounded like the parse cache: a fleet has many selectors
-        _SELECTORS.clear()
-    _SELECTORS[id(vs)] = (vs, parts)
-    return parts
+    return _SELECTORS.get(vs, lambda: read_selector(vs))
 
 
 def read_selector(vs: Any) -> tuple[str, list[Matcher]]:

@@ -15,6 +15,7 @@ from promgen.check.context import Context
 from promgen.check.promql.catalogue import Catalogue
 from promgen.check.promql.meaning import Finding, analyse, compares
 from promgen.core import alert_templates, burn_rates
+from promgen.core.memo import ByObject
 from promgen.judge.promql import parsed, substitute_grafana_variables, substitute_window
 from promgen.yamlio.reader import PathKey
 
@@ -121,9 +122,9 @@ def alert_queries(ctx: Context) -> None:
                                          "labels: one of them is redundant, or one was meant to say something else"), index)
 
 
-# The metric maps of the last spec asked about, the spec kept alongside (so its id is not reused): a
-# spec of thousands of template alerts asks once per alert, and building them each time was quadratic.
-_SPEC_MAPS: dict[int, tuple[Any, dict[str, str], dict[str, Any], Any]] = {}
+# The metric maps of the last spec asked about: a spec of thousands of template alerts asks once per
+# alert, and building them each time was quadratic.
+_SPEC_MAPS: ByObject[tuple[dict[str, str], dict[str, Any], Any]] = ByObject(1)
 
 
 def _spec_maps(spec: Any) -> tuple[dict[str, str], dict[str, Any], Any]:
@@ -131,15 +132,9 @@ def _spec_maps(spec: Any) -> tuple[dict[str, str], dict[str, Any], Any]:
     from promgen.core.conventions import metric_unit
     from promgen.load.models import service_jobs
 
-    cached = _SPEC_MAPS.get(id(spec))
-    if cached is not None and cached[0] is spec:
-        return cached[1], cached[2], cached[3]
-    declared = {m.name: m.type for m in spec.metrics}
-    units = {m.name: metric_unit(m.name, m.unit) for m in spec.metrics}
-    jobs = service_jobs(spec)
-    _SPEC_MAPS.clear()
-    _SPEC_MAPS[id(spec)] = (spec, declared, units, jobs)
-    return declared, units, jobs
+    return _SPEC_MAPS.get(spec, lambda: ({m.name: m.type for m in spec.metrics},
+                                         {m.name: metric_unit(m.name, m.unit) for m in spec.metrics},
+                                         service_jobs(spec)))
 
 
 def template_expression_of(spec: Any, alert: Any) -> str | None:

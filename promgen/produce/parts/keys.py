@@ -8,6 +8,7 @@ import hashlib
 import json
 from typing import Any
 
+from promgen.core.memo import ByObject
 from promgen.core.stack import Stack
 from promgen.write.fingerprint import code_digest
 
@@ -56,17 +57,10 @@ def service_reads(stack: Stack, number: int, documents: list[Any]) -> Any:
     """What a part that reads one service reads: its spec as loaded (merged with its bases), the name
     headers give it, the render options, and whether it is one of several (files go to its folder);
     as one digest, made once per render (a large spec is megabytes of JSON)."""
-    cached = _SERVICE_DIGESTS.get((id(stack), number))
-    if cached is not None and cached[0] is stack:
-        return cached[1]
     model = stack.services[number]
-    made = digest({"source": model.source, "spec": documents[number], "options": repr(model.options),
-                   "fleet": stack.fleet, "targets": repr(model.targets)})
-    if len(_SERVICE_DIGESTS) >= 4096:
-        _SERVICE_DIGESTS.clear()
-    _SERVICE_DIGESTS[(id(stack), number)] = (stack, made)
-    return made
+    return _SERVICE_DIGESTS.get(stack, lambda: digest({
+        "source": model.source, "spec": documents[number], "options": repr(model.options), "fleet": stack.fleet,
+        "targets": repr(model.targets)}), number)
 
 
-# Digests of services by (stack id, index), the stack kept alongside (so its id is not reused).
-_SERVICE_DIGESTS: dict[tuple[int, int], tuple[Stack, str]] = {}
+_SERVICE_DIGESTS: ByObject[str] = ByObject(4096)
