@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from promgen.cli import render
 from promgen.produce import registry
+from promgen.produce.parts.recall import DirReuse
 from tests.support import ROOT, in_ci
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -31,20 +32,26 @@ def _tree(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
+def _watched(monkeypatch: pytest.MonkeyPatch) -> list[DirReuse]:
+    """Every DirReuse a render makes, as it recalls its parts."""
+    seen: list[DirReuse] = []
+    original = DirReuse.recall
+
+    def recall(self: DirReuse, tasks: list[registry.Task], parted: dict[str, Any]) -> Any:
+        seen.append(self)
+        return original(self, tasks, parted)
+
+    monkeypatch.setattr(DirReuse, "recall", recall)
+    return seen
+
+
 def _render(work: Path, spec: dict[str, Any], out: str, cache: str, monkeypatch: pytest.MonkeyPatch,
             reused: list[int] | None = None) -> dict[str, bytes]:
     """Render `spec` (always as spec.yaml in `work`, so headers name it alike) into work/out."""
     (work / "spec.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     monkeypatch.setenv("PROMGEN_CACHE_DIR", str(work / cache))
     monkeypatch.chdir(work)
-    seen: list[render.DirReuse] = []
-    original = render.DirReuse.recall
-
-    def recall(self: render.DirReuse, tasks: list[registry.Task], parted: dict[str, Any]) -> Any:
-        seen.append(self)
-        return original(self, tasks, parted)
-
-    monkeypatch.setattr(render.DirReuse, "recall", recall)
+    seen = _watched(monkeypatch)
     assert render.run([Path("spec.yaml")], Path(out), quiet=True, jobs=1) == 0
     if reused is not None:
         reused.append(seen[-1].reused)
@@ -198,14 +205,7 @@ def test_a_fleet_rerenders_the_changed_service_and_writes_what_a_cold_render_wri
     at = text.index("objective:")
     end = text.index("\n", at)
     spec.write_text(text[:at] + "objective: 97.5" + text[end:], encoding="utf-8")
-    seen: list[render.DirReuse] = []
-    original = render.DirReuse.recall
-
-    def recall(self: render.DirReuse, tasks: list[registry.Task], parted: dict[str, Any]) -> Any:
-        seen.append(self)
-        return original(self, tasks, parted)
-
-    monkeypatch.setattr(render.DirReuse, "recall", recall)
+    seen = _watched(monkeypatch)
     assert render.run([Path(".")], Path("out"), quiet=True, jobs=1) == 0
     assert seen[-1].reused >= 8  # the other four services' runbooks and dashboards at least
     incremental = _tree(work / "out")
