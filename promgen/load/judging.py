@@ -26,12 +26,13 @@ class _Verdict:
 class Judging:
     """`judge_all(results)` under way in a child process; `wait` gives the judged results."""
 
-    def __init__(self, results: list[Checked]) -> None:
+    def __init__(self, results: list[Checked], beside: bool = True) -> None:
+        """`beside`: in a child process (else here, now: for a render too light to run workers)."""
         self.results = results
         self._verdict: _Verdict | None = None
         self._reader: int | None = None
         self._child = 0
-        if not hasattr(os, "fork"):
+        if not beside or not hasattr(os, "fork"):
             judge_all(results)
             self._verdict = _Verdict([r.problems for r in results], [r.conflicted for r in results])
             return
