@@ -56,9 +56,9 @@ def _stack(specs: list[tuple[Path, LoadedSpec]], options: RenderOptions | None) 
     return stack
 
 
-def _load_judging(spec_paths: SpecPaths, options: RenderOptions | None) -> tuple[Stack, Judging, list[Any]]:
-    """The stack of the specs as loaded, their checks under way beside it (promgen.load.judging), and
-    each service's spec as read. A spec that does not load stops here, with every problem of every
+def _load_judging(spec_paths: SpecPaths, options: RenderOptions | None, jobs: int) -> tuple[Stack, Judging, list[Any]]:
+    """The stack of the specs as loaded, their checks under way beside it (promgen.load.judging) when
+    the render runs workers, and each service's spec as read. A spec that does not load stops here, with every problem of every
     spec, as `load_all` says them; an error of the options waits for the checks (theirs come first)."""
     from promgen.load.inputs import judge_all, read_all, valid_specs
     from promgen.load.inputs import spec_paths as named_specs
@@ -67,7 +67,8 @@ def _load_judging(spec_paths: SpecPaths, options: RenderOptions | None) -> tuple
     results = read_all(named_specs(_arguments(spec_paths)))
     if any(result.loaded is None for result in results):
         valid_specs(judge_all(results))  # raises SpecError
-    judging = Judging(results)
+    weight = sum(len(r.loaded.spec.slos) + len(r.loaded.spec.alerts) for r in results if r.loaded is not None)
+    judging = Judging(results, beside=jobs > 1 and weight >= outputs.MIN_PARALLEL_WEIGHT)
     specs = [(result.path, result.loaded) for result in results if result.loaded is not None]
     try:
         stack = _stack(specs, options)
@@ -223,7 +224,8 @@ def run(
     from promgen.produce.parts import workers
 
     only_these = check_only(only)
-    stack, judging, documents = _load_judging(spec_paths, options)
+    jobs = jobs or workers.default_jobs()
+    stack, judging, documents = _load_judging(spec_paths, options, jobs)
 
     def checked() -> None:
         """Wait for the checks: SpecError when a spec is not valid, else its warnings shown."""
@@ -248,7 +250,7 @@ def run(
         from promgen.produce.parts.recall import DirReuse
 
         reuse = DirReuse(stack, documents, inputs, out_dir)
-        produced = outputs.produce_all(stack, selected, jobs or workers.default_jobs(), reuse, stop)
+        produced = outputs.produce_all(stack, selected, jobs, reuse, stop)
     except Exception:  # (workers.Stopped among them) what an invalid spec derives is no bug: its errors are
         valid_specs(judging.wait())
         raise
