@@ -53,13 +53,17 @@ def _ensure(folder: Path) -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def _write_atomically(path: Path, data: bytes, mode: int) -> bool:
+def _write_atomically(path: Path, data: bytes, mode: int, durable: bool = False) -> bool:
+    """`data` into `path` through a new file renamed over it. `durable`: synced to the disk first (the
+    key); a record need not be, as a torn one does not read as a record and is made again, and a large
+    render writes hundreds of them."""
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
         try:
             os.write(handle, data)
-            os.fsync(handle)
+            if durable:
+                os.fsync(handle)
         finally:
             os.close(handle)
         os.replace(temp, path)
@@ -95,7 +99,7 @@ def key() -> bytes | None:
     found = _read(path, KEY_BYTES)
     if found is not None and len(found) == KEY_BYTES:
         return found
-    if not _write_atomically(path, secrets.token_bytes(KEY_BYTES), 0o600):
+    if not _write_atomically(path, secrets.token_bytes(KEY_BYTES), 0o600, durable=True):
         return None
     found = _read(path, KEY_BYTES)  # another process may have made it first: theirs is the key
     return found if found is not None and len(found) == KEY_BYTES else None

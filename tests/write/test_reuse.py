@@ -60,3 +60,13 @@ def test_records_past_the_bound_go_oldest_first(tmp_path: Path, monkeypatch: pyt
         os.utime(tmp_path / "cache" / "parts" / f"{key}.json", (1000 + age, 1000 + age))
     cache.prune_parts()
     assert sorted(p.stem for p in (tmp_path / "cache" / "parts").glob("*.json")) == keys[3:]
+
+
+@pytest.mark.parametrize("cut", [0, 1, 20, -1])
+def test_a_torn_record_reuses_nothing(tmp_path: Path, cut: int) -> None:
+    """Records are not synced to the disk (a large render writes hundreds): what a crash can leave of
+    one, any prefix of it or nothing, never reads as a record."""
+    reuse.remember(KEY, {"prometheus/a.yml": "rules\n"}, [], {})
+    record = tmp_path / "cache" / "parts" / f"{KEY}.json"
+    record.write_bytes(record.read_bytes()[:cut])
+    assert reuse.recall(_dir(tmp_path, "rules\n"), [KEY]) == [None]
