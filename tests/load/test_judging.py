@@ -76,3 +76,20 @@ def test_work_in_this_process_waits_for_the_gate() -> None:
     with pytest.raises(workers.Stopped):
         workers.run_all(ran.append, [1, 2], 1, gate=lambda block: block)
     assert ran == []
+
+
+def test_the_errors_of_a_spec_come_before_an_error_of_the_options(tmp_path: Path) -> None:
+    spec = _large_spec_with_a_misspelt_metric(tmp_path)
+    rendered = run_promgen("render", str(spec), "-o", str(tmp_path / "out"), "-j", "2",
+                           "--target", "no-such-job=127.0.0.1:9")
+    assert rendered.returncode == 1
+    assert "svc0_request_total" in rendered.stderr and "--target" not in rendered.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_error_of_the_options_is_said_when_the_specs_are_valid(tmp_path: Path) -> None:
+    spec = synthetic.write(40, tmp_path / "large.yaml")
+    rendered = run_promgen("render", str(spec), "-o", str(tmp_path / "out"), "-j", "2",
+                           "--target", "no-such-job=127.0.0.1:9")
+    assert rendered.returncode == 1
+    assert "--target no-such-job" in rendered.stderr and "Traceback" not in rendered.stderr
