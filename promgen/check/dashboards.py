@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from promgen.check.context import Context
+from promgen.check.promql.catalogue import custom_panel_queries
 from promgen.core.conventions import custom_dashboard_uid, dashboard_uid
 from promgen.judge.dashboards import rate_interval_problem, unit_known
 from promgen.judge.promql import substitute_grafana_variables
-from promgen.yamlio.reader import PathKey
 
 
 def dashboards(ctx: Context) -> None:
@@ -21,14 +21,12 @@ def dashboards(ctx: Context) -> None:
                        f"dashboard uid {uid!r} is already {taken[uid]}'s; give this dashboard another {field}")
         taken.setdefault(uid, f"dashboards.custom[{d}]")
         for p, panel in enumerate(dashboard.panels):
-            here = ("dashboards", "custom", d, "panels", p)
-            queries: list[tuple[PathKey, str]] = [(here + ("expr",), panel.expr)] if panel.expr is not None else []
-            queries += [(here + ("targets", t, "expr"), target.expr) for t, target in enumerate(panel.targets)]
-            for path, expr in queries:
-                ctx.promql(path, substitute_grafana_variables(expr), expr)
-                problem = rate_interval_problem(expr)
-                if problem:
-                    ctx.warn(path, f"{problem} (it covers at least four scrapes at any zoom)")
             if not unit_known(panel.unit):
-                ctx.warn(here + ("unit",), f"{panel.unit!r} is not a Grafana unit id (e.g. s, ms, bytes, reqps, percentunit, short)")
+                ctx.warn(("dashboards", "custom", d, "panels", p, "unit"),
+                         f"{panel.unit!r} is not a Grafana unit id (e.g. s, ms, bytes, reqps, percentunit, short)")
+    for query in custom_panel_queries(ctx.spec):
+        ctx.promql(query.path, substitute_grafana_variables(query.expr), query.expr)
+        problem = rate_interval_problem(query.expr)
+        if problem:
+            ctx.warn(query.path, f"{problem} (it covers at least four scrapes at any zoom)")
 

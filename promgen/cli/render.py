@@ -58,23 +58,22 @@ def _stack(specs: list[tuple[Path, LoadedSpec]], options: RenderOptions | None) 
 
 def _load_judging(spec_paths: SpecPaths, options: RenderOptions | None, jobs: int) -> tuple[Stack, Judging, list[Any]]:
     """The stack of the specs as loaded, their checks under way beside it (promgen.load.judging) when
-    the render runs workers, and each service's spec as read. A spec that does not load stops here, with every problem of every
-    spec, as `load_all` says them; an error of the options waits for the checks (theirs come first)."""
+    the render forks workers, and each service's spec as read. A spec that does not load, or an error
+    of the options, stops here with every problem of every spec first, as `load_all` says them."""
     from promgen.load.inputs import judge_all, read_all, valid_specs
     from promgen.load.inputs import spec_paths as named_specs
     from promgen.load.judging import Judging
 
     results = read_all(named_specs(_arguments(spec_paths)))
-    if any(result.loaded is None for result in results):
-        valid_specs(judge_all(results))  # raises SpecError
-    weight = sum(len(r.loaded.spec.slos) + len(r.loaded.spec.alerts) for r in results if r.loaded is not None)
-    judging = Judging(results, beside=jobs > 1 and weight >= outputs.MIN_PARALLEL_WEIGHT)
     specs = [(result.path, result.loaded) for result in results if result.loaded is not None]
+    if len(specs) < len(results):
+        valid_specs(judge_all(results))  # raises SpecError, with every problem of every spec
     try:
         stack = _stack(specs, options)
-    except Exception:
-        valid_specs(judging.wait())
+    except Exception:  # the problems of a spec come first (and explain what its model could not hold)
+        valid_specs(judge_all(results))
         raise
+    judging = Judging(results, beside=outputs.runs_workers(stack, jobs))
     return stack, judging, [loaded.document.data for _path, loaded in specs]
 
 
@@ -220,29 +219,18 @@ def run(
     keep: Sequence[str] = (),
     jobs: int | None = None,
 ) -> int:
-    from promgen.load.inputs import valid_specs
     from promgen.produce.parts import workers
 
     only_these = check_only(only)
     jobs = jobs or workers.default_jobs()
     stack, judging, documents = _load_judging(spec_paths, options, jobs)
-
-    def checked() -> None:
-        """Wait for the checks: SpecError when a spec is not valid, else its warnings shown."""
-        _specs, warnings = valid_specs(judging.wait())
-        if not quiet:
-            for warning in warnings:
-                print(warning.render(), file=sys.stderr)
-
-    def stop(block: bool) -> bool:
-        return not all(result.valid for result in judging.wait()) if block else judging.failed()
-
     selected = only_these if only_these is not None else complete_selection(out_dir)
     inputs = _inputs(stack, documents, selected) if only_these is None else None  # a partial render records none
-    if check and inputs is not None:
-        checked()
-        files = write.up_to_date(out_dir, inputs, tuple(keep))
-        if files is not None:  # promgen's own record of these inputs' files matches DIR: nothing to derive
+    recorded = inputs if check else None  # promgen's own record of these inputs may spare deriving
+    if recorded is not None:
+        _show(judging.warnings(), quiet)
+        files = write.up_to_date(out_dir, recorded, tuple(keep))
+        if files is not None:  # the record's files are DIR's: nothing to derive
             if not quiet:
                 print(f"{printable(str(out_dir))} is up to date ({files} files)")
             return 0
@@ -250,12 +238,12 @@ def run(
         from promgen.produce.parts.recall import DirReuse
 
         reuse = DirReuse(stack, documents, inputs, out_dir)
-        produced = outputs.produce_all(stack, selected, jobs, reuse, stop)
-    except Exception:  # (workers.Stopped among them) what an invalid spec derives is no bug: its errors are
-        valid_specs(judging.wait())
+        produced = outputs.produce_all(stack, selected, jobs, reuse, judging.gate)
+    except Exception:  # workers.Stopped among them: when a spec is not valid, its problems are what to say
+        judging.warnings()
         raise
-    if not (check and inputs is not None):
-        checked()
+    if recorded is None:
+        _show(judging.warnings(), quiet)
     from promgen.write import cache
 
     cache.prune_parts()
@@ -272,6 +260,12 @@ def run(
         title = stack.first.service if not stack.fleet else f"{len(stack.services)} services"
         summary.show(summary.Rendered(title, stack.source, out_dir, produced, done))
     return 0
+
+
+def _show(warnings: list[Problem], quiet: bool) -> None:
+    if not quiet:
+        for warning in warnings:
+            print(warning.render(), file=sys.stderr)
 
 
 def _unlisted(out_dir: Path, rels: list[str]) -> str:

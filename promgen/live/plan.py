@@ -18,7 +18,12 @@ from typing import Any
 
 import promql_parser as pq
 
-from promgen.check.promql.catalogue import EXTERNAL, RECORDED, Catalogue
+from promgen.check.promql.catalogue import (
+    EXTERNAL,
+    RECORDED,
+    Catalogue,
+    custom_panel_queries,
+)
 from promgen.core import conventions
 from promgen.core.model import Model, build_model
 from promgen.judge.promql import (
@@ -138,15 +143,10 @@ def _queries(model: Model, loaded: LoadedSpec) -> Iterator[tuple[str, PathKey, s
         if latency is not None:
             matchers = f"{{{latency.selector}}}" if latency.selector.strip() else ""
             yield f"SLO {slo.name} (latency)", ("slos", index, "sli", "latency", "metric"), f"{latency.metric}_bucket{matchers}"
-    for d, dashboard in enumerate(spec.dashboards.custom):
-        for p, panel in enumerate(dashboard.panels):
-            sources: list[tuple[PathKey, str | None]] = [(("dashboards", "custom", d, "panels", p, "expr"), panel.expr)]
-            sources += [(("dashboards", "custom", d, "panels", p, "targets", t, "expr"), target.expr)
-                        for t, target in enumerate(panel.targets)]
-            for path, expr in sources:
-                if expr:
-                    plain = substitute_grafana_variables(_VARIABLE_MATCHER.sub("", expr).replace("{,", "{"))
-                    yield f"panel {dashboard.title} / {panel.title}", path, plain
+    for query in custom_panel_queries(spec):
+        if query.expr:
+            plain = substitute_grafana_variables(_VARIABLE_MATCHER.sub("", query.expr).replace("{,", "{"))
+            yield f"panel {query.dashboard} / {query.panel}", query.path, plain
 
 
 def _add_selectors(model: Model, loaded: LoadedSpec, where: str, path: PathKey, expr: str,

@@ -14,7 +14,7 @@ import select
 from dataclasses import dataclass
 
 from promgen.errors import Problem
-from promgen.load.inputs import Checked, judge_all
+from promgen.load.inputs import Checked, judge_all, valid_specs
 
 
 @dataclass
@@ -69,6 +69,15 @@ class Judging:
         if self._verdict is None:
             self._receive()
         return self._apply()
+
+    def warnings(self) -> list[Problem]:
+        """The specs' warnings once the checks are done; SpecError with every problem when a spec is
+        not valid."""
+        return valid_specs(self.wait())[1]
+
+    def gate(self, block: bool) -> bool:
+        """promgen.produce.parts.workers' gate: stop when the checks found an error (`block`: wait for them)."""
+        return not all(result.valid for result in self.wait()) if block else self.failed()
 
     def _receive(self) -> None:
         assert self._reader is not None

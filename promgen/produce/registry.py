@@ -36,6 +36,14 @@ def _weight(stack: Stack) -> int:
     """How much a render derives, roughly: the SLOs and alerts of every service."""
     return sum(len(model.spec.slos) + len(model.spec.alerts) for model in stack.services)
 
+
+def runs_workers(stack: Stack, jobs: int) -> bool:
+    """Whether a render of `stack` on `jobs` processes forks workers (a small stack renders faster in
+    one process than it forks them)."""
+    from promgen.produce.parts import workers
+
+    return jobs > 1 and _weight(stack) >= MIN_PARALLEL_WEIGHT and workers.can_fork()
+
 # output name -> "module:function"; imported only when that output is rendered. Order is render order.
 PRODUCERS: dict[str, str] = {
     "prometheus": "promgen.produce.prometheus:files",
@@ -97,8 +105,8 @@ def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reus
         tasks += [(name, which) for which in module.parts(stack)]
     recalled = reuse.recall(tasks, parted) if reuse is not None else [None] * len(tasks)
     pending = [task for task, found in zip(tasks, recalled) if found is None]
-    if jobs > 1 and _weight(stack) < MIN_PARALLEL_WEIGHT:
-        jobs = 1  # a small stack renders faster in one process than it forks workers
+    if not runs_workers(stack, jobs):
+        jobs = 1
 
     def work(task: Task) -> tuple[Output, list[str | None]]:
         name, which = task

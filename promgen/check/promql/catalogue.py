@@ -202,6 +202,29 @@ class Catalogue:
 _CATALOGUES: dict[int, Catalogue] = {}
 
 
+@dataclass(frozen=True)
+class PanelQuery:
+    """One query of a custom dashboard: a panel's `expr` or one of its targets'."""
+
+    path: PathKey
+    expr: str
+    dashboard: str  # its dashboard's title
+    panel: str  # its panel's title
+
+
+def custom_panel_queries(spec: Spec) -> list[PanelQuery]:
+    """Every query of the spec's custom dashboards, panel by panel: its `expr`, then its targets'."""
+    found: list[PanelQuery] = []
+    for d, dashboard in enumerate(spec.dashboards.custom):
+        for p, panel in enumerate(dashboard.panels):
+            here: PathKey = ("dashboards", "custom", d, "panels", p)
+            if panel.expr is not None:
+                found.append(PanelQuery(here + ("expr",), panel.expr, dashboard.title, panel.title))
+            found += [PanelQuery(here + ("targets", t, "expr"), target.expr, dashboard.title, panel.title)
+                      for t, target in enumerate(panel.targets)]
+    return found
+
+
 @lru_cache(maxsize=1)
 def _known_everywhere() -> dict[str, Series]:
     """The series every spec knows without declaring them: Prometheus' own, the client libraries',

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from promgen.check.context import Context
-from promgen.check.promql.catalogue import Catalogue
+from promgen.check.promql.catalogue import Catalogue, custom_panel_queries
 from promgen.check.promql.meaning import Finding, analyse, compares
 from promgen.core import alert_templates, burn_rates
 from promgen.core.memo import ByObject
@@ -187,15 +187,10 @@ def panel_queries(ctx: Context) -> None:
     from promgen.judge.promql import _VARIABLE_MATCHER
 
     queries = Queries(ctx)
-    for d, dashboard in enumerate(ctx.spec.dashboards.custom):
-        for p, panel in enumerate(dashboard.panels):
-            here: PathKey = ("dashboards", "custom", d, "panels", p)
-            found = [(here + ("expr",), panel.expr)] if panel.expr is not None else []
-            found += [(here + ("targets", t, "expr"), target.expr) for t, target in enumerate(panel.targets)]
-            for path, expr in found:
-                # a dashboard variable's value is chosen on screen: its matchers are not checked
-                plain = _VARIABLE_MATCHER.sub("", expr).replace("{,", "{")
-                queries.expression(path, substitute_grafana_variables(plain))
+    for query in custom_panel_queries(ctx.spec):
+        # a dashboard variable's value is chosen on screen: its matchers are not checked
+        plain = _VARIABLE_MATCHER.sub("", query.expr).replace("{,", "{")
+        queries.expression(query.path, substitute_grafana_variables(plain))
 
 
 def _duration(ms: int) -> str:

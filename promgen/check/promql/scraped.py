@@ -25,6 +25,7 @@ from promgen.check.promql.catalogue import (
     RECORDED,
     Catalogue,
     Series,
+    custom_panel_queries,
 )
 from promgen.core import conventions, exporters
 from promgen.errors import Problem
@@ -140,18 +141,13 @@ def unscraped(specs: list[LoadedSpec]) -> list[tuple[LoadedSpec, Problem]]:
                                  + (f"; add {series.source} to stack.exporters" if series.source in ("node", "postgres",
                                                                                                       "redis", "blackbox")
                                     else ""), "warning", index, expr)
-        for d, dashboard in enumerate(loaded.spec.dashboards.custom):
-            for p, panel in enumerate(dashboard.panels):
-                here: PathKey = ("dashboards", "custom", d, "panels", p)
-                queries = [(here + ("expr",), panel.expr)] if panel.expr is not None else []
-                queries += [(here + ("targets", t, "expr"), target.expr) for t, target in enumerate(panel.targets)]
-                for path, expr in queries:
-                    for series in _reads(expr, catalogue):
-                        reason = production.missing(series, service)
-                        if reason is not None:
-                            report(path, f"this panel has no data in production: {reason}; {_advice(series)}",
-                                   "warning", None)
-                            break
+        for query in custom_panel_queries(loaded.spec):
+            for series in _reads(query.expr, catalogue):
+                reason = production.missing(series, service)
+                if reason is not None:
+                    report(query.path, f"this panel has no data in production: {reason}; {_advice(series)}",
+                           "warning", None)
+                    break
     return found
 
 
