@@ -39,7 +39,12 @@ def weight(stack: Stack, which: Part) -> int:
 def affinity(stack: Stack, which: Part) -> Any:
     """A service's dashboards, which its runbook pages and Kubernetes ConfigMaps read too: those
     parts run after this one in the same worker, and take them from there."""
-    return None if which.service is None else ("service dashboards", which.service)
+    return dashboards_affinity(which.service)
+
+
+def dashboards_affinity(service: int | None) -> Any:
+    """The affinity of a part that reads the dashboards of service `service` (None: no service's)."""
+    return None if service is None else ("service dashboards", service)
 
 
 def part(stack: Stack, which: Part) -> Output:
@@ -56,17 +61,10 @@ def part(stack: Stack, which: Part) -> Output:
                 by_service=stack.fleet,
             ),
         }
-        if stack.fleet:
-            board = grafana.fleet_dashboard(stack)
-            out[conventions.dashboard_file(board["uid"], conventions.FLEET_DASHBOARD_FOLDER)] = dashboard_text(board)
+        out.update({path: dashboard_text(board) for path, board in grafana.fleet_files(stack).items()})
         return Output(files=out)
-    model = stack.services[which.service]
-    found, notes = grafana.service_dashboards(model)
-    output = Output(notes=[f"{model.service}: {note}" if stack.fleet else note for note in notes])
-    for dashboard in found:
-        output.files[conventions.dashboard_file(dashboard["uid"], model.service if stack.fleet else None)] = \
-            dashboard_text(dashboard)
-    return output
+    found, notes = grafana.service_files(stack, which.service)
+    return Output(files={path: dashboard_text(dashboard) for path, dashboard in found.items()}, notes=notes)
 
 
 def assemble(stack: Stack, outputs: list[Output]) -> Output:

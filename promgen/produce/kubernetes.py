@@ -18,7 +18,7 @@ from promgen.derive.alertmanager import config as am
 from promgen.derive.grafana import dashboards as grafana
 from promgen.derive.prometheus import config as prom
 from promgen.load.models import DashboardConfigMaps
-from promgen.produce.grafana import dashboard_text
+from promgen.produce.grafana import dashboard_text, dashboards_affinity
 from promgen.produce.parts.keys import service_reads
 from promgen.produce.registry import Output, service_weight
 from promgen.produce.templates import render_template
@@ -184,7 +184,7 @@ def weight(stack: Stack, which: Part) -> int:
 
 def affinity(stack: Stack, which: Part) -> Any:
     """A service's ConfigMaps hold its dashboards: made in the worker that made them (grafana's part)."""
-    return None if which.service is None else ("service dashboards", which.service)
+    return dashboards_affinity(which.service)
 
 
 def part(stack: Stack, which: Part) -> Output:

@@ -44,6 +44,7 @@ def runs_workers(stack: Stack, jobs: int) -> bool:
 
     return jobs > 1 and _weight(stack) >= MIN_PARALLEL_WEIGHT and workers.can_fork()
 
+
 # output name -> "module:function"; imported only when that output is rendered. Order is render order.
 PRODUCERS: dict[str, str] = {
     "prometheus": "promgen.produce.prometheus:files",

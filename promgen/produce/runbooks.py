@@ -10,6 +10,7 @@ from typing import Any
 
 from promgen.core.stack import Stack
 from promgen.derive import runbooks
+from promgen.produce.grafana import dashboards_affinity
 from promgen.produce.parts.keys import service_reads
 from promgen.produce.registry import Output, service_weight
 from promgen.produce.templates import render_template
@@ -38,7 +39,7 @@ def weight(stack: Stack, which: Part) -> int:
 
 def affinity(stack: Stack, which: Part) -> Any:
     """A service's pages read its dashboards: made in the worker that made them (grafana's part)."""
-    return ("service dashboards", which.service)
+    return dashboards_affinity(which.service)
 
 
 def part(stack: Stack, which: Part) -> Output:

@@ -7,7 +7,6 @@ computed in `grafana_layout`, never in templates.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from promgen.core import conventions
@@ -30,34 +29,22 @@ CUSTOM_SIZES = {"stat": (6, 6), "gauge": (6, 6), "bargauge": (12, 8), "table": (
                 "timeseries": (12, 8)}
 
 
-@dataclass
-class GrafanaData:
-    dashboards: dict[str, dict[str, Any]] = field(default_factory=dict)  # output path -> dashboard
-    datasources: list[dict[str, Any]] = field(default_factory=list)
-    providers: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+def service_files(stack: Stack, number: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Service `number`'s dashboards by output path (in its own folder when the stack has several),
+    and its notes (named by the service when it has)."""
+    model = stack.services[number]
+    found, notes = service_dashboards(model)
+    folder = model.service if stack.fleet else None
+    return ({conventions.dashboard_file(dashboard["uid"], folder): dashboard for dashboard in found},
+            [f"{model.service}: {note}" if stack.fleet else note for note in notes])
 
 
-def derive(stack: Stack) -> GrafanaData:
-    """Every service's dashboards (each in its own folder when there are several) and, for several,
-    the fleet dashboard; one set of data sources and dashboard providers."""
-    data = GrafanaData(datasources=datasources(stack), providers=providers(stack))
-    for model in stack.services:
-        found, notes = service_dashboards(model)
-        data.notes += [f"{model.service}: {note}" if stack.fleet else note for note in notes]
-        for dashboard in found:
-            _add(data, conventions.dashboard_file(dashboard["uid"], model.service if stack.fleet else None), dashboard)
-    if stack.fleet:
-        board = fleet_dashboard(stack)
-        _add(data, conventions.dashboard_file(board["uid"], conventions.FLEET_DASHBOARD_FOLDER), board)
-    return data
-
-
-def _add(data: GrafanaData, path: str, dashboard: dict[str, Any]) -> None:
-    uids = {existing["uid"] for existing in data.dashboards.values()}
-    if dashboard["uid"] in uids:  # the spec checks reject this; never overwrite silently
-        raise ValueError(f"two dashboards have the uid {dashboard['uid']!r}")
-    data.dashboards[path] = dashboard
+def fleet_files(stack: Stack) -> dict[str, dict[str, Any]]:
+    """The fleet dashboard by output path, for a stack of several services (none otherwise)."""
+    if not stack.fleet:
+        return {}
+    board = fleet_dashboard(stack)
+    return {conventions.dashboard_file(board["uid"], conventions.FLEET_DASHBOARD_FOLDER): board}
 
 
 @per_model

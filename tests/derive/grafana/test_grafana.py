@@ -237,13 +237,13 @@ def test_no_slo_dashboard_without_slos() -> None:
     assert "grafana/dashboards/promethium-slo.json" not in files
     model = build_model(spec_of("promethium").model_copy(update={"dashboards": spec_of("promethium").dashboards.model_copy(
         update={"generate": ["overview", "slo"]})}), "promgen.yaml")
-    assert grafana.derive(Stack((model,))).notes == ["no SLOs declared: the SLO dashboard is not generated"]
+    assert grafana.service_files(Stack((model,)), 0)[1] == ["no SLOs declared: the SLO dashboard is not generated"]
 
 
 def test_slo_windows_follow_the_time_scale() -> None:
     spec = spec_of("promptforge")
     model = build_model(spec, "promgen.yaml", RenderOptions(slo_time_scale=1 / 720))  # 30d -> 1h
-    dashboard = grafana.derive(Stack((model,))).dashboards["grafana/dashboards/promptforge-slo.json"]
+    dashboard = grafana.service_files(Stack((model,)), 0)[0]["grafana/dashboards/promptforge-slo.json"]
     queries = "\n".join(exprs(dashboard))
     assert "30d" not in queries
     for window in ("1h", *burn_rates.recorded_windows(3_600_000)):
@@ -255,9 +255,9 @@ def test_slo_windows_follow_the_time_scale() -> None:
 
 def test_uids_are_stable_when_the_spec_changes() -> None:
     spec = spec_of("promptforge")
-    before = set(grafana.derive(Stack((build_model(spec, "a.yaml"),))).dashboards)
+    before = set(grafana.service_files(Stack((build_model(spec, "a.yaml"),)), 0)[0])
     changed = spec.model_copy(update={"metrics": spec.metrics[:2], "slos": spec.slos[:1]})
-    after = set(grafana.derive(Stack((build_model(changed, "b.yaml"),))).dashboards)
+    after = set(grafana.service_files(Stack((build_model(changed, "b.yaml"),)), 0)[0])
     assert before == after == {
         "grafana/dashboards/promptforge-overview.json",
         "grafana/dashboards/promptforge-slo.json",
