@@ -10,17 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(
-    r"""
-    (?P<space>\s+|\#[^\n]*)
-  | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)
-  | (?P<duration>(?:[0-9]+(?:ms|y|w|d|h|m|s))+)(?![A-Za-z0-9_:.])
-  | (?P<number>0[xX][0-9a-fA-F]+|(?:[0-9]*\.)?[0-9]+(?:[eE][+-]?[0-9]+)?|(?:[Ii]nf|NaN)(?![A-Za-z0-9_:]))
-  | (?P<word>[A-Za-z_:][A-Za-z0-9_:.]*)
-  | (?P<operator>=~|!~|!=|==|<=|>=|[-+*/%^<>=(){}\[\],@:])
-    """,
-    re.VERBOSE,
+# PromQL's tokens by kind, in the order they are tried.
+_KINDS = (
+    ("space", r"\s+|\#[^\n]*"),
+    ("string", r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`"""),
+    ("duration", r"(?:[0-9]+(?:ms|y|w|d|h|m|s))+(?![A-Za-z0-9_:.])"),
+    ("number", r"0[xX][0-9a-fA-F]+|(?:[0-9]*\.)?[0-9]+(?:[eE][+-]?[0-9]+)?|(?:[Ii]nf|NaN)(?![A-Za-z0-9_:])"),
+    ("word", r"[A-Za-z_:][A-Za-z0-9_:.]*"),
+    ("operator", r"=~|!~|!=|==|<=|>=|[-+*/%^<>=(){}\[\],@:]"),
 )
+_TOKEN = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _KINDS))
 GROUPING = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
 
 
@@ -95,13 +94,8 @@ _MODIFIED = frozenset({"by", "without"})  # `sum by (job) (x)`: the aggregation'
 
 
 # The tokens `selectors` reads, as plain strings (one C call; spaces kept, so that what touches what
-# is known); a character no other alternative takes is a token of its own, which the scan refuses.
-_SCAN = re.compile(
-    r"""\s+|\#[^\n]*|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`"""
-    r"|(?:[0-9]+(?:ms|y|w|d|h|m|s))+(?![A-Za-z0-9_:.])|0[xX][0-9a-fA-F]+|(?:[0-9]*\.)?[0-9]+(?:[eE][+-]?[0-9]+)?"
-    r"|(?:[Ii]nf|NaN)(?![A-Za-z0-9_:])|[A-Za-z_:][A-Za-z0-9_:.]*|=~|!~|!=|==|<=|>=|[-+*/%^<>=(){}\[\],@:]|.",
-    re.DOTALL,
-)
+# is known); a character no other kind takes is a token of its own, which the scan refuses.
+_SCAN = re.compile("|".join(f"(?:{pattern})" for _kind, pattern in _KINDS) + "|.", re.DOTALL)
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_:")
 _NUMBERS = frozenset({"Inf", "inf", "NaN"})
 _SYMBOLS = frozenset({"=~", "!~", "!=", "==", "<=", ">=", *"-+*/%^<>=(){}[],@:"})
