@@ -58,6 +58,21 @@ class Problem:
             "message": self.message,
         }
 
+    def record(self) -> dict[str, object]:
+        """`as_dict` with the related files: what promgen's cache keeps (`from_record` reads it)."""
+        return {**self.as_dict(), "related": list(self.related)}
+
+    @staticmethod
+    def from_record(record: dict[str, object]) -> Problem | None:
+        """The problem `record` kept; None for a record of another form."""
+        file, line, column, message = (record.get(name) for name in ("file", "line", "column", "message"))
+        level, related = record.get("level"), record.get("related")
+        if not (isinstance(file, str) and isinstance(line, int) and isinstance(column, int)
+                and isinstance(message, str) and level in ("error", "warning") and isinstance(related, list)
+                and all(isinstance(other, str) for other in related)):
+            return None
+        return Problem(file, line, column, message, "error" if level == "error" else "warning", tuple(related))
+
 
 class PromgenError(Exception):
     """Base of every error that is the user's to fix (exit code 1)."""

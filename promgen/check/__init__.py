@@ -25,41 +25,26 @@ def check(loaded: LoadedSpec) -> list[Problem]:
 def check_remembered(loaded: LoadedSpec) -> list[Problem]:
     """`check`, or what it found in the very same files before (promgen.write.cache records it,
     outside any output directory, keyed by the files' digests and promgen's code)."""
+    from promgen.errors import Problem
     from promgen.write import cache
 
     key = _key(loaded)
     recorded = cache.recalled_checks(key) if key is not None else None
     if recorded is not None:
-        problems = [_problem(record) for record in recorded]
+        problems = [Problem.from_record(record) for record in recorded]
         if all(problems):
             return [problem for problem in problems if problem is not None]
     found = check(loaded)
     if key is not None:
-        cache.remember_checks(key, [{**p.as_dict(), "related": list(p.related)} for p in found])
+        cache.remember_checks(key, [problem.record() for problem in found])
     return found
 
 
 def _key(loaded: LoadedSpec) -> str | None:
     """The digest of everything `check` reads: the files the spec was read from, and the code."""
-    import hashlib
-    import json
-
-    from promgen.write.fingerprint import code_digest
+    from promgen.write.fingerprint import code_digest, digest
 
     if not loaded.document.sources:
         return None  # a document not read from files
-    text = json.dumps(["checks", code_digest(), loaded.document.sources], separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return digest(["checks", code_digest(), loaded.document.sources])
 
-
-def _problem(record: dict[str, object]) -> Problem | None:
-    """A recorded problem; None for a record of another form (the spec is then checked again)."""
-    from promgen.errors import Problem
-
-    file, line, column, message = (record.get(name) for name in ("file", "line", "column", "message"))
-    level, related = record.get("level"), record.get("related")
-    if not (isinstance(file, str) and isinstance(line, int) and isinstance(column, int) and isinstance(message, str)
-            and level in ("error", "warning") and isinstance(related, list)
-            and all(isinstance(other, str) for other in related)):
-        return None
-    return Problem(file, line, column, message, "error" if level == "error" else "warning", tuple(related))

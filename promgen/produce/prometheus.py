@@ -16,10 +16,11 @@ from promgen.core.model import Model, per_model
 from promgen.core.stack import Stack
 from promgen.derive.prometheus import config as derive
 from promgen.derive.prometheus.config import RuleFile
-from promgen.produce.parts.keys import digest, service_reads
+from promgen.produce.parts.keys import service_reads
 from promgen.produce.registry import Output, service_weight
 from promgen.produce.templates import render_template
 from promgen.testgen.layout import TestLayout
+from promgen.write.fingerprint import digest
 
 TESTS_PER_PART = 4  # test files a part synthesises: a changed SLO re-synthesises its part only; a task costs little
 

@@ -50,3 +50,19 @@ def code_digest() -> str:
         digest.update(hashlib.sha256((roots[root] / relative).read_bytes()).digest())
     digest.update(hashlib.sha256(schema_path().read_bytes()).digest())
     return digest.hexdigest()
+
+
+def digest(data: Any) -> str:
+    """sha256 of `data` as canonical JSON (Decimals by their exact text): what keys one part of a
+    render, or one spec's checks, in promgen's cache."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_plain)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _plain(value: object) -> str:
+    """Values of derived rules that JSON has no type for (Decimals), by their exact text."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"a value of type {type(value).__name__}")

@@ -4,13 +4,11 @@ by everything the render reads, so it is derived again whenever any input change
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from promgen.core.memo import ByObject
 from promgen.core.stack import Stack
-from promgen.write.fingerprint import code_digest
+from promgen.write.fingerprint import code_digest, digest
 
 
 def keys(stack: Stack, documents: list[Any], tasks: list[tuple[str, Any]], parted: dict[str, Any],
@@ -32,21 +30,6 @@ def keys(stack: Stack, documents: list[Any], tasks: list[tuple[str, Any]], parte
         except (TypeError, ValueError):
             found.append(None)
     return found
-
-
-def digest(data: Any) -> str:
-    """sha256 of `data` as canonical JSON (Decimals by their exact text)."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_plain)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _plain(value: object) -> str:
-    """Values of derived rules that JSON has no type for (Decimals), by their exact text."""
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"a value of type {type(value).__name__}")
 
 
 def has_coarse(parted: dict[str, Any], name: str) -> bool:
