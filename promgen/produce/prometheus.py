@@ -19,8 +19,9 @@ from promgen.derive.prometheus.config import RuleFile
 from promgen.produce.parts.keys import service_reads
 from promgen.produce.registry import Output, service_weight
 from promgen.produce.templates import render_template
-from promgen.testgen.layout import TestLayout
-from promgen.write.fingerprint import digest
+from promgen.testgen.layout import Reads, TestLayout, dependencies
+from promgen.write import cache
+from promgen.write.fingerprint import code_digest, digest
 
 TESTS_PER_PART = 4  # test files a part synthesises: a changed SLO re-synthesises its part only; a task costs little
 
@@ -71,7 +72,7 @@ def reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
     layout = _layout(model)
     files = []
     for number in which.files:
-        needed = layout.needed(number, scan=True)
+        needed = digests.needed(number)
         files.append({"paths": [layout.files[n].path for n in needed],
                       "groups": [digests.rule_file(n) for n in needed],
                       "slos": [digests.slo(index) for index in digests.burn_slos(needed)]})
@@ -104,11 +105,30 @@ class _ReadDigests:
         })
         self._files: dict[int, str] = {}
         self._slos: dict[int, str] = {}
+        self._needed: dict[int, list[int]] = {}
+        self._recorded = digest(self.layout.recorded_names())
 
     def rule_file(self, number: int) -> str:
         if number not in self._files:
             self._files[number] = digest(self.layout.files[number].groups)
         return self._files[number]
+
+    def needed(self, number: int) -> list[int]:
+        """The rule files test file `number` loads (TestLayout.needed), from what each rule file reads
+        as promgen's cache remembers it by the file's digest: a changed SLO's render asks this of
+        every test file, and reading the selectors of every rule again is most of what that costs."""
+        if number not in self._needed:
+            self._needed[number] = dependencies(number, self.layout.files, self.layout.index, self._reads)
+        return self._needed[number]
+
+    def _reads(self, number: int) -> Reads:
+        key = digest(["reads", code_digest(), self.rule_file(number), self._recorded])
+        remembered = cache.recalled_reads(key)
+        if remembered is not None:
+            return remembered
+        found = self.layout.reads(number, scan=True)
+        cache.remember_reads(key, found)
+        return found
 
     def slo(self, index: int) -> str:
         if index not in self._slos:

@@ -8,7 +8,7 @@ SLO's file too), never the others, so `promtool test rules` evaluates only the r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -102,22 +102,34 @@ def _scanned_reads(expr: str) -> Reads:
     return scanned if scanned is not None else _parsed_reads(expr)
 
 
-def dependencies(number: int, files: list[RuleFile], index: _RecordedIndex, scan: bool = False) -> list[int]:
-    """The rule files file `number` needs, itself included, in file order (`scan`: selectors read off
-    the text where they can be; the same answer)."""
+def file_reads(rule_file: RuleFile, index: _RecordedIndex, scan: bool = False) -> Reads:
+    """The selectors of recorded series the rules of `rule_file` read, each once, in rule order
+    (`scan`: read off the text where they can be, for a caller that will not synthesise the tests;
+    the same answer)."""
     reads = _scanned_reads if scan else _parsed_reads
+    found: dict[str, tuple[str, list[tuple[str, str, str]]]] = {}
+    for group in rule_file.groups:
+        for rule in group["rules"]:
+            if not index.recorded_names.intersection(_NAME_TOKENS(rule["expr"])):
+                continue  # most expressions name no recorded series (nor select by __name__)
+            for name, matchers in reads(rule["expr"]):
+                found.setdefault(repr((name, matchers)), (name, matchers))
+    return list(found.values())
+
+
+FileReads = Callable[[int], Reads]  # the recorded series a rule file (by index) reads
+
+
+def dependencies(number: int, files: list[RuleFile], index: _RecordedIndex, reads: FileReads) -> list[int]:
+    """The rule files file `number` needs, itself included, in file order."""
     needed = {number}
     pending = [number]
     while pending:
-        for group in files[pending.pop()].groups:
-            for rule in group["rules"]:
-                if not index.recorded_names.intersection(_NAME_TOKENS(rule["expr"])):
-                    continue  # most expressions name no recorded series (nor select by __name__)
-                for name, matchers in reads(rule["expr"]):
-                    for recorded in index.writing(name, matchers):
-                        if recorded.file not in needed:
-                            needed.add(recorded.file)
-                            pending.append(recorded.file)
+        for name, matchers in reads(pending.pop()):
+            for recorded in index.writing(name, matchers):
+                if recorded.file not in needed:
+                    needed.add(recorded.file)
+                    pending.append(recorded.file)
     return sorted(needed)
 
 
@@ -130,14 +142,24 @@ class TestLayout:
         self.files = files
         self.index = _RecordedIndex(files)
         self._needed: dict[int, list[int]] = {}
+        self._reads: dict[int, Reads] = {}
 
-    def needed(self, number: int, scan: bool = False) -> list[int]:
-        """The rule files test file `number` loads (memoised: a parallel render's keys ask before the
-        workers fork, and the workers inherit the answers). `scan` for a caller that will not
-        synthesise the tests: the keys of the render's parts."""
+    def needed(self, number: int) -> list[int]:
+        """The rule files test file `number` loads (memoised: the test synthesis asks again)."""
         if number not in self._needed:
-            self._needed[number] = dependencies(number, self.files, self.index, scan)
+            self._needed[number] = dependencies(number, self.files, self.index, self.reads)
         return self._needed[number]
+
+    def reads(self, number: int, scan: bool = False) -> Reads:
+        """The recorded series rule file `number` reads (file_reads; memoised: in a worker, the keys of
+        the part ask after its synthesis did)."""
+        if number not in self._reads:
+            self._reads[number] = file_reads(self.files[number], self.index, scan)
+        return self._reads[number]
+
+    def recorded_names(self) -> list[str]:
+        """The series the service's recording rules write: what `reads` looks for."""
+        return sorted(self.index.recorded_names)
 
     def tested(self) -> list[int]:
         """The rule files (by index) that hold alerts, so have a test file."""

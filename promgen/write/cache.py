@@ -11,6 +11,9 @@ DIR: not the manifest's digests, not a journal. This folder holds what promgen i
 - `parts/<part digest>.json`: the sha256 of every file one part of a render writes (a slice of a
   service's promtool tests, an output), keyed by the digest of exactly what that part reads, with its
   notes and counts. A render reuses a file of DIR only when its content has that digest.
+- `reads/<digest>.json`: the selectors of recorded series that one rule file's rules read, keyed by
+  the file's digest, the series its service records and promgen's code: which rule files a test
+  loads is known without reading every rule again.
 - `checks/<digest>.json`: the problems `validate`'s checks found in one spec, keyed by the digest of
   the files it was read from (the spec and its bases) and promgen's code: a fleet's unchanged specs
   are not checked again.
@@ -33,7 +36,8 @@ from pathlib import Path
 KEY_BYTES = 32
 RENDERS_KEPT = 256  # records of complete renders; the oldest go first
 PARTS_KEPT = 20_000  # records of render parts (a large service has hundreds); the oldest go first
-CHECKS_KEPT = 4096  # records of checked specs; the oldest go first
+CHECKS_KEPT = 4096
+READS_KEPT = 50_000  # records of what a rule file reads (one per SLO's rule file): the oldest go first  # records of checked specs; the oldest go first
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -169,6 +173,26 @@ def recalled_checks(key: str) -> list[dict[str, object]] | None:
     return problems if isinstance(problems, list) and all(isinstance(p, dict) for p in problems) else None
 
 
+def remember_reads(key: str, reads: list[tuple[str, list[tuple[str, str, str]]]]) -> None:
+    """Record the selectors of recorded series that the rule file of digest `key` reads."""
+    _remember("reads", key, {"reads": reads})
+
+
+def recalled_reads(key: str) -> list[tuple[str, list[tuple[str, str, str]]]] | None:
+    """What `remember_reads` recorded for `key`, or None (also for a record of another shape)."""
+    data = _recalled("reads", key)
+    reads = data.get("reads") if data is not None else None
+    if not isinstance(reads, list):
+        return None
+    found: list[tuple[str, list[tuple[str, str, str]]]] = []
+    for item in reads:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], list)
+                and all(isinstance(m, list) and len(m) == 3 and all(isinstance(x, str) for x in m) for m in item[1])):
+            return None
+        found.append((item[0], [(m[0], m[1], m[2]) for m in item[1]]))
+    return found
+
+
 def _remember(kind: str, key: str, record: dict[str, object]) -> bool:
     """`record` kept as `<kind>/<key>.json`; whether it was."""
     if not _DIGEST.match(key):
@@ -201,7 +225,9 @@ def has_parts() -> bool:
 
 
 def prune_parts() -> None:
+    """Keep the records of parts, and of what rule files read, to their limits."""
     _prune_past(directory() / "parts", PARTS_KEPT)
+    _prune_past(directory() / "reads", READS_KEPT)
 
 
 def _prune_past(folder: Path, kept: int) -> None:

@@ -169,6 +169,32 @@ def test_parts_whose_inputs_did_not_change_are_reused(tmp_path: Path, monkeypatc
     assert incremental == _render(tmp_path, changed, "cold", "cold-cache", monkeypatch)
 
 
+def test_a_changed_slo_reads_the_rules_of_its_own_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Which rule files each test loads (the test parts' keys) comes from what promgen's cache
+    remembers each rule file reads, by the file's digest: the render after one SLO changed reads the
+    rules of that SLO's file again, and of no other."""
+    from promgen.testgen import layout
+
+    spec = _base()
+    _render(tmp_path, spec, "out", "cache", monkeypatch)
+    assert len(list((tmp_path / "cache" / "reads").glob("*.json"))) >= len(spec["slos"])
+    changed = copy.deepcopy(spec)
+    changed["slos"][0]["objective"] = 95
+    scanned: list[str] = []
+    original = layout.file_reads
+
+    def counted(rule_file: Any, index: Any, scan: bool = False) -> Any:
+        if scan:
+            scanned.append(rule_file.path)
+        return original(rule_file, index, scan)
+
+    monkeypatch.setattr(layout, "file_reads", counted)
+    incremental = _render(tmp_path, changed, "out", "cache", monkeypatch)
+    assert len(scanned) == 1 and changed["slos"][0]["name"] in scanned[0]
+    monkeypatch.setattr(layout, "file_reads", original)
+    assert incremental == _render(tmp_path, changed, "cold", "cold-cache", monkeypatch)
+
+
 def test_a_file_edited_in_dir_is_derived_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The record vouches for content, not for a path: a test file a contributor edited (its manifest
     digest updated to match) is not reused, and the render writes promgen's own again."""

@@ -70,3 +70,18 @@ def test_a_torn_record_reuses_nothing(tmp_path: Path, cut: int) -> None:
     record = tmp_path / "cache" / "parts" / f"{KEY}.json"
     record.write_bytes(record.read_bytes()[:cut])
     assert reuse.recall(_dir(tmp_path, "rules\n"), [KEY]) == [None]
+
+
+def test_what_a_rule_file_reads_is_recalled_as_recorded() -> None:
+    reads = [("slo:sli_error:ratio_rate5m", [("slo", "=", "availability"), ("service", "=~", "a|b")]), ("up", [])]
+    cache.remember_reads(KEY, reads)
+    assert cache.recalled_reads(KEY) == reads
+    assert cache.recalled_reads("b" * 64) is None
+
+
+@pytest.mark.parametrize("reads", ['"x"', '[["x"]]', '[["x", [["slo", "="]]]]', '[[1, []]]', '[["x", [[1, "=", "a"]]]]'])
+def test_a_reads_record_of_another_shape_is_not_recalled(tmp_path: Path, reads: str) -> None:
+    folder = tmp_path / "cache" / "reads"
+    folder.mkdir(parents=True)
+    (folder / f"{KEY}.json").write_text(f'{{"key": "{KEY}", "reads": {reads}}}')
+    assert cache.recalled_reads(KEY) is None
