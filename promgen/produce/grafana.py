@@ -36,15 +36,18 @@ def weight(stack: Stack, which: Part) -> int:
     return 1 if which.service is None else service_weight(stack, which.service)
 
 
-def affinity(stack: Stack, which: Part) -> Any:
-    """A service's dashboards, which its runbook pages and Kubernetes ConfigMaps read too: those
-    parts run after this one in the same worker, and take them from there."""
-    return dashboards_affinity(which.service)
+def prepare(stack: Stack, which: Part) -> None:
+    """A service's dashboards and their texts, which its runbook pages and Kubernetes ConfigMaps read
+    too: made before the workers fork (registry.produce_all), so that every worker inherits them."""
+    prepare_dashboards(stack, which.service)
 
 
-def dashboards_affinity(service: int | None) -> Any:
-    """The affinity of a part that reads the dashboards of service `service` (None: no service's)."""
-    return None if service is None else ("service dashboards", service)
+def prepare_dashboards(stack: Stack, service: int | None) -> None:
+    """The `prepare` of a part that reads the dashboards of service `service` (None: no service's):
+    derived and written out once (both are memoised)."""
+    if service is not None:
+        for dashboard in grafana.service_dashboards(stack.services[service])[0]:
+            dashboard_text(dashboard)
 
 
 def part(stack: Stack, which: Part) -> Output:

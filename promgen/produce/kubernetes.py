@@ -18,7 +18,7 @@ from promgen.derive.alertmanager import config as am
 from promgen.derive.grafana import dashboards as grafana
 from promgen.derive.prometheus import config as prom
 from promgen.load.models import DashboardConfigMaps
-from promgen.produce.grafana import dashboard_text, dashboards_affinity
+from promgen.produce.grafana import dashboard_text, prepare_dashboards
 from promgen.produce.parts.keys import service_reads
 from promgen.produce.registry import Output, service_weight
 from promgen.produce.templates import render_template
@@ -182,9 +182,9 @@ def weight(stack: Stack, which: Part) -> int:
     return 1 if which.service is None else service_weight(stack, which.service)
 
 
-def affinity(stack: Stack, which: Part) -> Any:
-    """A service's ConfigMaps hold its dashboards: made in the worker that made them (grafana's part)."""
-    return dashboards_affinity(which.service)
+def prepare(stack: Stack, which: Part) -> None:
+    """A service's ConfigMaps hold its dashboards (grafana.prepare)."""
+    prepare_dashboards(stack, which.service)
 
 
 def part(stack: Stack, which: Part) -> Output:

@@ -114,15 +114,14 @@ def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reus
         output = producer(name)(stack) if which is None else parted[name].part(stack, which)
         return output, (reuse.keys(task, parted) if reuse is not None else [])
 
-    units = _units(stack, pending, parted)
-    weights = [sum(_task_weight(stack, pending[at], parted) for at in unit) for unit in units]
-    made = workers.run_all(lambda unit: [work(pending[at]) for at in unit], units, jobs, weights, gate)
-    by_task = {at: result for unit, results in zip(units, made) for at, result in zip(unit, results)}
-    computed = iter(by_task[at] for at in range(len(pending)))
+    if jobs > 1:
+        _prepare(stack, pending, parted, gate)
+    weights = [_task_weight(stack, task, parted) for task in pending]
+    made = iter(workers.run_all(work, pending, jobs, weights, gate))
     done: list[Output] = []
     for found in recalled:
         if found is None:
-            found, keys = next(computed)
+            found, keys = next(made)
             if reuse is not None:
                 reuse.remember(keys, found)
         done.append(found)
@@ -141,16 +140,18 @@ def produce_all(stack: Stack, only: list[str] | None = None, jobs: int = 1, reus
     return results
 
 
-def _units(stack: Stack, pending: list[Task], parted: dict[str, Any]) -> list[list[int]]:
-    """The pending tasks (by index) in units of work: the parts of one `affinity` (what its producer
-    says a part shares with other outputs' parts: one service's dashboards, which its Grafana, runbook
-    and Kubernetes parts all read) run in one worker, in task order, deriving what they share once."""
-    units: dict[Any, list[int]] = {}
-    for at, (name, which) in enumerate(pending):
-        affinity = getattr(parted.get(name), "affinity", None)
-        shared = affinity(stack, which) if affinity is not None and which is not None else None
-        units.setdefault(("alone", at) if shared is None else ("shared", shared), []).append(at)
-    return list(units.values())
+def _prepare(stack: Stack, pending: list[Task], parted: dict[str, Any], gate: Gate | None) -> None:
+    """What several pending parts read (a producer's `prepare`: one service's dashboards, which its
+    Grafana, runbook and Kubernetes parts all read), derived here, before the workers fork: each
+    worker inherits it, rather than deriving it again or running those parts one after another."""
+    from promgen.produce.parts.workers import Stopped
+
+    for name, which in pending:
+        prepare = getattr(parted.get(name), "prepare", None)
+        if prepare is not None and which is not None:
+            if gate is not None and gate(False):
+                raise Stopped
+            prepare(stack, which)
 
 
 def _task_weight(stack: Stack, task: Task, parted: dict[str, Any]) -> float:

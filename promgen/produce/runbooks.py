@@ -10,7 +10,7 @@ from typing import Any
 
 from promgen.core.stack import Stack
 from promgen.derive import runbooks
-from promgen.produce.grafana import dashboards_affinity
+from promgen.produce.grafana import prepare_dashboards
 from promgen.produce.parts.keys import service_reads
 from promgen.produce.registry import Output, service_weight
 from promgen.produce.templates import render_template
@@ -37,9 +37,9 @@ def weight(stack: Stack, which: Part) -> int:
     return service_weight(stack, which.service)
 
 
-def affinity(stack: Stack, which: Part) -> Any:
-    """A service's pages read its dashboards: made in the worker that made them (grafana's part)."""
-    return dashboards_affinity(which.service)
+def prepare(stack: Stack, which: Part) -> None:
+    """A service's pages read its dashboards (grafana.prepare)."""
+    prepare_dashboards(stack, which.service)
 
 
 def part(stack: Stack, which: Part) -> Output:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,15 +90,41 @@ def test_the_heaviest_parts_start_first_and_come_back_in_task_order(tmp_path: Pa
     assert all(started[n] >= 1 for n in range(4))  # each light one after a heavy one was done
 
 
-def test_one_services_dashboards_runbooks_and_kubernetes_parts_run_in_one_unit(tmp_path: Path) -> None:
-    """They all read the service's dashboards: derived once, in the worker that runs the unit."""
+def test_a_services_dashboards_are_derived_once_before_the_workers_fork(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its Grafana, runbook and Kubernetes parts all read them (each producer's `prepare`): derived in
+    this process, once per service, and inherited by every worker."""
+    import os
+
+    from promgen.derive.grafana import thresholds
+
+    monkeypatch.setattr(registry, "MIN_PARALLEL_WEIGHT", 0)
+    log = tmp_path / "derived.log"
+    original = thresholds.draw
+
+    def draw(model: Any, dashboards: Any) -> None:  # once per service_dashboards derivation
+        with log.open("a", encoding="utf-8") as stream:
+            stream.write(f"{os.getpid()} {model.service}\n")
+        original(model, dashboards)
+
+    monkeypatch.setattr(thresholds, "draw", draw)
     stack, _ = load_stack([PLATFORM])
-    parted = {name: registry._parted(name) for name in ("grafana", "runbooks", "kubernetes")}
-    pending = [(name, which) for name, module in parted.items() for which in module.parts(stack)]
-    units = registry._units(stack, pending, parted)
-    for number, model in enumerate(stack.services):
-        together = [unit for unit in units if any(getattr(pending[at][1], "service", None) == number for at in unit)]
-        assert len(together) == 1, model.service
-        assert sorted(pending[at][0] for at in together[0]) == ["grafana", "kubernetes", "runbooks"]
-    shared = [unit for unit in units if all(getattr(pending[at][1], "service", 0) is None for at in unit)]
-    assert sorted(len(unit) for unit in shared) == [1, 1]  # grafana's and kubernetes' shared parts, each alone
+    serial = registry.produce_all(load_stack([PLATFORM])[0], None, 1)
+    log.unlink()
+    parallel = registry.produce_all(stack, None, 2)
+    derived = log.read_text(encoding="utf-8").split("\n")[:-1]
+    assert sorted(derived) == sorted(f"{os.getpid()} {model.service}" for model in stack.services)
+    assert {name: output.files for name, output in parallel.items()} == \
+        {name: output.files for name, output in serial.items()}
+
+
+def test_a_failed_check_stops_the_render_before_it_prepares(monkeypatch: pytest.MonkeyPatch) -> None:
+    from promgen.produce import grafana
+
+    monkeypatch.setattr(registry, "MIN_PARALLEL_WEIGHT", 0)
+    prepared: list[Any] = []
+    monkeypatch.setattr(grafana, "prepare", lambda stack, which: prepared.append(which))
+    stack, _ = load_stack([PLATFORM])
+    with pytest.raises(workers.Stopped):
+        registry.produce_all(stack, ["grafana"], 2, gate=lambda block: True)
+    assert prepared == []
