@@ -17,20 +17,21 @@ from promgen.core.stack import Stack
 from promgen.derive.prometheus import config as derive
 from promgen.derive.prometheus.config import RuleFile
 from promgen.produce.parts.keys import service_reads
-from promgen.produce.registry import Output, service_weight
+from promgen.produce.registry import Output
 from promgen.produce.templates import render_template
 from promgen.testgen.layout import Reads, TestLayout, dependencies
 from promgen.write import cache
 from promgen.write.fingerprint import code_digest, digest
 
 TESTS_PER_PART = 4  # test files a part synthesises: a changed SLO re-synthesises its part only; a task costs little
+RULES_PER_PART = 32  # rule files a part writes out (each an SLO's, or a group of alerts): cheap, one by one
 
 
 @dataclass(frozen=True)
 class Part:
     kind: str  # "config", "rules" or "tests"
     service: int = 0  # index into the stack's services
-    files: tuple[int, ...] = ()  # "tests": the rule files (by index) whose test files it writes
+    files: tuple[int, ...] = ()  # the rule files (by index) it writes ("rules"), or whose test files it writes
 
 
 def files(stack: Stack) -> Output:
@@ -52,7 +53,9 @@ def parts(stack: Stack) -> list[Part]:
     found = [Part("config")]
     for number, model in enumerate(stack.services):
         layout = _layout(model)
-        found.append(Part("rules", number))
+        every = range(len(layout.files))
+        found += [Part("rules", number, tuple(every[at:at + RULES_PER_PART]))
+                  for at in range(0, max(len(every), 1), RULES_PER_PART)]
         tested = layout.tested()
         found += [Part("tests", number, tuple(tested[at:at + TESTS_PER_PART]))
                   for at in range(0, len(tested), TESTS_PER_PART)]
@@ -60,15 +63,19 @@ def parts(stack: Stack) -> list[Part]:
 
 
 def reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
-    """What a tests part reads, as plain data (its digest keys the part's reuse): the service's spec
-    without its SLOs and alerts (metrics, targets, versions, options reach every test), the latency
-    thresholds of every SLO (a histogram without declared buckets gets them as bounds), and for each
-    of its test files the rule files it loads and the SLOs whose burn alerts they hold. None for the
-    other parts: they read the whole stack."""
-    if which.kind != "tests":
+    """What a part of a service reads, as plain data (its digest keys the part's reuse). A rules part:
+    its rule files and how their groups are headed. A tests part: the service's spec without its SLOs
+    and alerts (metrics, targets, versions, options reach every test), the latency thresholds of
+    every SLO (a histogram without declared buckets gets them as bounds), and for each of its test
+    files the rule files it loads and the SLOs whose burn alerts they hold. None for the config: it
+    reads the whole stack."""
+    if which.kind == "config":
         return None
     model = stack.services[which.service]
     digests = _read_digests(model, documents[which.service])
+    if which.kind == "rules":
+        return {"header": model.header_for("prometheus"), "interval": derive.group_interval(model, stack),
+                "files": [[digests.layout.files[n].path, digests.rule_file(n)] for n in which.files]}
     layout = _layout(model)
     files = []
     for number in which.files:
@@ -80,10 +87,10 @@ def reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
 
 
 def coarse_reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
-    """A tests part keyed by its whole service (its spec as loaded and which test files it writes):
-    found without looking for the rule files each test loads, so a fleet's unchanged services are
-    recognised at once."""
-    if which.kind != "tests":
+    """A part of a service keyed by the whole service (its spec as loaded and which files the part
+    writes): found without digesting rule files or looking for the rule files each test loads, so a
+    fleet's unchanged services are recognised at once."""
+    if which.kind == "config":
         return None
     return {"service": service_reads(stack, which.service, documents), "files": list(which.files)}
 
@@ -109,8 +116,9 @@ class _ReadDigests:
         self._recorded = digest(self.layout.recorded_names())
 
     def rule_file(self, number: int) -> str:
+        """The digest of rule file `number`'s groups and the comment above each."""
         if number not in self._files:
-            self._files[number] = digest(self.layout.files[number].groups)
+            self._files[number] = digest(self.layout.files[number].sections)
         return self._files[number]
 
     def needed(self, number: int) -> list[int]:
@@ -148,10 +156,11 @@ def _read_digests(model: Model, document: dict[str, Any]) -> _ReadDigests:
 
 
 def weight(stack: Stack, which: Part) -> int:
-    """A slice of tests weighs its test files (a few alerts each); the rule files, their service."""
+    """A slice of tests weighs its test files (a few alerts each); writing out rule files costs a
+    fraction of synthesising their tests."""
     if which.kind == "tests":
         return len(which.files)
-    return service_weight(stack, which.service) if which.kind == "rules" else 1
+    return max(1, len(which.files) // 8) if which.kind == "rules" else 1
 
 
 def part(stack: Stack, which: Part) -> Output:
@@ -160,10 +169,10 @@ def part(stack: Stack, which: Part) -> Output:
             "prometheus/prometheus.yml.j2", header=stack.header_for("prometheus"), config=derive.stack_config(stack))})
     model = stack.services[which.service]
     header = model.header_for("prometheus")
-    rule_files = _rule_files(model)
     output = Output()
     if which.kind == "rules":
         interval = derive.group_interval(model, stack)
+        rule_files = [_rule_files(model)[n] for n in which.files]
         for rule_file in rule_files:
             sections = tuple((comment, {**group, "interval": interval} if interval else group)
                              for comment, group in rule_file.sections)
@@ -194,11 +203,12 @@ def assemble(stack: Stack, outputs: list[Output]) -> Output:
     for number, model in enumerate(stack.services):
         prefix = f"{model.service}: " if stack.fleet else ""
         members = service_parts.get(number, [])
-        rules = next(output for which, output in members if which.kind == "rules")
+        rules = [output for which, output in members if which.kind == "rules"]
         tests = [output for which, output in members if which.kind == "tests"]
-        stats = {**rules.stats, "tests": sum(output.stats["tests"] for output in tests)}
+        stats = {key: sum(output.stats.get(key, 0) for output in rules) for key in ("rules", "alerts", "recording rules")}
+        stats["tests"] = sum(output.stats["tests"] for output in tests)
         for key, count in stats.items():
             assembled.stats[key] = assembled.stats.get(key, 0) + count
         assembled.notes += [prefix + note for output in tests for note in output.notes]
-        assembled.notes += [prefix + note for note in rules.notes]
+        assembled.notes += [prefix + note for output in rules for note in output.notes]
     return assembled

@@ -195,6 +195,33 @@ def test_a_changed_slo_reads_the_rules_of_its_own_file_only(tmp_path: Path, monk
     assert incremental == _render(tmp_path, changed, "cold", "cold-cache", monkeypatch)
 
 
+def test_a_changed_slo_writes_out_its_own_rule_file_and_tests_only(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service's rule files are written out in slices, each keyed by the digests of its files: after
+    one SLO changed, one slice of rule files and one slice of tests are made again, the rest reused."""
+    from promgen.produce import prometheus
+
+    monkeypatch.setattr(prometheus, "RULES_PER_PART", 2)
+    spec = _base()
+    _render(tmp_path, spec, "out", "cache", monkeypatch)
+    changed = copy.deepcopy(spec)
+    changed["slos"][0]["objective"] = 95
+    made: list[prometheus.Part] = []
+    original = prometheus.part
+
+    def part(stack: Any, which: prometheus.Part) -> Any:
+        made.append(which)
+        return original(stack, which)
+
+    monkeypatch.setattr(prometheus, "part", part)
+    incremental = _render(tmp_path, changed, "out", "cache", monkeypatch)
+    assert sorted(which.kind for which in made) == ["config", "rules", "tests"], made
+    rules = len([p for p in prometheus.parts(render.load_stack(tmp_path / "spec.yaml")[0]) if p.kind == "rules"])
+    assert rules > 5  # the render had many slices of rule files to choose from
+    monkeypatch.setattr(prometheus, "part", original)
+    assert incremental == _render(tmp_path, changed, "cold", "cold-cache", monkeypatch)
+
+
 def test_a_file_edited_in_dir_is_derived_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The record vouches for content, not for a path: a test file a contributor edited (its manifest
     digest updated to match) is not reused, and the render writes promgen's own again."""
