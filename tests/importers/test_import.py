@@ -218,6 +218,7 @@ def test_every_imported_slo_has_its_source_formula() -> None:
         assert listed <= slos and slos - listed <= {"queue-processing-relaxed", "grpc-latency-native"}, (path, slos, listed)
 
 
+@pytest.mark.slow  # promtool evaluates every imported SLO's rules for a day of series: most of a minute
 @pytest.mark.parametrize("mode", ["exact", "chained"])  # apart, so that the two run side by side
 @pytest.mark.parametrize("release", ["oldest", "newest"])
 def test_recorded_error_ratios_equal_the_source_formula(tmp_path: Path, release: str, mode: str) -> None:

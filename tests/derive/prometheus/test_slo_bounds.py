@@ -119,7 +119,7 @@ def test_random_step_and_burst_traffic_stays_in_bounds(tmp_path: Path) -> None:
     """Each drawn traffic is one promtool test group; the groups of all examples run in one promtool."""
     groups: list[dict[str, Any]] = []
 
-    @settings(max_examples=40 if in_ci() else 12, derandomize=True, deadline=None,
+    @settings(max_examples=40 if in_ci() else 6, derandomize=True, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
     @given(traffic())
     def collect(drawn: tuple[list[float], list[float]]) -> None:
