@@ -43,8 +43,8 @@ from tests.support import ROOT, in_ci, prometheus_judgements, write_tree
 
 DISPLAY = "property.yaml"
 SCHEMA: dict[str, Any] = json.loads((ROOT / "specs" / "promgen.schema.json").read_text())
-EXAMPLES = int(os.environ.get("PROMGEN_PROPERTY_EXAMPLES", "2000" if in_ci() else "300"))
-JUDGED = int(os.environ.get("PROMGEN_PROPERTY_JUDGED", "300" if in_ci() else "60"))
+EXAMPLES = int(os.environ.get("PROMGEN_PROPERTY_EXAMPLES", "2000" if in_ci() else "200"))
+JUDGED = int(os.environ.get("PROMGEN_PROPERTY_JUDGED", "300" if in_ci() else "40"))
 SETTINGS = settings(
     max_examples=EXAMPLES, derandomize=in_ci(), deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
