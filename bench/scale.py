@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -37,20 +36,23 @@ class Run(NamedTuple):
     cpu: float  # seconds, user + kernel
     kernel: float  # seconds of it in the kernel
     wall: float
-    rss: float  # MB: ru_maxrss of the largest child so far
+    rss: float  # MB: the peak RSS of the largest process of this run (the command or a worker it forked)
 
 
 def cpu_run(command: list[str]) -> Run:
-    """What one child process of `command` cost."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode not in (0, 1) or (done.returncode == 1 and "--check" not in command):
-        sys.exit(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr.decode()[-3000:]}")
-    kernel = after.ru_stime - before.ru_stime
-    return Run((after.ru_utime - before.ru_utime) + kernel, kernel, wall, after.ru_maxrss / 1024)  # kB on Linux
+    """What one child process of `command` cost, with the processes it waited for (its workers):
+    the rusage that wait4 gives for that child alone (RUSAGE_CHILDREN's peak RSS is the largest of
+    every child this process ever had)."""
+    with tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        child.returncode = code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1) or (code == 1 and "--check" not in command):
+            stderr.seek(0)
+            sys.exit(f"{' '.join(command)} exited {code}:\n{stderr.read().decode()[-3000:]}")
+    return Run(usage.ru_utime + usage.ru_stime, usage.ru_stime, wall, usage.ru_maxrss / 1024)  # kB on Linux
 
 
 def peak_rss(command: list[str]) -> float:
