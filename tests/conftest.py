@@ -27,32 +27,41 @@ def run_promgen(*args: str, cwd: Path | None = None, stdin: str | None = None) -
     )
 
 
-def validate_in_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`promgen validate ARGS` through the code `main` runs for it (argument parsing, the command,
-    the one place errors become exit codes), without starting an interpreter: the bad-input corpora
-    run it hundreds of times. Only for inputs that cannot hang (the tests of FIFOs and endless
-    files start a real process)."""
+def promgen_in_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`promgen ARGS` through the code `main` runs (argument parsing, the command, the one place errors
+    become exit codes; promgen.cli.main.run), without starting an interpreter: for the many tests whose
+    point is what a command does, not the process. Only for inputs that cannot hang, and never where
+    the process is the point (FIFOs and endless files, signals, renders running side by side, stdin):
+    those start one with run_promgen."""
     import contextlib
     import io
 
     from promgen.cli import main as cli
 
-    plain = cli.plain_validate(list(args))
-    assert plain is not None, f"not a plain `validate` call: {args}"
     out, err = io.StringIO(), io.StringIO()
     before = os.getcwd()
     os.chdir(cwd or ROOT)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.run_validate(*plain)
+            code = cli.run(list(args), prog_name=f"{Path(sys.executable).name} -m promgen")
     finally:
         os.chdir(before)
     return subprocess.CompletedProcess(["promgen", *args], code, out.getvalue(), err.getvalue())
 
 
+def validate_in_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`promgen validate ARGS` in this process (promgen_in_process): the bad-input corpora run it
+    hundreds of times."""
+    from promgen.cli import main as cli
+
+    assert cli.plain_validate(list(args)) is not None, f"not a plain `validate` call: {args}"
+    return promgen_in_process(*args, cwd=cwd)
+
+
 @pytest.fixture
 def promgen_cli():
-    return run_promgen
+    """`promgen ARGS` in this process (promgen_in_process)."""
+    return promgen_in_process
 
 
 # --- tiers ------------------------------------------------------------------------------------

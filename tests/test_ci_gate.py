@@ -12,7 +12,7 @@ import pytest
 
 from promgen.core.conventions import MANIFEST_FILE
 from promgen.load import inputs
-from tests.conftest import run_promgen
+from tests.conftest import promgen_in_process
 from tests.support import ROOT
 
 PLATFORM = ROOT / "examples" / "platform"
@@ -63,7 +63,7 @@ def test_extends_outside_the_repository_needs_its_folder_allowed(how: str, tmp_p
     target = "../../shared/org.yaml" if how != "absolute" else str(shared / "org.yaml")
     base.write_text(base.read_text().replace("extends: org.yaml", f"extends: {target}"))
     spec = top / "monitoring" / "promptforge.yaml"
-    refused = run_promgen("validate", str(spec))
+    refused = promgen_in_process("validate", str(spec))
     assert refused.returncode == 1
     assert "PROMGEN_EXTENDS_FROM" in refused.stdout + refused.stderr
     assert ("outside the spec's repository" if how != "absolute" else "absolute path") in refused.stdout
@@ -78,7 +78,7 @@ def test_extends_outside_the_repository_needs_its_folder_allowed(how: str, tmp_p
 
 def test_extends_inside_the_repository_needs_nothing(tmp_path: Path) -> None:
     top = repository(tmp_path)
-    assert run_promgen("validate", str(top / "monitoring")).returncode == 0
+    assert promgen_in_process("validate", str(top / "monitoring")).returncode == 0
 
 
 def test_a_link_in_an_import_folder_is_refused_not_followed(tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_a_link_in_an_import_folder_is_refused_not_followed(tmp_path: Path) -> N
     folder = tmp_path / "sloth"
     folder.mkdir()
     (folder / "a.yaml").symlink_to(outside)
-    result = run_promgen("import", "sloth", str(folder))
+    result = promgen_in_process("import", "sloth", str(folder))
     assert result.returncode == 1
     assert "is a symbolic link" in result.stderr and "secret" not in result.stderr + result.stdout
 
@@ -128,7 +128,7 @@ def test_a_wrong_type_in_an_import_source_is_a_positioned_error(tool: str, text:
                                                                 tmp_path: Path) -> None:
     source = tmp_path / f"{tool}.yaml"
     source.write_text(text)
-    result = run_promgen("import", tool, str(source))
+    result = promgen_in_process("import", tool, str(source))
     assert result.returncode == 1
     assert result.stderr.strip() == f"{source}:{where}", result.stderr
 
@@ -136,11 +136,11 @@ def test_a_wrong_type_in_an_import_source_is_a_positioned_error(tool: str, text:
 def test_an_oversized_manifest_entry_is_a_short_error(tmp_path: Path) -> None:
     spec = ROOT / "examples" / "promptforge" / "promgen.yaml"
     out = tmp_path / "out"
-    assert run_promgen("render", str(spec), "-o", str(out), "-q").returncode == 0
+    assert promgen_in_process("render", str(spec), "-o", str(out), "-q").returncode == 0
     manifest = json.loads((out / MANIFEST_FILE).read_text())
     manifest["files"]["a" * 100_000] = {"output": "prometheus", "sha256": "0" * 64}
     (out / MANIFEST_FILE).write_text(json.dumps(manifest))
-    result = run_promgen("render", str(spec), "-o", str(out))
+    result = promgen_in_process("render", str(spec), "-o", str(out))
     assert result.returncode == 1
     assert "internal error" not in result.stderr
     assert "is not a valid promgen manifest" in result.stderr and "(100002 characters)" in result.stderr
@@ -149,7 +149,7 @@ def test_an_oversized_manifest_entry_is_a_short_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case", ["secret_in_channel_type", "secret_in_static_target"])
 def test_a_value_that_may_hold_a_secret_is_never_quoted(case: str) -> None:
-    result = run_promgen("validate", str(ROOT / "tests" / "invalid" / f"{case}.yaml"))
+    result = promgen_in_process("validate", str(ROOT / "tests" / "invalid" / f"{case}.yaml"))
     assert result.returncode == 1
     assert "hunter2" not in result.stdout + result.stderr
     assert "may hold a credential (not shown)" in result.stdout

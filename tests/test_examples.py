@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import run_promgen
+from tests.conftest import promgen_in_process
 from tests.support import EXAMPLE_NAMES, EXAMPLES, ROOT
 
 
@@ -17,7 +17,7 @@ def test_there_are_at_least_five_examples() -> None:
 @pytest.mark.parametrize("example", EXAMPLES, ids=EXAMPLE_NAMES)
 def test_example_validates(example) -> None:
     rel = example.relative_to(ROOT).as_posix()
-    result = run_promgen("validate", rel)
+    result = promgen_in_process("validate", rel)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "Traceback" not in output
@@ -27,7 +27,7 @@ def test_example_validates(example) -> None:
 @pytest.mark.parametrize("example", EXAMPLES, ids=EXAMPLE_NAMES)
 def test_example_has_no_warnings(example) -> None:
     rel = example.relative_to(ROOT).as_posix()
-    result = run_promgen("validate", "--format", "json", rel)
+    result = promgen_in_process("validate", "--format", "json", rel)
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["valid"] is True
@@ -39,7 +39,7 @@ def test_seed_examples_together_are_one_stack_with_conflicts() -> None:
     own `slack-alerts` channel and SMTP server, which one Alertmanager cannot hold; validate says so
     for each later spec, pointing at both files."""
     rels = [p.relative_to(ROOT).as_posix() for p in EXAMPLES]
-    result = run_promgen("validate", *rels)
+    result = promgen_in_process("validate", *rels)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     # the first spec has no problem of its own, but later ones conflict with it: it is not valid either

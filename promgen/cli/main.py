@@ -45,6 +45,12 @@ def plain_validate(arguments: list[str]) -> tuple[list[Path], str] | None:
 
 def main() -> None:
     """Console-script entry point."""
+    _hard_exit(run(sys.argv[1:]))
+
+
+def run(argv: list[str], prog_name: str | None = None) -> int:
+    """promgen with the arguments `argv`, to its exit code (what `main` runs before it leaves; the
+    tests call it in-process)."""
     # pydantic looks for plugins among every installed distribution's entry points the first time a
     # model validates: a fifth of a cold `validate` in a full environment, and promgen uses none.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
@@ -53,20 +59,23 @@ def main() -> None:
     # thresholds the cyclic collector rescans them all hundreds of times, a third of a large render.
     gc.set_threshold(50_000, 20, 100)
     try:
-        plain = plain_validate(sys.argv[1:])
+        plain = plain_validate(argv)
         if plain is not None:
             code: int | str | None = run_validate(*plain)
         else:
             from promgen.cli.app import app
 
-            app()
+            app(args=argv, prog_name=prog_name)
             code = 0
     except SystemExit as done:
         code = done.code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         code = 130
-    _hard_exit(code)
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        return 1
+    return code or 0
 
 
 PYDANTIC_PLUGIN_LOADER = "pydantic.plugin._loader"
@@ -102,19 +111,16 @@ def run_validate(specs: list[Path], output_format: str) -> int:
     return exit_code(lambda: command.run(specs, output_format), ", ".join(map(str, specs)))
 
 
-def _hard_exit(code: int | str | None) -> None:
+def _hard_exit(code: int) -> None:
     """Flush and leave without tearing the interpreter down.
 
     Freeing every pydantic, typer and Jinja object at exit costs a cold `promgen validate` about
     a sixth of its run time, and promgen has nothing left to clean up once a command returned
     (writes are complete and closed). mypy exits the same way.
     """
-    if isinstance(code, str):
-        print(code, file=sys.stderr)
-        code = 1
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (`promgen ... | head`) or stream
             pass
-    os._exit(code or 0)
+    os._exit(code)

@@ -12,7 +12,7 @@ import yaml
 from promgen.cli.init import starter_spec
 from promgen.cli.render import plan
 from promgen.errors import PromgenError
-from tests.conftest import run_promgen
+from tests.conftest import promgen_in_process
 from tests.support import YamlSnapshot, judge, write_tree
 
 
@@ -27,11 +27,11 @@ def test_starter_spec(snapshot_yaml) -> None:
 
 
 def test_init_writes_a_spec_that_validates(tmp_path: Path) -> None:
-    result = run_promgen("init", cwd=tmp_path)
+    result = promgen_in_process("init", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     spec = tmp_path / "promgen.yaml"
     assert result.stdout.startswith("wrote promgen.yaml")
-    validated = run_promgen("validate", "promgen.yaml", cwd=tmp_path)
+    validated = promgen_in_process("validate", "promgen.yaml", cwd=tmp_path)
     assert validated.returncode == 0, validated.stdout + validated.stderr
     assert validated.stdout.startswith("promgen.yaml: ok (")
     assert "warning" not in validated.stdout
@@ -40,17 +40,17 @@ def test_init_writes_a_spec_that_validates(tmp_path: Path) -> None:
 
 
 def test_init_service_name_and_path(tmp_path: Path) -> None:
-    result = run_promgen("init", "svc/monitoring.yaml", "--service", "checkout", cwd=tmp_path)
+    result = promgen_in_process("init", "svc/monitoring.yaml", "--service", "checkout", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     spec = yaml.safe_load((tmp_path / "svc" / "monitoring.yaml").read_text())
     assert spec["service"]["name"] == "checkout"
     assert spec["scrape"]["targets"][0]["job"] == "checkout"
-    assert run_promgen("validate", "svc/monitoring.yaml", cwd=tmp_path).returncode == 0
+    assert promgen_in_process("validate", "svc/monitoring.yaml", cwd=tmp_path).returncode == 0
 
 
 def test_init_into_a_directory_writes_promgen_yaml_there(tmp_path: Path) -> None:
     (tmp_path / "svc").mkdir()
-    result = run_promgen("init", "svc", cwd=tmp_path)
+    result = promgen_in_process("init", "svc", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "svc" / "promgen.yaml").is_file()
 
@@ -58,21 +58,21 @@ def test_init_into_a_directory_writes_promgen_yaml_there(tmp_path: Path) -> None
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     spec = tmp_path / "promgen.yaml"
     spec.write_text("# mine\n")
-    result = run_promgen("init", cwd=tmp_path)
+    result = promgen_in_process("init", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == "error: promgen.yaml already exists; promgen init never overwrites a file\n"
     assert spec.read_text() == "# mine\n"
 
 
 def test_init_twice_keeps_the_first(tmp_path: Path) -> None:
-    assert run_promgen("init", "--service", "first", cwd=tmp_path).returncode == 0
-    second = run_promgen("init", "--service", "second", cwd=tmp_path)
+    assert promgen_in_process("init", "--service", "first", cwd=tmp_path).returncode == 0
+    second = promgen_in_process("init", "--service", "second", cwd=tmp_path)
     assert second.returncode == 1 and "Traceback" not in second.stderr
     assert yaml.safe_load((tmp_path / "promgen.yaml").read_text())["service"]["name"] == "first"
 
 
 def test_init_rejects_a_bad_service_name(tmp_path: Path) -> None:
-    result = run_promgen("init", "--service", "../Bad", cwd=tmp_path)
+    result = promgen_in_process("init", "--service", "../Bad", cwd=tmp_path)
     assert result.returncode == 1
     assert "service name '../Bad' is not valid" in result.stderr
     assert list(tmp_path.iterdir()) == []

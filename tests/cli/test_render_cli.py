@@ -21,7 +21,7 @@ from promgen.core.conventions import MANIFEST_FILE
 from promgen.produce import registry as outputs
 from promgen.produce.registry import Output
 from promgen.write.files import Changes, sha256
-from tests.conftest import run_promgen
+from tests.conftest import promgen_in_process
 from tests.support import EXAMPLE_NAMES, ROOT, judge, rendered
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -48,7 +48,7 @@ def stack(tmp_path: Path) -> tuple[str, Path]:
     """The largest example rendered into tmp/out by the CLI."""
     example = largest_example()
     out = tmp_path / "out"
-    result = run_promgen("render", spec_of(example), "-o", str(out))
+    result = promgen_in_process("render", spec_of(example), "-o", str(out))
     assert result.returncode == 0, result.stderr
     return example, out
 
@@ -56,7 +56,7 @@ def stack(tmp_path: Path) -> tuple[str, Path]:
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
 def test_render_writes_the_plan_then_check_is_clean(example: str, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = run_promgen("render", spec_of(example), "-o", str(out))
+    result = promgen_in_process("render", spec_of(example), "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     expected = rendered(example)
@@ -68,7 +68,7 @@ def test_render_writes_the_plan_then_check_is_clean(example: str, tmp_path: Path
     }
     for rel in expected:
         assert f"created  {out / rel}" in result.stdout
-    check = run_promgen("render", spec_of(example), "-o", str(out), "--check")
+    check = promgen_in_process("render", spec_of(example), "-o", str(out), "--check")
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout == f"{out} is up to date ({len(expected)} files)\n"
 
@@ -76,7 +76,7 @@ def test_render_writes_the_plan_then_check_is_clean(example: str, tmp_path: Path
 def test_render_twice_changes_nothing(stack: tuple[str, Path]) -> None:
     example, out = stack
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
-    again = run_promgen("render", spec_of(example), "-o", str(out))
+    again = promgen_in_process("render", spec_of(example), "-o", str(out))
     assert again.returncode == 0
     assert not [line for line in again.stdout.splitlines() if line.startswith(("created ", "updated "))]
     assert f"0 created, 0 updated, {len(rendered(example))} unchanged, 0 removed" in again.stdout
@@ -97,7 +97,7 @@ def test_check_reports_every_kind_of_drift_and_writes_nothing(stack: tuple[str, 
     (out / MANIFEST_FILE).write_text(json.dumps(manifest))
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
-    check = run_promgen("render", spec_of(example), "-o", str(out), "--check")
+    check = promgen_in_process("render", spec_of(example), "-o", str(out), "--check")
     assert check.returncode == 1
     assert f"--- a/{edited}\n+++ b/{edited}\n" in check.stdout and "-# a hand edit\n" in check.stdout
     assert f"--- /dev/null\n+++ b/{deleted}\n" in check.stdout
@@ -108,12 +108,12 @@ def test_check_reports_every_kind_of_drift_and_writes_nothing(stack: tuple[str, 
     assert "is stale: 1 to add, 1 to change, 1 to remove" in check.stderr
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before, "--check wrote something"
 
-    fix = run_promgen("render", spec_of(example), "-o", str(out))
+    fix = promgen_in_process("render", spec_of(example), "-o", str(out))
     assert fix.returncode == 0, fix.stderr
     assert f"removed  {out / 'old/gone.yml'}" in fix.stdout
     assert not (out / "old").exists()
     assert files_in(out) == rendered(example)
-    assert run_promgen("render", spec_of(example), "-o", str(out), "--check").returncode == 0
+    assert promgen_in_process("render", spec_of(example), "-o", str(out), "--check").returncode == 0
 
 
 def test_renaming_the_service_moves_its_files(stack: tuple[str, Path], tmp_path: Path) -> None:
@@ -128,21 +128,21 @@ def test_renaming_the_service_moves_its_files(stack: tuple[str, Path], tmp_path:
     gone = sorted(set(rendered(example)) - set(after))
     new = sorted(set(after) - set(rendered(example)))
     assert gone, "no rendered file is named after the service"
-    check = run_promgen("render", str(renamed), "-o", str(out), "--check")
+    check = promgen_in_process("render", str(renamed), "-o", str(out), "--check")
     assert check.returncode == 1
     for rel in gone:
         assert f"--- a/{rel}\n+++ /dev/null\n" in check.stdout
     for rel in new:
         assert f"--- /dev/null\n+++ b/{rel}\n" in check.stdout
     assert f"{len(new)} to add" in check.stderr and f"{len(gone)} to remove" in check.stderr
-    done = run_promgen("render", str(renamed), "-o", str(out))
+    done = promgen_in_process("render", str(renamed), "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert files_in(out) == after
 
 
 def test_check_of_a_missing_directory_is_stale(tmp_path: Path) -> None:
     example = largest_example()
-    check = run_promgen("render", spec_of(example), "-o", str(tmp_path / "none"), "--check")
+    check = promgen_in_process("render", spec_of(example), "-o", str(tmp_path / "none"), "--check")
     assert check.returncode == 1
     assert check.stderr == (f"{tmp_path / 'none'} is stale: it does not exist, and all {len(rendered(example))} "
                             "files are to be added; run `promgen render` to write them\n")
@@ -156,22 +156,22 @@ def test_only_renders_and_checks_a_subset(tmp_path: Path) -> None:
     subset = rendered(example, (name,))
     assert subset and set(subset) < set(rendered(example)) or len(outputs.names()) == 1
     out = tmp_path / "out"
-    done = run_promgen("render", spec_of(example), "-o", str(out), "--only", name)
+    done = promgen_in_process("render", spec_of(example), "-o", str(out), "--only", name)
     assert done.returncode == 0, done.stderr
     assert files_in(out) == subset
-    check = run_promgen("render", spec_of(example), "-o", str(out), "--check", "--only", name)
+    check = promgen_in_process("render", spec_of(example), "-o", str(out), "--check", "--only", name)
     assert check.returncode == 0, check.stdout + check.stderr
     if len(outputs.names()) > 1:
-        assert run_promgen("render", spec_of(example), "-o", str(out), "--check").returncode == 1
-        full = run_promgen("render", spec_of(example), "-o", str(out))
+        assert promgen_in_process("render", spec_of(example), "-o", str(out), "--check").returncode == 1
+        full = promgen_in_process("render", spec_of(example), "-o", str(out))
         assert full.returncode == 0 and files_in(out) == rendered(example)
         # rendering the subset again removes nothing that belongs to the other outputs
-        again = run_promgen("render", spec_of(example), "-o", str(out), "--only", name)
+        again = promgen_in_process("render", spec_of(example), "-o", str(out), "--only", name)
         assert again.returncode == 0 and files_in(out) == rendered(example)
 
 
 def test_unknown_only_is_a_clean_error(tmp_path: Path) -> None:
-    result = run_promgen("render", spec_of(largest_example()), "-o", str(tmp_path / "o"), "--only", "prometheuss")
+    result = promgen_in_process("render", spec_of(largest_example()), "-o", str(tmp_path / "o"), "--only", "prometheuss")
     assert result.returncode == 1
     assert result.stderr.startswith("error: unknown output 'prometheuss'")
     assert not (tmp_path / "o").exists()
@@ -183,15 +183,15 @@ def test_a_foreign_file_blocks_the_render_until_forced(tmp_path: Path) -> None:
     out = tmp_path / "out"
     (out / victim).parent.mkdir(parents=True)
     (out / victim).write_text("# written by hand\n")
-    check = run_promgen("render", spec_of(example), "-o", str(out), "--check")
+    check = promgen_in_process("render", spec_of(example), "-o", str(out), "--check")
     assert check.returncode == 1
     assert f"  change {out / victim} (not written by promgen: render needs --force)" in check.stderr
-    result = run_promgen("render", spec_of(example), "-o", str(out))
+    result = promgen_in_process("render", spec_of(example), "-o", str(out))
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: refusing to overwrite {out / victim}")
     assert "--force" in result.stderr and "Traceback" not in result.stderr
     assert files_in(out) == {victim: "# written by hand\n"} and not (out / MANIFEST_FILE).exists()
-    forced = run_promgen("render", spec_of(example), "-o", str(out), "--force")
+    forced = promgen_in_process("render", spec_of(example), "-o", str(out), "--force")
     assert forced.returncode == 0, forced.stderr
     assert "--force overwrote files promgen had not written" in forced.stdout
     assert files_in(out) == rendered(example)
@@ -200,20 +200,20 @@ def test_a_foreign_file_blocks_the_render_until_forced(tmp_path: Path) -> None:
 def test_quiet_prints_nothing(tmp_path: Path) -> None:
     example = largest_example()
     out = tmp_path / "out"
-    done = run_promgen("render", spec_of(example), "-o", str(out), "--quiet")
+    done = promgen_in_process("render", spec_of(example), "-o", str(out), "--quiet")
     assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
     assert files_in(out) == rendered(example)
-    check = run_promgen("render", spec_of(example), "-o", str(out), "--check", "-q")
+    check = promgen_in_process("render", spec_of(example), "-o", str(out), "--check", "-q")
     assert check.returncode == 0 and check.stdout == "" and check.stderr == ""
     (out / sorted(rendered(example))[0]).write_text("stale\n")
-    stale = run_promgen("render", spec_of(example), "-o", str(out), "--check", "-q")
+    stale = promgen_in_process("render", spec_of(example), "-o", str(out), "--check", "-q")
     assert stale.returncode == 1 and stale.stdout == ""
     assert stale.stderr.count("\n") == 1 and "is stale" in stale.stderr
 
 
 def test_summary_table_counts_files_and_stats_of_every_output(tmp_path: Path) -> None:
     example = largest_example()
-    done = run_promgen("render", spec_of(example), "-o", str(tmp_path / "out"))
+    done = promgen_in_process("render", spec_of(example), "-o", str(tmp_path / "out"))
     assert done.returncode == 0
     lines = done.stdout.splitlines()
     assert any(line.split() == ["output", "files", "rules", "alerts", "dashboards", "more"] for line in lines)
@@ -299,7 +299,7 @@ def test_show_lists_changes_table_and_notes(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_render_help_documents_the_options() -> None:
-    result = run_promgen("render", "--help")
+    result = promgen_in_process("render", "--help")
     assert result.returncode == 0
     for option in ("--check", "--only", "--force", "--quiet"):
         assert option in result.stdout
@@ -311,7 +311,7 @@ def test_check_diff_applies_with_git(stack: tuple[str, Path]) -> None:
     paths = sorted(rendered(example))
     (out / paths[0]).write_text("edited\n")
     (out / paths[-1]).unlink()
-    check = run_promgen("render", spec_of(example), "-o", str(out), "--check")
+    check = promgen_in_process("render", spec_of(example), "-o", str(out), "--check")
     assert check.returncode == 1
     patch = out.parent / "drift.patch"
     patch.write_text(check.stdout)

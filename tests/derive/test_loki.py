@@ -17,7 +17,7 @@ import yaml
 
 from promgen.core import conventions
 from promgen.judge import logql
-from tests.conftest import run_promgen
+from tests.conftest import promgen_in_process
 from tests.support import (
     ROOT,
     case_id,
@@ -182,7 +182,7 @@ def test_a_log_alert_on_a_label_the_local_shipper_never_sets_is_noted(tmp_path: 
     data = spec()
     data["log_alerts"][0]["expr"] = 'sum(count_over_time({app="shop"} |= "panic" [5m])) > 0'
     (tmp_path / "promgen.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    done = run_promgen("render", str(tmp_path / "promgen.yaml"), "-o", str(tmp_path / "out"))
+    done = promgen_in_process("render", str(tmp_path / "promgen.yaml"), "-o", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     assert "log alert PanicLogged selects streams by app, which the local stack's log shipper does not set" in " ".join(done.stdout.split())
     assert "SlowRequestsLogged selects" not in done.stdout

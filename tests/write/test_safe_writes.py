@@ -23,7 +23,7 @@ from promgen.core.conventions import MANIFEST_FILE
 from promgen.errors import OutputError
 from promgen.write import files as write
 from promgen.write import journal, manifest
-from tests.conftest import run_promgen
+from tests.conftest import promgen_in_process, run_promgen
 from tests.support import ROOT, in_ci
 
 SPEC = "examples/promptforge/promgen.yaml"
@@ -31,7 +31,7 @@ SPEC = "examples/promptforge/promgen.yaml"
 
 def rendered_stack(tmp_path: Path) -> Path:
     out = tmp_path / "out"
-    done = run_promgen("render", SPEC, "-o", str(out), "-q")
+    done = promgen_in_process("render", SPEC, "-o", str(out), "-q")
     assert done.returncode == 0, done.stderr
     return out
 
@@ -91,7 +91,7 @@ def test_a_link_anywhere_below_dir_is_refused_and_nothing_goes_through_it(
     target.symlink_to(link_to)
     before_out, before_victim = snapshot(out), snapshot(outside)
     args = ["render", SPEC, "-o", str(out), "--force"] + (["--check"] if check else [])
-    result = run_promgen(*args)
+    result = promgen_in_process(*args)
     assert_clean_refusal(result, "symbolic link", str(target))
     assert "precious" not in result.stdout + result.stderr
     assert snapshot(outside) == before_victim, "nothing outside DIR changed"
@@ -103,7 +103,7 @@ def test_the_output_directory_itself_being_a_link_is_refused(tmp_path: Path) -> 
     link = tmp_path / "out"
     link.symlink_to(outside)
     for args in (["render", SPEC, "-o", str(link)], ["render", SPEC, "-o", str(link), "--check"]):
-        assert_clean_refusal(run_promgen(*args), "is a symbolic link")
+        assert_clean_refusal(promgen_in_process(*args), "is a symbolic link")
     assert snapshot(outside) == {"prometheus.yml": ("file", b"precious\n"), "rules": ("dir", "")}
 
 
@@ -155,7 +155,7 @@ def test_a_device_linked_into_dir_is_never_read(tmp_path: Path) -> None:
 def test_a_file_where_dir_belongs_is_an_error_for_check_too(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.write_text("not a directory\n")
-    result = run_promgen("render", SPEC, "-o", str(out), "--check")
+    result = promgen_in_process("render", SPEC, "-o", str(out), "--check")
     assert_clean_refusal(result, "not a directory")
     assert "stale" not in result.stderr
 
@@ -174,10 +174,10 @@ def test_a_manifest_entry_never_deletes_a_file_whose_content_it_does_not_know(tm
     out = rendered_stack(tmp_path)
     (out / "README.md").write_text("the team's notes\n")
     tamper(out, "README.md", "0" * 64)
-    result = run_promgen("render", SPEC, "-o", str(out))
+    result = promgen_in_process("render", SPEC, "-o", str(out))
     assert_clean_refusal(result, "README.md", "changed since promgen wrote it")
     assert (out / "README.md").read_text() == "the team's notes\n"
-    forced = run_promgen("render", SPEC, "-o", str(out), "--force")
+    forced = promgen_in_process("render", SPEC, "-o", str(out), "--force")
     assert forced.returncode == 0, forced.stderr
     assert (out / "README.md").read_text() == "the team's notes\n", "--force keeps it too"
     assert "README.md" not in json.loads((out / MANIFEST_FILE).read_text())["files"], "and forgets it"
@@ -192,9 +192,9 @@ def test_a_generated_file_edited_after_the_spec_stopped_producing_it_is_kept(tmp
     spec["dashboards"]["custom"] = []
     smaller = tmp_path / "promgen.yaml"
     smaller.write_text(yaml.safe_dump(spec, sort_keys=False))
-    check = run_promgen("render", str(smaller), "-o", str(out), "--check")
+    check = promgen_in_process("render", str(smaller), "-o", str(out), "--check")
     assert check.returncode == 1 and "keep" in check.stderr and edited.name in check.stderr
-    result = run_promgen("render", str(smaller), "-o", str(out))
+    result = promgen_in_process("render", str(smaller), "-o", str(out))
     assert_clean_refusal(result, edited.name)
     assert "tuned by hand" in edited.read_text()
 
@@ -207,10 +207,10 @@ def test_entries_of_vanished_files_are_pruned_so_a_later_file_there_survives(tmp
     spec["dashboards"]["custom"] = []
     smaller = tmp_path / "promgen.yaml"
     smaller.write_text(yaml.safe_dump(spec, sort_keys=False))
-    assert run_promgen("render", str(smaller), "-o", str(out)).returncode == 0
+    assert promgen_in_process("render", str(smaller), "-o", str(out)).returncode == 0
     assert gone.relative_to(out).as_posix() not in json.loads((out / MANIFEST_FILE).read_text())["files"]
     gone.write_text('{"mine": true}\n')
-    assert run_promgen("render", str(smaller), "-o", str(out)).returncode == 0
+    assert promgen_in_process("render", str(smaller), "-o", str(out)).returncode == 0
     assert gone.read_text() == '{"mine": true}\n'
 
 
@@ -218,7 +218,7 @@ def test_a_manifest_nested_very_deep_is_a_clean_error(tmp_path: Path) -> None:
     out = rendered_stack(tmp_path)
     (out / MANIFEST_FILE).write_text("[" * 200_000 + "]" * 200_000)
     for extra in ([], ["--check"]):
-        assert_clean_refusal(run_promgen("render", SPEC, "-o", str(out), *extra), "not a valid promgen manifest")
+        assert_clean_refusal(promgen_in_process("render", SPEC, "-o", str(out), *extra), "not a valid promgen manifest")
 
 
 # --- file systems and permissions -------------------------------------------------------------
@@ -255,26 +255,26 @@ def mounted(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_dir_as_a_mount_point_renders_and_rerenders(mounted: Path) -> None:
     for _ in range(2):
-        result = run_promgen("render", SPEC, "-o", str(mounted))
+        result = promgen_in_process("render", SPEC, "-o", str(mounted))
         assert result.returncode == 0, result.stderr
     assert (mounted / "prometheus" / "prometheus.yml").is_file()
     assert not [p for p in mounted.iterdir() if p.name.startswith(manifest.RESERVED_PREFIX) and p.name != MANIFEST_FILE]
-    assert run_promgen("render", SPEC, "-o", str(mounted), "--check").returncode == 0
+    assert promgen_in_process("render", SPEC, "-o", str(mounted), "--check").returncode == 0
 
 
 def test_a_read_only_dir_is_a_clean_error_and_keeps_the_stack(mounted: Path) -> None:
-    assert run_promgen("render", SPEC, "-o", str(mounted)).returncode == 0
+    assert promgen_in_process("render", SPEC, "-o", str(mounted)).returncode == 0
     (mounted / "prometheus" / "prometheus.yml").write_text("# drift\n")
     before = snapshot(mounted)
     subprocess.run(["mount", "-o", "remount,ro", str(mounted)], check=True)
-    result = run_promgen("render", SPEC, "-o", str(mounted), "--force")
+    result = promgen_in_process("render", SPEC, "-o", str(mounted), "--force")
     assert_clean_refusal(result, "Read-only")
     assert snapshot(mounted) == before
 
 
 def test_a_subdirectory_on_another_file_system_is_refused_before_anything_moves(tmp_path: Path, mounted: Path) -> None:
     out = mounted / "out"
-    assert run_promgen("render", SPEC, "-o", str(out)).returncode == 0
+    assert promgen_in_process("render", SPEC, "-o", str(out)).returncode == 0
     inner = out / "grafana"
     saved = tmp_path / "grafana-files"
     subprocess.run(["cp", "-a", str(inner), str(saved)], check=True)
@@ -284,7 +284,7 @@ def test_a_subdirectory_on_another_file_system_is_refused_before_anything_moves(
         (out / "prometheus" / "prometheus.yml").write_text("# drift\n")
         (inner / "dashboards" / "promptforge-overview.json").write_text("{}\n")
         before = snapshot(out)
-        result = run_promgen("render", SPEC, "-o", str(out), "--force")
+        result = promgen_in_process("render", SPEC, "-o", str(out), "--force")
         assert_clean_refusal(result, "another file system")
         assert snapshot(out) == before
     finally:
@@ -438,7 +438,7 @@ def test_a_newline_in_the_spec_name_cannot_add_lines_to_any_output(tmp_path: Pat
     hostile = tmp_path / "x\nmalicious: true\n#.yaml"
     hostile.write_text((ROOT / SPEC).read_text())
     out = tmp_path / "out"
-    result = run_promgen("render", str(hostile), "-o", str(out), "-q")
+    result = promgen_in_process("render", str(hostile), "-o", str(out), "-q")
     assert result.returncode == 0, result.stderr
     for path in out.rglob("*.y*ml"):
         text = path.read_text()
@@ -451,7 +451,7 @@ def test_a_newline_in_the_spec_name_cannot_add_lines_to_any_output(tmp_path: Pat
 def test_control_characters_in_names_are_escaped_in_messages(tmp_path: Path) -> None:
     hostile = tmp_path / "spec\x1b[2K\r::error::forged.yaml"
     hostile.write_text("version: 1\n")
-    result = run_promgen("validate", str(hostile))
+    result = promgen_in_process("validate", str(hostile))
     assert result.returncode == 1
     assert "\x1b" not in result.stdout + result.stderr and "\r" not in result.stdout + result.stderr
     assert "\\x1b[2K\\r::error::forged.yaml" in result.stdout
@@ -462,7 +462,7 @@ def test_a_valid_spec_named_with_a_newline_cannot_forge_a_line_on_the_ok_line(tm
     folder.mkdir()
     shutil.copy(ROOT / "examples" / "promptforge" / "promgen.yaml", folder / "a\n::error file=a::pwned.yaml")
     for arguments in ([str(folder)], [str(folder / "a\n::error file=a::pwned.yaml")]):
-        result = run_promgen("validate", *arguments)
+        result = promgen_in_process("validate", *arguments)
         assert result.returncode == 0, result.stderr
         assert not any(line.startswith("::error") for line in result.stdout.splitlines())
         assert "a\\n::error file=a::pwned.yaml: ok (" in result.stdout
@@ -472,7 +472,7 @@ def test_the_header_does_not_depend_on_the_working_directory(tmp_path: Path) -> 
     outputs = []
     for cwd in (ROOT, tmp_path):
         out = tmp_path / f"out-{len(outputs)}"
-        assert run_promgen("render", str(ROOT / SPEC), "-o", str(out), "-q", cwd=cwd).returncode == 0
+        assert promgen_in_process("render", str(ROOT / SPEC), "-o", str(out), "-q", cwd=cwd).returncode == 0
         outputs.append(contents(out))
     assert outputs[0] == outputs[1]
 
@@ -528,7 +528,7 @@ def test_credentials_in_urls_are_refused_and_never_echoed(case: str, tmp_path: P
     out = tmp_path / "out"
     for args in (["validate", str(path)], ["validate", "--format", "json", str(path)],
                  ["render", str(path), "-o", str(out)], ["routes", str(path), "severity=critical"]):
-        result = run_promgen(*args)
+        result = promgen_in_process(*args)
         assert result.returncode == 1, (args, result.stdout, result.stderr)
         printed = result.stdout + result.stderr
         assert SECRET not in printed, (args, printed)
