@@ -401,6 +401,28 @@ def test_every_alert_is_tested_or_reported_untested(example: str) -> None:
         assert fired == severities, name
 
 
+@pytest.mark.parametrize("alerts", [0, 1, conventions.MAX_RULES_PER_GROUP, conventions.MAX_RULES_PER_GROUP + 1, 120])
+def test_the_rule_file_paths_are_those_rule_files_derives(alerts: int, tmp_path: Path) -> None:
+    """prometheus.yml (also the local stack's, for models of its own) lists rule_file_paths, which
+    derives no rule: they are the paths of the files rule_files derives, in its order."""
+    import sys
+
+    from promgen.cli.render import load_stack
+    from promgen.derive.prometheus.config import rule_file_paths, rule_files
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import synthetic
+
+    spec = synthetic.spec(max(2, -(-alerts // 5)))  # 5 distinct alerts per SLO
+    spec["alerts"] = spec["alerts"][:alerts]
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    stacks = [load_stack(tmp_path / "spec.yaml")[0], *(load_stack(ROOT / "examples" / name)[0] for name in EXAMPLE_NAMES),
+              load_stack(ROOT / "examples" / "platform")[0]]
+    for stack in stacks:
+        for model in stack.services:
+            assert rule_file_paths(model) == [rule_file.path for rule_file in rule_files(model)], model.service
+
+
 def test_each_rule_file_has_a_test_file_loading_it_relative_to_itself() -> None:
     files = rendered("promptforge")
     rules = sorted(p for p in files if p.startswith("prometheus/rules/"))
