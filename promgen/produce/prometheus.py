@@ -73,10 +73,10 @@ def reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
         return None
     model = stack.services[which.service]
     digests = _read_digests(model, documents[which.service])
+    layout = _layout(model)
     if which.kind == "rules":
         return {"header": model.header_for("prometheus"), "interval": derive.group_interval(model, stack),
-                "files": [[digests.layout.files[n].path, digests.rule_file(n)] for n in which.files]}
-    layout = _layout(model)
+                "files": [[layout.files[n].path, digests.rule_file(n)] for n in which.files]}
     files = []
     for number in which.files:
         needed = digests.needed(number)
@@ -96,7 +96,7 @@ def coarse_reads(stack: Stack, which: Part, documents: list[Any]) -> Any:
 
 
 class _ReadDigests:
-    """Digests of what a service's test parts read, each made once per render."""
+    """Digests of what a service's rule and test parts read, each made once per render."""
 
     def __init__(self, model: Model, document: dict[str, Any]) -> None:
         self.layout = _layout(model)

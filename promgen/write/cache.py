@@ -36,8 +36,8 @@ from pathlib import Path
 KEY_BYTES = 32
 RENDERS_KEPT = 256  # records of complete renders; the oldest go first
 PARTS_KEPT = 20_000  # records of render parts (a large service has hundreds); the oldest go first
-CHECKS_KEPT = 4096
-READS_KEPT = 50_000  # records of what a rule file reads (one per SLO's rule file): the oldest go first  # records of checked specs; the oldest go first
+CHECKS_KEPT = 4096  # records of checked specs; the oldest go first
+READS_KEPT = 50_000  # records of what a rule file reads (one per SLO's rule file); the oldest go first
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -182,15 +182,17 @@ def recalled_reads(key: str) -> list[tuple[str, list[tuple[str, str, str]]]] | N
     """What `remember_reads` recorded for `key`, or None (also for a record of another shape)."""
     data = _recalled("reads", key)
     reads = data.get("reads") if data is not None else None
-    if not isinstance(reads, list):
+    found = [_selector(item) for item in reads] if isinstance(reads, list) else [None]
+    return None if None in found else [item for item in found if item is not None]
+
+
+def _selector(item: object) -> tuple[str, list[tuple[str, str, str]]] | None:
+    """A recorded [name, [[label, op, value], ...]] as read; None for anything else."""
+    if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], list)):
         return None
-    found: list[tuple[str, list[tuple[str, str, str]]]] = []
-    for item in reads:
-        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], list)
-                and all(isinstance(m, list) and len(m) == 3 and all(isinstance(x, str) for x in m) for m in item[1])):
-            return None
-        found.append((item[0], [(m[0], m[1], m[2]) for m in item[1]]))
-    return found
+    matchers = [(m[0], m[1], m[2]) for m in item[1]
+                if isinstance(m, list) and len(m) == 3 and all(isinstance(x, str) for x in m)]
+    return (item[0], matchers) if len(matchers) == len(item[1]) else None
 
 
 def _remember(kind: str, key: str, record: dict[str, object]) -> bool:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import posixpath
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from promgen.core import conventions
 from promgen.core.model import Model, ResolvedAlert, per_model
@@ -19,6 +20,7 @@ from promgen.derive.prometheus.promql_labels import dropped_labels
 from promgen.load.units import Duration, format_duration, parse_duration
 
 Rule = dict[str, Any]
+Item = TypeVar("Item")
 Group = dict[str, Any]
 
 
@@ -196,8 +198,9 @@ def alert_rule(alert: ResolvedAlert) -> Rule:
     return rule
 
 
-def chunks(rules: list[Rule], size: int = conventions.MAX_RULES_PER_GROUP) -> list[list[Rule]]:
-    return [rules[start:start + size] for start in range(0, len(rules), size)]
+def chunks(items: Sequence[Item], size: int = conventions.MAX_RULES_PER_GROUP) -> list[list[Item]]:
+    """`items` cut into groups of at most `size`, in order (a service's alerts into rule files)."""
+    return [list(items[start:start + size]) for start in range(0, len(items), size)]
 
 
 @dataclass(frozen=True)
@@ -222,9 +225,8 @@ def rule_file_names(model: Model) -> list[str]:
 def rule_file_paths(model: Model) -> list[str]:
     """The paths of `rule_files`, in its order, without deriving a rule: the local stack's
     prometheus.yml lists them for models of its own (a thousand SLOs' rules take half a second)."""
-    alert_files = len(range(0, len(model.alerts), conventions.MAX_RULES_PER_GROUP))  # as `chunks` cuts them
     return ([conventions.slo_rules_file(model.service, slo.name) for slo in model.spec.slos]
-            + [conventions.alert_rules_file(model.service, part) for part in range(1, alert_files + 1)])
+            + [conventions.alert_rules_file(model.service, part) for part in range(1, len(chunks(model.alerts)) + 1)])
 
 
 @per_model
