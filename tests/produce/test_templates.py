@@ -1,4 +1,5 @@
-"""The Jinja environment's filters: to_json writes what json.dumps(indent=2) writes."""
+"""The Jinja environment's filters: to_json lays JSON out as json.dumps(indent=2) does, and reads back
+as the value it wrote."""
 
 from __future__ import annotations
 
@@ -9,20 +10,44 @@ from hypothesis import strategies as st
 
 from promgen.produce.templates import _to_json
 
-_SCALARS = st.one_of(st.text(max_size=12), st.integers(), st.floats(), st.booleans(), st.none())
-_KEYS = st.one_of(st.text(max_size=8), st.integers(), st.floats(allow_nan=False), st.booleans(), st.none())
-_VALUES = st.recursive(
-    _SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner),
-                            st.dictionaries(_KEYS, inner, max_size=4)),
-    max_leaves=30,
-)
+_FINITE = st.floats(allow_nan=False, allow_infinity=False)
+_SCALARS = st.one_of(st.text(max_size=12), st.integers(min_value=-(2**63), max_value=2**64 - 1), _FINITE,
+                     st.booleans(), st.none())
+
+
+def _values(scalars: st.SearchStrategy[object], keys: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.recursive(
+        scalars,
+        lambda inner: st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner),
+                                st.dictionaries(keys, inner, max_size=4)),
+        max_leaves=30,
+    )
 
 
 @settings(max_examples=500, deadline=None)
-@given(_VALUES)
-def test_to_json_writes_what_json_dumps_writes(value: object) -> None:
+@given(_values(st.one_of(st.text(max_size=12), st.integers(min_value=-(2**63), max_value=2**64 - 1),
+                         st.booleans(), st.none()), st.text(max_size=8)))
+def test_to_json_lays_out_what_json_dumps_lays_out(value: object) -> None:
     assert _to_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_values(_SCALARS, st.text(max_size=8)))
+def test_to_json_reads_back_as_the_value(value: object) -> None:
+    """Floats too (orjson writes a few of them its own way: `1e-9` for json's `1e-09`)."""
+    text = _to_json(value)
+    assert json.loads(text) == json.loads(json.dumps(value))
+    assert all(line == line.rstrip() for line in text.splitlines())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.one_of(st.integers(), st.booleans(), st.none()), _values(_SCALARS, st.text(max_size=8)),
+                       min_size=1, max_size=3),
+       st.integers(min_value=2**64))
+def test_what_orjson_refuses_json_writes(value: dict[object, object], large: int) -> None:
+    """Keys other than strings, and integers past 64 bits: json.dumps, byte for byte."""
+    assert _to_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    assert _to_json([large, value]) == json.dumps([large, value], indent=2, ensure_ascii=False)
 
 
 def test_to_json_writes_subclasses_as_json_does() -> None:
@@ -31,8 +56,17 @@ def test_to_json_writes_subclasses_as_json_does() -> None:
     class Level(enum.IntEnum):
         HIGH = 2
 
-    value = {"level": Level.HIGH, "nested": [Level.HIGH, {"x": float("nan")}], Level.HIGH: "key"}
+    value = {"level": Level.HIGH, "nested": [Level.HIGH, {"x": "y"}], Level.HIGH: "key"}
     assert _to_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    assert _to_json({"level": Level.HIGH}) == json.dumps({"level": Level.HIGH}, indent=2)
+
+
+def test_json_has_no_nan_nor_infinity() -> None:
+    assert json.loads(_to_json({"a": float("nan"), "b": [float("inf"), float("-inf")]})) == {"a": None, "b": [None, None]}
+
+
+def test_a_dashboard_number_reads_back_exactly() -> None:
+    assert _to_json({"le": 1e-09, "tiny": 1e-05}) == '{\n  "le": 1e-9,\n  "tiny": 0.00001\n}'
 
 
 @settings(max_examples=300, deadline=None)

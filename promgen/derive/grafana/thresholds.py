@@ -58,7 +58,10 @@ def alert_lines(model: Model) -> dict[str, list[AlertLine]]:
 
 
 def _line(rule: dict[str, Any], most_urgent: str) -> tuple[str, AlertLine] | None:
-    node = parsed(rule["expr"])
+    expr = rule["expr"]
+    if "#" not in expr and expr.rstrip().endswith((")", "]", "}")):
+        return None  # it compares with no number (every burn-rate alert): not worth a parse
+    node = parsed(expr)
     if not isinstance(node, pq.BinaryExpr) or not isinstance(node.rhs, pq.NumberLiteral):
         return None
     op = str(node.op)
