@@ -15,7 +15,7 @@ from promgen.core.model import Model
 from promgen.derive import loki
 from promgen.derive.grafana.dashboards import service_dashboards
 from promgen.derive.prometheus import config as prometheus
-from promgen.judge.promql import metric_names
+from promgen.judge.promql import metric_names, substitute_grafana_variables
 from promgen.load.models import AlertBase, Runbook
 
 
@@ -88,7 +88,7 @@ def pages(model: Model) -> list[RunbookPage]:
                     rules_by_alert.setdefault(rule["alert"], []).append(rule)
                     language[rule["alert"]] = query_language
     dashboards, _notes = service_dashboards(model)
-    shown = [(d, _dashboard_identifiers(d)) for d in dashboards]  # once per dashboard, not per alert
+    shown = [(d, _dashboard_identifiers(d, model)) for d in dashboards]  # once per dashboard, not per alert
     spec_alerts: dict[str, AlertBase] = {alert.name: alert for alert in [*model.spec.alerts, *model.spec.log_alerts]}
     slo_runbooks = {slo.name: slo.runbook for slo in reversed(model.spec.slos)}  # the first of a name wins
     return [_page(model, name, rules, language[name], shown, spec_alerts, slo_runbooks)
@@ -186,20 +186,37 @@ def _dashboards_for(rules: list[dict[str, Any]], slo_name: str | None,
     slo_uid = conventions.dashboard_uid(model.service, "slo")
     if slo_name is not None:
         return tuple(Dashboard(d["title"], d["uid"]) for d, _names in dashboards if d["uid"] == slo_uid)
-    metrics = {name for rule in rules for name in metric_names(rule["expr"]) if model.declared(name) or name == "up"}
+    metrics = {name for rule in rules for name in metric_names(rule["expr"]) if _shown(model, name)}
     showing = [d for d, names in dashboards if metrics & names]
     if not showing:
         showing = [d for d, _names in dashboards if d["uid"] == conventions.dashboard_uid(model.service, "overview")]
     return tuple(Dashboard(d["title"], d["uid"]) for d in showing)
 
 
-def _dashboard_identifiers(dashboard: dict[str, Any]) -> set[str]:
-    """The metric names the dashboard's panels read."""
+def _shown(model: Model, name: str) -> bool:
+    """Whether `_dashboards_for` looks for series `name` on the dashboards."""
+    return name == "up" or model.declared(name) is not None
+
+
+def _dashboard_identifiers(dashboard: dict[str, Any], model: Model) -> set[str]:
+    """The series the dashboard's panels read that `_dashboards_for` compares: the declared metrics'
+    and `up`. A query is read only when a word of it is such a series that no panel read so far did:
+    a service's overview repeats each metric over several panels, and holds thousands of queries."""
     found: set[str] = set()
+    shown: dict[str, bool] = {}  # by word: the same few words recur in thousands of queries
     panels = list(dashboard.get("panels", []))
     while panels:
         panel = panels.pop()
         panels.extend(panel.get("panels", []))  # a collapsed row holds its panels
         for target in panel.get("targets", []):
-            found.update(metric_names(target.get("expr", "")))
+            expr = target.get("expr", "")
+            # every name a query selects is a word of its text (declared names are word-shaped)
+            words = set(_WORDS(substitute_grafana_variables(expr))) - found
+            for word in words.difference(shown):
+                shown[word] = _shown(model, word)
+            if any(shown[word] for word in words):
+                found.update(name for name in metric_names(expr) if _shown(model, name))
     return found
+
+
+_WORDS = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*").findall

@@ -49,6 +49,7 @@ def environment() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        auto_reload=False,  # templates do not change while promgen runs: no stat per rendered file
     )
     env.filters["to_yaml"] = _to_yaml
     env.filters["to_json"] = _to_json

@@ -181,3 +181,38 @@ def test_a_page_writes_what_each_template_means_not_its_text(tmp_path: Path) -> 
     page = files["runbooks/shop/ShopDown.md"]
     assert "{{" not in page
     assert "*its instance* of shop: *the alert's value, as a percentage*" in page
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_the_series_a_dashboard_shows_are_every_shown_series_its_queries_read(name: str) -> None:
+    """`_dashboard_identifiers` skips the queries whose words name no series it has not found yet; it
+    finds what reading every query finds."""
+    from promgen.cli.validate import load_valid
+    from promgen.core.model import build_model
+    from promgen.derive.grafana.dashboards import service_dashboards
+    from promgen.derive.runbooks import _dashboard_identifiers, _shown
+    from promgen.judge.promql import metric_names
+    from tests.support import example_path, panels_of
+
+    model = build_model(load_valid(example_path(name))[0].spec, "promgen.yaml")
+    dashboards, _notes = service_dashboards(model)
+    assert dashboards
+    for dashboard in dashboards:
+        every = {series for panel in panels_of(dashboard) for target in panel.get("targets", [])
+                 for series in metric_names(target.get("expr", "")) if _shown(model, series)}
+        assert _dashboard_identifiers(dashboard, model) == every
+        assert every or dashboard["uid"].endswith("-slo")
+
+
+def test_a_series_named_only_in_a_string_is_not_shown_and_one_selected_by_name_is() -> None:
+    from promgen.cli.validate import load_valid
+    from promgen.core.model import build_model
+    from promgen.derive.runbooks import _dashboard_identifiers
+    from tests.support import example_path
+
+    model = build_model(load_valid(example_path("promptforge"))[0].spec, "promgen.yaml")
+    queries = ['label_replace(up, "m", "gemini_api_requests_total", "", "")',
+               '{__name__="http_requests_total", job="$job"}', "sum(rate(http_requests_total[$__rate_interval]))",
+               'histogram_quantile(0.9, rate(http_request_duration_seconds_bucket{instance=~"$instance"}[5m]))']
+    board = {"panels": [{"type": "row", "panels": [{"targets": [{"expr": expr}]}]} for expr in queries]}
+    assert _dashboard_identifiers(board, model) == {"up", "http_requests_total", "http_request_duration_seconds_bucket"}

@@ -128,7 +128,7 @@ def test_dump_yaml_writes_what_pyyaml_writes(document: object) -> None:
     assert yamlio.dump_yaml(document) == _reference(document)
 
 
-_LAYOUT_CHARACTERS = st.sampled_from(list(" \n\tab:#'\"-?|>{}[],&*!%@`.019xyz\\~é\x07"))
+_LAYOUT_CHARACTERS = st.sampled_from(list(" \n\tab:#'\"-?|>{}[],&*!%@`.019xyz\\~é\x07\x7f"))
 
 
 @settings(max_examples=3000, deadline=None)
