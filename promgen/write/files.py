@@ -65,7 +65,7 @@ class Plan:
         for output, output_files in produced.items():
             for rel, text in output_files.items():
                 files[safe_relative(rel)] = text
-                owner[safe_relative(rel)] = output
+                owner[rel] = output
         return cls(dict(sorted(files.items())), owner, frozenset(produced), complete, opt_in, (*KEPT_ALWAYS, *keep))
 
     def kept(self, rel: str) -> bool:
@@ -261,7 +261,7 @@ def write(plan: Plan, out_dir: Path, *, force: bool = False, inputs: str | None 
             removals = {rel: manifest[rel].sha256 for rel in found.removed}
             swap(directory, plan, found.written, removals, manifest_text(final, inputs))
         if inputs is not None:
-            cache.remember_render(inputs, plan.digests())
+            cache.remember_render(inputs, {rel: final[rel].sha256 for rel in plan.files})  # hashed once, above
         found.kept.sort()
         return found
 

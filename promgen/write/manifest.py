@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -27,8 +28,19 @@ class Entry:
 # --- paths and the manifest -----------------------------------------------------------------
 
 
+# The paths promgen writes: components of letters, digits and `_.+-`, none starting with a dot or a
+# dash, none longer than NAME_MAX. Such a path needs no closer look (a render checks thousands).
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,254}(?:/[A-Za-z0-9_][A-Za-z0-9_.+-]{0,254})*")
+
+
 def safe_relative(rel: str) -> str:
     """`rel` as a clean relative POSIX path inside DIR; OutputError for anything that could escape it."""
+    if len(rel) <= PATH_MAX and _PLAIN_PATH.fullmatch(rel) and not rel.startswith(RESERVED_PREFIX):
+        return rel
+    return _checked_relative(rel)
+
+
+def _checked_relative(rel: str) -> str:
     path = PurePosixPath(rel)
     if (
         not rel

@@ -7,8 +7,11 @@ import os
 import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from promgen.core.conventions import MANIFEST_FILE
 from promgen.errors import OutputError
@@ -215,6 +218,29 @@ def test_an_unreadable_manifest_is_an_error_naming_it_unless_forced(text: str, t
 def test_unsafe_output_paths_are_refused(rel: str) -> None:
     with pytest.raises(OutputError):
         write_manifest.safe_relative(rel)
+
+
+_PATH_CHARACTERS = st.sampled_from(list("ab_Z09.+-/\\: \0é\n") + [".promgen-", "..", "x" * 256])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_PATH_CHARACTERS, max_size=12).map("".join))
+def test_the_quick_path_check_accepts_only_what_the_full_one_accepts(rel: str) -> None:
+    """safe_relative passes the paths promgen writes without a closer look: the same verdicts."""
+    def verdict(check: Any) -> str | None:
+        try:
+            return str(check(rel))
+        except OutputError:
+            return None
+
+    assert verdict(write_manifest.safe_relative) == verdict(write_manifest._checked_relative)
+
+
+def test_a_path_past_the_length_limits_is_refused() -> None:
+    for rel in ("a" * 256, "d/" + "a" * 256, "/".join(["a" * 200] * 21)):
+        with pytest.raises(OutputError):
+            write_manifest.safe_relative(rel)
+    assert write_manifest.safe_relative("a" * 255) == "a" * 255
 
 
 # --- interruption ----------------------------------------------------------------------------------
