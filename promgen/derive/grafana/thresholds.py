@@ -8,6 +8,7 @@ graph shows how close the service is to paging.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,12 @@ from promgen.core import conventions
 from promgen.core.model import Model
 from promgen.derive.grafana import panels as g
 from promgen.derive.prometheus.config import rule_groups
-from promgen.judge.promql import parsed, query_shape
+from promgen.judge.promql import (
+    metric_names,
+    parsed,
+    query_shape,
+    substitute_grafana_variables,
+)
 
 ABOVE = (">", ">=")
 BELOW = ("<", "<=")
@@ -79,12 +85,14 @@ def draw(model: Model, dashboards: list[dict[str, Any]]) -> None:
     lines = alert_lines(model)
     if not lines:
         return
+    compared = _compared_series(lines)
     for dashboard in dashboards:
         for panel in dashboard["panels"]:
             defaults = panel.get("fieldConfig", {}).get("defaults", {})
             if panel["type"] != "timeseries" or "thresholds" in defaults:
                 continue
-            shown = [line for target in panel["targets"] for line in lines.get(query_shape(target["expr"]) or "", [])]
+            shown = [line for target in panel["targets"] if _may_compare(target["expr"], compared)
+                     for line in lines.get(query_shape(target["expr"]) or "", [])]
             steps = _steps(list(dict.fromkeys(shown)))
             if steps is None:
                 continue
@@ -93,6 +101,27 @@ def draw(model: Model, dashboards: list[dict[str, Any]]) -> None:
             names = "; ".join(line.text() for line in dict.fromkeys(shown))
             described = panel["description"].rstrip()
             panel["description"] = f"{described}{'' if described.endswith('.') else '.'} Dashed: the thresholds of {names}."
+
+
+def _compared_series(lines: dict[str, list[AlertLine]]) -> frozenset[str] | None:
+    """The series the alerts' compared queries read; None when one of them reads none (`time() > 5`)."""
+    found: set[str] = set()
+    for shape in lines:
+        names = metric_names(shape)
+        if not names:
+            return None
+        found |= names
+    return frozenset(found)
+
+
+def _may_compare(expr: str, compared: frozenset[str] | None) -> bool:
+    """Whether a panel's query can have the shape of an alert's: it names a series one of them reads
+    (one shape, one set of series). The rest are not parsed: a thousand SLOs' panels read only their
+    recorded series, which no alert compares with a number."""
+    return compared is None or not compared.isdisjoint(_WORDS(substitute_grafana_variables(expr)))
+
+
+_WORDS = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*").findall  # every word that could be a series' name
 
 
 def _steps(lines: list[AlertLine]) -> dict[str, Any] | None:

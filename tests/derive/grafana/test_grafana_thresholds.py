@@ -76,3 +76,22 @@ def test_stat_panels_and_escalation_copies_are_left_alone(tmp_path: Path) -> Non
     assert steps(panels["Requests"]) == [("green", None), ("red", 500)]  # once, though the rule has a copy
     assert panels["Requests"]["description"].count("TrafficExtreme") == 1
     assert "Dashed" not in panels["Now"]["description"]
+
+
+def test_a_panel_that_selects_by_name_or_compares_no_series_gets_its_alerts_lines(tmp_path: Path) -> None:
+    """Panels naming no series an alert compares are not parsed; a series named in `__name__`, or an
+    alert comparing a query that reads no series, still draws."""
+    by_name = panels_of(spec(
+        [alert("TrafficHigh", 'sum(rate({__name__="http_requests_total"}[5m])) > 100', "warning")],
+        [{"title": "Requests", "expr": 'sum(rate({__name__="http_requests_total"}[$__rate_interval]))'},
+         {"title": "Up", "expr": "sum(up)"}],
+    ), tmp_path / "name")
+    assert steps(by_name["Requests"]) == [("green", None), ("orange", 100)]
+    assert "thresholds" not in by_name["Up"]["fieldConfig"]["defaults"]
+    no_series = panels_of(spec(
+        [alert("Late", "vector(time() - 1700000000) > 60", "critical"), alert("TrafficHigh", f"{REQUESTS} > 100", "warning")],
+        [{"title": "Age", "expr": "vector(time() - 1700000000)"},
+         {"title": "Requests", "expr": 'sum(rate(http_requests_total{job="shop"}[$__rate_interval]))'}],
+    ), tmp_path / "none")
+    assert steps(no_series["Age"]) == [("green", None), ("red", 60)]
+    assert steps(no_series["Requests"]) == [("green", None), ("orange", 100)]
