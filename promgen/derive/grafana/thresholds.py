@@ -104,7 +104,8 @@ def draw(model: Model, dashboards: list[dict[str, Any]]) -> None:
 
 
 def _compared_series(lines: dict[str, list[AlertLine]]) -> frozenset[str] | None:
-    """The series the alerts' compared queries read; None when one of them reads none (`time() > 5`)."""
+    """The series the alerts' compared queries read; None when one of them reads none
+    (`vector(time() - T) > 60`)."""
     found: set[str] = set()
     for shape in lines:
         names = metric_names(shape)
