@@ -15,7 +15,7 @@ from promgen.core.model import Model
 from promgen.derive import loki
 from promgen.derive.grafana.dashboards import service_dashboards
 from promgen.derive.prometheus import config as prometheus
-from promgen.judge.promql import metric_names, substitute_grafana_variables
+from promgen.judge.promql import metric_names, query_words
 from promgen.load.models import AlertBase, Runbook
 
 
@@ -211,12 +211,9 @@ def _dashboard_identifiers(dashboard: dict[str, Any], model: Model) -> set[str]:
         for target in panel.get("targets", []):
             expr = target.get("expr", "")
             # every name a query selects is a word of its text (declared names are word-shaped)
-            words = set(_WORDS(substitute_grafana_variables(expr))) - found
+            words = query_words(expr) - found
             for word in words.difference(shown):
                 shown[word] = _shown(model, word)
             if any(shown[word] for word in words):
                 found.update(name for name in metric_names(expr) if _shown(model, name))
     return found
-
-
-_WORDS = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*").findall

@@ -304,6 +304,16 @@ def value_type(node: Any) -> str:
     return "vector"
 
 
+# Every word of a text that could be a series' name: every name `metric_names` finds in an expression
+# is one of its words, so a query none of whose words is a name of interest need not be read further.
+NAME_WORDS = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*").findall
+
+
+def query_words(expr: str) -> set[str]:
+    """The words of a query (a panel's: its Grafana variables substituted) that could name a series."""
+    return set(NAME_WORDS(substitute_grafana_variables(expr)))
+
+
 def substitute_grafana_variables(expr: str) -> str:
     """A Grafana panel query with its `$variables` replaced so it can be parsed as PromQL."""
 

@@ -7,7 +7,6 @@ SLO's file too), never the others, so `promtool test rules` evaluates only the r
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +17,7 @@ import promql_parser as pq
 from promgen.core import conventions
 from promgen.core.model import Model
 from promgen.derive.prometheus.config import RuleFile
-from promgen.judge.promql import parsed
+from promgen.judge.promql import NAME_WORDS, parsed
 from promgen.testgen import rule_tests
 from promgen.testgen.arithmetic import walk
 from promgen.testgen.selectors import Unsupported, matcher_ok, read_selector
@@ -72,7 +71,6 @@ class _RecordedIndex:
                        for label, op, value in matchers if label in entry.labels)]
 
 
-_NAME_TOKENS = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*").findall  # every word that could be a name
 
 
 Reads = list[tuple[str, list[tuple[str, str, str]]]]
@@ -110,7 +108,7 @@ def file_reads(rule_file: RuleFile, index: _RecordedIndex, scan: bool = False) -
     found: dict[str, tuple[str, list[tuple[str, str, str]]]] = {}
     for group in rule_file.groups:
         for rule in group["rules"]:
-            if not index.recorded_names.intersection(_NAME_TOKENS(rule["expr"])):
+            if not index.recorded_names.intersection(NAME_WORDS(rule["expr"])):
                 continue  # most expressions name no recorded series (nor select by __name__)
             for name, matchers in reads(rule["expr"]):
                 found.setdefault(repr((name, matchers)), (name, matchers))

@@ -35,7 +35,7 @@ _PLAIN_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,254}(?:/[A-Za-z0-9_][A-
 
 def safe_relative(rel: str) -> str:
     """`rel` as a clean relative POSIX path inside DIR; OutputError for anything that could escape it."""
-    if len(rel) <= PATH_MAX and _PLAIN_PATH.fullmatch(rel) and not rel.startswith(RESERVED_PREFIX):
+    if len(rel) <= PATH_MAX and _PLAIN_PATH.fullmatch(rel):  # never promgen's own: those start with a dot
         return rel
     return _checked_relative(rel)
 

@@ -155,9 +155,8 @@ def _other_text(value: Any) -> str:
 _PLAIN_VALUE = re.compile(r"(?![-?:](?: |$))(?!---|\.\.\.)[^ #,\[\]{}&*!|>'\"%@`][ -~]{0,1000}")
 # One line of printable ASCII: libyaml single-quotes it when it cannot be plain.
 _QUOTABLE = re.compile(r"[ -~]{0,1000}")
-# Lines of printable ASCII make a literal block unless a line ends in a space (libyaml would
-# double-quote the whole), the text starts with a space or a break (it would add an indentation
-# indicator), or more than one break ends it (it would leave the document open with `|+`).
+
+
 def _printable_lines(text: str) -> bool:
     """Whether `text` is lines of printable ASCII (`[\\n -~]*`): asked of a dashboard's megabytes, which
     str's own tests answer many times faster than a regular expression."""
@@ -184,6 +183,9 @@ def _string_layout(text: str) -> str:
                 and " #" not in text and _reads_as(text) == STR_TAG):
             return text
         return "'" + text.replace("'", "''") + "'"
+    # Lines of printable ASCII make a literal block unless a line ends in a space (libyaml would
+    # double-quote the whole), the text starts with a space or a break (it would add an indentation
+    # indicator), or more than one break ends it (it would leave the document open with `|+`).
     if ("\n" in text and text[0] not in " \n" and not text.endswith((" ", "\n\n")) and " \n" not in text
             and _printable_lines(text)):
         if text.endswith("\n"):

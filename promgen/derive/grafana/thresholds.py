@@ -8,7 +8,6 @@ graph shows how close the service is to paging.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +17,7 @@ from promgen.core import conventions
 from promgen.core.model import Model
 from promgen.derive.grafana import panels as g
 from promgen.derive.prometheus.config import rule_groups
-from promgen.judge.promql import (
-    metric_names,
-    parsed,
-    query_shape,
-    substitute_grafana_variables,
-)
+from promgen.judge.promql import metric_names, parsed, query_shape, query_words
 
 ABOVE = (">", ">=")
 BELOW = ("<", "<=")
@@ -119,10 +113,7 @@ def _may_compare(expr: str, compared: frozenset[str] | None) -> bool:
     """Whether a panel's query can have the shape of an alert's: it names a series one of them reads
     (one shape, one set of series). The rest are not parsed: a thousand SLOs' panels read only their
     recorded series, which no alert compares with a number."""
-    return compared is None or not compared.isdisjoint(_WORDS(substitute_grafana_variables(expr)))
-
-
-_WORDS = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*").findall  # every word that could be a series' name
+    return compared is None or not compared.isdisjoint(query_words(expr))
 
 
 def _steps(lines: list[AlertLine]) -> dict[str, Any] | None:
