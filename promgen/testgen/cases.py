@@ -81,13 +81,12 @@ class Rules:
             if "query_offset" in group:
                 offset = parse_duration(group["query_offset"])
             for rule in group["rules"]:
-                expr = parse(rule["expr"])
                 labels = {**group.get("labels", {}), **rule.get("labels", {})}
                 if "record" in rule:
-                    recorded.setdefault(rule["record"], []).append(RecordingRule(expr, labels))
+                    recorded.setdefault(rule["record"], []).append(RecordingRule(rule["expr"], labels))
                 else:
                     for_ms = parse_duration(rule["for"]) if "for" in rule else 0
-                    alerts.append(AlertRule(rule["alert"], expr, for_ms, labels, rule.get("annotations", {})))
+                    alerts.append(AlertRule(rule["alert"], parse(rule["expr"]), for_ms, labels, rule.get("annotations", {})))
         return cls(alerts, recorded, offset, left_open)
 
     def named(self, name: str) -> list[AlertRule]:

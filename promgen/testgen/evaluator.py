@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Union
 
 import promql_parser as pq
 
+from promgen.judge.promql import parsed
 from promgen.testgen.arithmetic import ARITHMETIC, COMPARISON
 from promgen.testgen.functions import (
     ELEMENTWISE,
@@ -47,8 +49,15 @@ class Series:
 
 @dataclass(frozen=True)
 class RecordingRule:
-    expr: Any  # parsed
+    """A recording rule as the tests read it. Its expression is parsed when first evaluated: a test
+    loads every rule file its alerts read, and evaluates few of their rules."""
+
+    text: str
     labels: Mapping[str, str]
+
+    @cached_property
+    def expr(self) -> Any:
+        return parsed(self.text)
 
 
 @dataclass
@@ -62,6 +71,7 @@ class Evaluator:
     grid_offset_ms: int = 0  # recording rules write at k * eval_interval - grid_offset (query_offset)
     _values: dict[int, list[float]] = field(default_factory=dict, init=False)
     _recorded: dict[tuple[str, int], Vector] = field(default_factory=dict, init=False)
+    _rule_values: dict[tuple[str, int], Value] = field(default_factory=dict, init=False)
 
     # --- samples ---------------------------------------------------------------------------
 
@@ -143,7 +153,7 @@ class Evaluator:
     def _record(self, name: str, t: int) -> Vector:
         out: Vector = []
         for rule in self.recorded[name]:
-            value = self.eval(rule.expr, t)
+            value = self._rule_value(rule, t)
             samples = [({}, value)] if not isinstance(value, list) else value
             for labels, v in samples:
                 labels = {k: val for k, val in labels.items() if k != "__name__"}
@@ -151,6 +161,15 @@ class Evaluator:
                 labels["__name__"] = name
                 out.append((labels, v))
         return out
+
+    def _rule_value(self, rule: RecordingRule, t: int) -> Value:
+        """The rule's expression at `t`, once per evaluator even when several names record it (an SLO's
+        longer windows record its shortest window's ratio in the burn cases)."""
+        key = (rule.text, t)
+        value = self._rule_values.get(key)
+        if value is None:
+            value = self._rule_values[key] = self.eval(rule.expr, t)
+        return value
 
     def matrix(self, ms: Any, t: int) -> list[tuple[Labels, list[tuple[int, float]]]]:
         if not isinstance(ms, pq.MatrixSelector):

@@ -78,8 +78,7 @@ Reads = list[tuple[str, list[tuple[str, str, str]]]]
 
 @lru_cache(maxsize=65536)
 def _parsed_reads(expr: str) -> Reads:
-    """(metric name, matchers) of every selector in `expr`, from its parse (which the synthesis of
-    the tests that load it reads right after, from the parse cache)."""
+    """(metric name, matchers) of every selector in `expr`, from its parse."""
     found = []
     for node in walk(parsed(expr)):
         if isinstance(node, pq.VectorSelector):
@@ -93,24 +92,22 @@ def _parsed_reads(expr: str) -> Reads:
 @lru_cache(maxsize=65536)
 def _scanned_reads(expr: str) -> Reads:
     """`_parsed_reads`, read off the text where it can be: several times cheaper than a parse, for a
-    question asked of thousands of rules that nothing parses next (the keys of a render's parts)."""
+    question asked of thousands of rules, most of which neither the keys of a render's parts nor the
+    synthesis of a test evaluates (a test evaluates only what its alerts read)."""
     from promgen.judge.promql_syntax import selectors
 
     scanned = selectors(expr)
     return scanned if scanned is not None else _parsed_reads(expr)
 
 
-def file_reads(rule_file: RuleFile, index: _RecordedIndex, scan: bool = False) -> Reads:
-    """The selectors of recorded series the rules of `rule_file` read, each once, in rule order
-    (`scan`: read off the text where they can be, for a caller that will not synthesise the tests;
-    the same answer)."""
-    reads = _scanned_reads if scan else _parsed_reads
+def file_reads(rule_file: RuleFile, index: _RecordedIndex) -> Reads:
+    """The selectors of recorded series the rules of `rule_file` read, each once, in rule order."""
     found: dict[str, tuple[str, list[tuple[str, str, str]]]] = {}
     for group in rule_file.groups:
         for rule in group["rules"]:
             if not index.recorded_names.intersection(NAME_WORDS(rule["expr"])):
                 continue  # most expressions name no recorded series (nor select by __name__)
-            for name, matchers in reads(rule["expr"]):
+            for name, matchers in _scanned_reads(rule["expr"]):
                 found.setdefault(repr((name, matchers)), (name, matchers))
     return list(found.values())
 
@@ -148,12 +145,17 @@ class TestLayout:
             self._needed[number] = dependencies(number, self.files, self.index, self.reads)
         return self._needed[number]
 
-    def reads(self, number: int, scan: bool = False) -> Reads:
+    def reads(self, number: int) -> Reads:
         """The recorded series rule file `number` reads (file_reads; memoised: in a worker, the keys of
         the part ask after its synthesis did)."""
         if number not in self._reads:
-            self._reads[number] = file_reads(self.files[number], self.index, scan)
+            self._reads[number] = file_reads(self.files[number], self.index)
         return self._reads[number]
+
+    def recall_reads(self, number: int, reads: Reads) -> None:
+        """What rule file `number` reads, as promgen's cache remembers it by the file's digest (the same
+        answer as `reads`, which then does not read the file again)."""
+        self._reads.setdefault(number, reads)
 
     def recorded_names(self) -> list[str]:
         """The series the service's recording rules write: what `reads` looks for."""

@@ -183,10 +183,9 @@ def test_a_changed_slo_reads_the_rules_of_its_own_file_only(tmp_path: Path, monk
     scanned: list[str] = []
     original = layout.file_reads
 
-    def counted(rule_file: Any, index: Any, scan: bool = False) -> Any:
-        if scan:
-            scanned.append(rule_file.path)
-        return original(rule_file, index, scan)
+    def counted(rule_file: Any, index: Any) -> Any:
+        scanned.append(rule_file.path)
+        return original(rule_file, index)
 
     monkeypatch.setattr(layout, "file_reads", counted)
     incremental = _render(tmp_path, changed, "out", "cache", monkeypatch)

@@ -53,7 +53,7 @@ def on_shortest_window(plan: SloPlan, recorded: Mapping[str, Sequence[RecordingR
     found = {name: list(rules) for name, rules in recorded.items()}
     for window in plan.windows[1:]:
         name = conventions.slo_error_ratio_series(window)
-        found[name] = [RecordingRule(shortest.expr, rule.labels) if _owned(plan, rule) else rule
+        found[name] = [RecordingRule(shortest.text, rule.labels) if _owned(plan, rule) else rule
                        for rule in recorded.get(name, [])]
     return found
 
