@@ -162,11 +162,24 @@ def load_document(path: Path, display: str | None = None) -> Document:
 
 
 def parse_document(text: str, display: str) -> Document:
-    """Parse spec text into plain data and positions (YAML 1.2 core-schema scalars)."""
-    import yaml
+    """Parse spec text into plain data and positions (YAML 1.2 core-schema scalars): plain block YAML
+    by promgen.yamlio.block, anything else composed by libyaml."""
+    from promgen.yamlio import block
 
     if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise _fail(display, 1, 1, "the spec is empty: it needs at least `version: 1`, `service` and `severities`")
+    quick = block.read(text)
+    if quick is not None:
+        data, positions = quick
+        positions.values[()] = (1, 1)
+        return Document(display, data, positions)
+    return compose_document(text, display)
+
+
+def compose_document(text: str, display: str) -> Document:
+    """`parse_document` by libyaml alone: every YAML a spec may hold, and every error with its place."""
+    import yaml
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     deep = _too_deep(text, loader)
     if deep is not None:
@@ -269,8 +282,11 @@ _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^[-+
 _STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "binary", "merge", "omap", "pairs", "set", "value")}
 
 
+_RESOLVED_STARTS = frozenset("~nNtTfF+-.0123456789")  # what a null, bool, int or float can start with
+
+
 def _scalar(value: str, plain: bool) -> Any:
-    if not plain:
+    if not plain or (value and value[0] not in _RESOLVED_STARTS):
         return value
     if _NULL.match(value):
         return None
