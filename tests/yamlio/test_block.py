@@ -168,7 +168,7 @@ def _write(node: Any, indent: int, rng: random.Random, out: list[str], step: int
             _write(child, deeper, rng, out, step)
 
 
-@settings(max_examples=3000 if in_ci() else 300, derandomize=in_ci(), deadline=None)
+@settings(max_examples=3000 if in_ci() else 150, derandomize=in_ci(), deadline=None)
 @given(st.lists(st.tuples(_KEYS, _TREES), min_size=1, max_size=4), st.randoms(use_true_random=False),
        st.sampled_from([1, 2, 4]))
 def test_random_documents_read_as_libyaml_reads_them(pairs: list[tuple[str, Any]], rng: random.Random,
