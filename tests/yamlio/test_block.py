@@ -81,6 +81,18 @@ def test_the_synthetic_specs_are_read_quickly_and_alike(size: int, tmp_path: Pat
 
 
 @pytest.mark.parametrize("text", [
+    "a: 'it''s'\nb: '' # empty\n",  # single quotes, doubled inside
+    'a: "say: hi" # a comment\nb: "#not a comment"\n',
+    "a: x#y\nb: x #y\nc: no\nd: 0o17\ne: -1\nf: .inf\ng: ~\nh: 1e9\n",  # YAML 1.2 scalars
+    "a:\n- \n- x\n-\n  k: v\n- k:\n  j: 1\n",  # empty items, a mapping under a dash, compact ones
+    "a:\n  b:\n  - 1\n  c:   # a comment\n    d: 2\n",  # a list at its key's indentation
+    "# a comment first\n\na: 1   \n   # an indented comment\nb: sum(rate(x{code=~\"5..\"}[5m])) > 1\n",
+])
+def test_what_it_reads_it_reads_as_libyaml_does(text: str) -> None:
+    assert _agree(text), text
+
+
+@pytest.mark.parametrize("text", [
     "a: [1, 2]\n",  # flow collections
     "a: {b: 1}\n",
     "a: |\n  text\n",  # block scalars
