@@ -86,7 +86,8 @@ class Rules:
                     recorded.setdefault(rule["record"], []).append(RecordingRule(rule["expr"], labels))
                 else:
                     for_ms = parse_duration(rule["for"]) if "for" in rule else 0
-                    alerts.append(AlertRule(rule["alert"], parse(rule["expr"]), for_ms, labels, rule.get("annotations", {})))
+                    alerts.append(AlertRule(rule["alert"], parse(rule["expr"]), for_ms, labels,
+                                            rule.get("annotations", {})))
         return cls(alerts, recorded, offset, left_open)
 
     def named(self, name: str) -> list[AlertRule]:

@@ -71,14 +71,12 @@ class _RecordedIndex:
                        for label, op, value in matchers if label in entry.labels)]
 
 
-
-
 Reads = list[tuple[str, list[tuple[str, str, str]]]]
 
 
-@lru_cache(maxsize=65536)
 def _parsed_reads(expr: str) -> Reads:
-    """(metric name, matchers) of every selector in `expr`, from its parse."""
+    """(metric name, matchers) of every selector in `expr`, from its parse (`_scanned_reads` keeps
+    the answer)."""
     found = []
     for node in walk(parsed(expr)):
         if isinstance(node, pq.VectorSelector):

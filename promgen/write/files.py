@@ -64,7 +64,8 @@ class Plan:
         owner: dict[str, str] = {}
         for output, output_files in produced.items():
             for rel, text in output_files.items():
-                files[safe_relative(rel)] = text
+                rel = safe_relative(rel)
+                files[rel] = text
                 owner[rel] = output
         return cls(dict(sorted(files.items())), owner, frozenset(produced), complete, opt_in, (*KEPT_ALWAYS, *keep))
 

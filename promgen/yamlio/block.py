@@ -13,7 +13,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from promgen.yamlio.reader import MAX_DEPTH, MAX_NODES, PathKey, Positions, _scalar
+from promgen.yamlio.reader import (
+    MAX_DEPTH,
+    MAX_NODES,
+    PathKey,
+    Positions,
+    resolve_scalar,
+)
 
 # Characters libyaml refuses, line breaks other than \n, tabs and a byte-order mark: the full path
 # reports or reads those.
@@ -161,7 +167,7 @@ class _Reader:
         if ": " in text or text.endswith(":"):
             raise _Decline
         try:
-            return _scalar(text, plain=True)
+            return resolve_scalar(text, plain=True)
         except ValueError:
             raise _Decline from None
 

@@ -1,6 +1,7 @@
-"""Loading specs with source positions: YAML composed by libyaml (PyYAML's C parser: fast, with
-marks) and turned into plain data with YAML 1.2 scalar rules by a small walker that records every
-key's and value's position. Loading is defensive: a spec is user input, so every way a file can be
+"""Loading specs with source positions: YAML composed by libyaml (PyYAML's C parser, with marks) and
+turned into plain data with YAML 1.2 scalar rules by a small walker that records every key's and
+value's position; plain block YAML (most of a large spec) is read by promgen.yamlio.block into the
+same data and positions, several times faster. Loading is defensive: a spec is user input, so every way a file can be
 broken becomes one `Problem` with a position, never an exception from a parser or a hang.
 """
 
@@ -285,7 +286,8 @@ _STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "boo
 _RESOLVED_STARTS = frozenset("~nNtTfF+-.0123456789")  # what a null, bool, int or float can start with
 
 
-def _scalar(value: str, plain: bool) -> Any:
+def resolve_scalar(value: str, plain: bool) -> Any:
+    """A scalar's value: a plain one by the YAML 1.2 core schema, a quoted or tagged one as written."""
     if not plain or (value and value[0] not in _RESOLVED_STARTS):
         return value
     if _NULL.match(value):
@@ -346,7 +348,7 @@ class _Walker:
                 items.append(self.walk(child, child_path, depth + 1))
             return items
         try:
-            return _scalar(node.value, plain=not node.style and not self.explicitly_tagged(node))
+            return resolve_scalar(node.value, plain=not node.style and not self.explicitly_tagged(node))
         except ValueError as error:
             raise self.fail(node, str(error)) from None
 

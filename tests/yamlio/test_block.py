@@ -112,7 +112,13 @@ def test_what_it_reads_it_reads_as_libyaml_does(text: str) -> None:
 ])
 def test_what_it_does_not_read_goes_to_libyaml(text: str) -> None:
     assert block.read(text) is None
-    assert parse_document(text, "f.yaml") if _composed(text) is not None else True
+    composed = _composed(text)
+    if composed is None:  # libyaml refuses it: so does the loader, with libyaml's problem
+        with pytest.raises(SpecError):
+            parse_document(text, "f.yaml")
+    else:  # libyaml reads it: the loader gives libyaml's reading
+        document = parse_document(text, "f.yaml")
+        assert (repr(document.data), document.positions.values, document.positions.keys) == composed
 
 
 def test_a_spec_too_deep_or_too_large_is_left_to_the_walker_to_report() -> None:
